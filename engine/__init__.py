@@ -1,0 +1,31 @@
+"""remixer's engine: the public API for plugin authors.
+
+Import what a plugin needs from here::
+
+    import engine
+
+    @engine.hookimpl
+    def register_transforms(register):
+        register(MyTransform)
+"""
+
+import pluggy
+
+from engine.artifacts import (Artifact, Audio, Chapter, Document, Script, Section, Segment,
+                              Text, Transcript, Turn, Video, Word)
+from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, PluginError,
+                           RecipeError, RemixerError, SourceError, TransformError)
+from engine.sources import SourceLoader
+from engine.textgen import TextGenerator
+from engine.transform import Context, Params, Transform
+
+hookimpl = pluggy.HookimplMarker("remixer")
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Artifact", "Audio", "Chapter", "Context", "Document", "GeneratorError", "MediaError",
+    "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
+    "Section", "Segment", "SourceError", "SourceLoader", "Text", "TextGenerator", "Transcript",
+    "Transform", "TransformError", "Turn", "Video", "Word", "hookimpl",
+]

@@ -1,0 +1,132 @@
+"""Steps to a DAG: cycle and kind checks, matrix expansion, topological order.
+
+A step with a ``matrix`` becomes one node per combination, named
+``<step>-<value>[-<value>...]`` in the order the matrix lists its keys. A step that reads
+from a fanned-out step fans out too and inherits its suffix, so
+``post`` reading ``summary`` (words: [50, 150]) becomes ``post-50`` and ``post-150``.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
+
+from engine.errors import Problem
+from engine.plugins import Registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.recipe import StepSpec
+
+#: the input name of steps that read the loaded source file
+SOURCE = "source"
+
+
+@dataclass(frozen=True)
+class Node:
+    """A concrete step after matrix expansion: one transform run per source."""
+
+    id: str
+    step_id: str
+    use: str
+    params: Any
+    input: str
+    output: bool
+    combo: tuple[tuple[str, Any], ...] = ()
+
+
+def slug_value(value: Any) -> str:
+    """How a matrix value appears in output names: ``9:16`` -> ``9-16``."""
+    return re.sub(r"[^a-z0-9.]+", "-", str(value).lower()).strip("-") or "x"
+
+
+def _cycle_problems(steps: list["StepSpec"], where_of: dict[str, str]) -> tuple[list[str], list[Problem]]:
+    sorter = graphlib.TopologicalSorter(
+        {s.id: ([s.from_] if s.from_ != SOURCE else []) for s in steps})
+    try:
+        return list(sorter.static_order()), []
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        return [], [Problem(where_of[cycle[0]] + ".from",
+                            "steps form a cycle: " + " -> ".join(cycle) +
+                            "; one of them must read from `source` or another step")]
+
+
+def _kind_problems(steps: list["StepSpec"], where_of: dict[str, str],
+                   registry: Registry) -> list[Problem]:
+    by_id = {s.id: s for s in steps}
+    loader_kinds = {r.obj.produces for r in registry.loaders}
+    problems = []
+    for step in steps:
+        consumes = registry.transforms.get(step.use).consumes
+        if step.from_ == SOURCE:
+            if not loader_kinds & set(consumes):
+                problems.append(Problem(f"{where_of[step.id]}.from",
+                                        f"{step.use} takes {', '.join(consumes)}, and no source "
+                                        "loader produces that; read from a step that does"))
+            continue
+        upstream = by_id[step.from_]
+        produced = registry.transforms.get(upstream.use).produces
+        if produced not in consumes:
+            problems.append(Problem(
+                f"{where_of[step.id]}.from",
+                f"{step.use} takes {', '.join(consumes)} but step {upstream.id!r} "
+                f"({upstream.use}) produces {produced}; read from a step that produces "
+                f"{' or '.join(consumes)}"))
+    return problems
+
+
+def check_graph(steps: list["StepSpec"], where_of: dict[str, str],
+                registry: Registry) -> list[Problem]:
+    """Cycles and kind mismatches among steps whose transforms and inputs exist."""
+    known = {s.id for s in steps if s.use in registry.transforms}
+    usable = [s for s in steps if s.id in known and (s.from_ == SOURCE or s.from_ in known)]
+    _, problems = _cycle_problems(usable, where_of)
+    return problems or _kind_problems(usable, where_of, registry)
+
+
+def expand_nodes(steps: list["StepSpec"], combos_of: dict[str, list[tuple[tuple, Any]]],
+                 where_of: dict[str, str]) -> tuple[list[Node], list[Problem]]:
+    """Concrete nodes in topological order, for a recipe that passed every other check."""
+    order, problems = _cycle_problems(steps, where_of)
+    by_id = {s.id: s for s in steps}
+    expanded: dict[str, list[Node]] = {}
+    nodes: list[Node] = []
+    for step_id in order:
+        step = by_id[step_id]
+        parents = [None] if step.from_ == SOURCE else expanded[step.from_]
+        expanded[step_id] = []
+        for parent in parents:
+            inherited = parent.id[len(parent.step_id):] if parent else ""
+            for combo, params in combos_of[step_id]:
+                suffix = "".join(f"-{slug_value(v)}" for _, v in combo)
+                node = Node(id=f"{step_id}{inherited}{suffix}", step_id=step_id, use=step.use,
+                            params=params, input=parent.id if parent else SOURCE,
+                            output=step.output,
+                            combo=(parent.combo if parent else ()) + combo)
+                expanded[step_id].append(node)
+                nodes.append(node)
+    seen: dict[str, str] = {}
+    for node in nodes:
+        if node.id in seen:
+            problems.append(Problem(where_of[node.step_id] + ".id",
+                                    f"output name {node.id!r} is made by steps {seen[node.id]!r} "
+                                    f"and {node.step_id!r}; rename one of them"))
+        seen[node.id] = node.step_id
+    return nodes, problems
+
+
+def select(nodes: Iterable[Node], only: Iterable[str]) -> list[Node]:
+    """The nodes named by ``only`` (step ids or expanded ids) and everything they need."""
+    nodes = list(nodes)
+    wanted = set(only)
+    by_id = {n.id: n for n in nodes}
+    chosen = {n.id for n in nodes if n.id in wanted or n.step_id in wanted}
+    stack = list(chosen)
+    while stack:
+        node = by_id[stack.pop()]
+        if node.input != SOURCE and node.input not in chosen:
+            chosen.add(node.input)
+            stack.append(node.input)
+    return [n for n in nodes if n.id in chosen]

@@ -1,0 +1,103 @@
+"""Every hook a remixer plugin can implement.
+
+A plugin is a module (or object) with functions decorated by ``engine.hookimpl`` whose
+names are the hooks below. Each hook receives a ``register`` callable; call it once per
+thing you provide. Names must be unique across all plugins: a clash stops remixer at
+startup with a message naming both plugins, rather than one silently winning.
+
+Example, a one-file plugin (drop it in a folder and pass ``--plugins-dir FOLDER``, or
+ship it in a package with an entry point in the ``remixer`` group)::
+
+    import engine
+    from engine.artifacts import Text
+
+    class Shout(engine.Transform):
+        '''Upper-case a text.'''
+        name = "shout"
+        consumes = ("text",)
+        produces = "text"
+
+        def run(self, source, params, ctx):
+            return Text(title=source.title, body=source.body.upper())
+
+    @engine.hookimpl
+    def register_transforms(register):
+        register(Shout)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("remixer")
+
+
+@hookspec
+def register_transforms(register: Callable[[type], None]) -> None:
+    """Register transforms: ``register(TransformSubclass)``.
+
+    A transform subclasses :class:`engine.Transform` and sets ``name`` (what a recipe's
+    ``use:`` says), ``consumes`` (input artifact kinds), ``produces`` (output kind),
+    ``version`` (bump it when the output for the same input changes, so caches refresh)
+    and ``Params`` (a subclass of :class:`engine.Params`; every field described, since the
+    description is the user's documentation and goes into ``remixer schema``).
+    ``run(source, params, ctx)`` returns the output artifact; files it creates go in
+    ``ctx.work_dir``. Raise :class:`engine.errors.TransformError` for bad input.
+    """
+
+
+@hookspec
+def register_source_loaders(register: Callable[[type], None]) -> None:
+    """Register source loaders: ``register(SourceLoaderSubclass)``.
+
+    A loader subclasses :class:`engine.SourceLoader`, lists the file ``extensions`` it
+    reads (lower case, with the dot, for example ``(".md", ".markdown")``) and the
+    artifact kind it ``produces``. ``load(path)`` returns the artifact or raises
+    :class:`engine.errors.SourceError` with a one-line message naming the fix. An
+    extension may belong to one loader only.
+    """
+
+
+@hookspec
+def register_voices(register: Callable[[type], None]) -> None:
+    """Register text-to-speech engines: ``register(VoiceEngineSubclass)``.
+
+    Recipes address a voice as ``ENGINE:VOICE`` (for example ``piper:joe``). The engine
+    lists its voices, says whether each is ready offline, and synthesises text to audio.
+    Load models lazily, inside the engine, never at import time.
+    """
+
+
+@hookspec
+def register_transcribers(register: Callable[[type], None]) -> None:
+    """Register speech-to-text engines: ``register(TranscriberSubclass)``.
+
+    Recipes address a transcriber as ``NAME`` or ``NAME:MODEL`` (``whisper:small.en``).
+    A transcriber turns an audio file into a :class:`engine.artifacts.Transcript` with
+    word timings where it can. Load models lazily; a model that is not on this machine
+    raises :class:`engine.errors.ModelUnavailableError` naming how to get it.
+    """
+
+
+@hookspec
+def register_text_generators(register: Callable[[type], None]) -> None:
+    """Register text generators: ``register(TextGeneratorSubclass)``.
+
+    A generator subclasses :class:`engine.TextGenerator` and writes summaries, key
+    points, posts and threads on request. Recipes select one per step with
+    ``generator: NAME`` or ``generator: NAME:MODEL`` (``openai:gpt-4o-mini``), or for
+    the whole run with ``defaults: {generator: ...}`` or ``remixer run --generator``.
+    ``identity()`` must change whenever the output would, because it is part of the
+    cache key.
+    """
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add commands to the ``remixer`` CLI: ``cli`` is the click group.
+
+    Use ``@cli.command()`` as usual. Keep heavy imports inside the command function so
+    ``remixer --help`` stays fast.
+    """

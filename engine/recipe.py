@@ -1,0 +1,346 @@
+"""Recipes: YAML files that say which transforms to run on every source, and how.
+
+Validation is complete before any work starts and reports every problem at once, each at
+its place (``steps[3].with.voice``) with the fix. The checks, in order: YAML syntax and
+duplicate keys; unknown top-level and step keys; duplicate step ids; unknown transforms;
+parameters (types, ranges, unknown names, registry names such as generators); matrix
+keys and values; references to missing steps; cycles; artifact kinds between steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.errors import Problem, RecipeError, RemixerError
+from engine.graph import SOURCE, Node, check_graph, expand_nodes, slug_value
+from engine.plugins import Registry, did_you_mean, split_spec
+
+STEP_ID = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class StepSpec(BaseModel):
+    """One step as written in a recipe."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(pattern=STEP_ID, description="unique step name; names the output files")
+    use: str = Field(description="the transform to run (see `remixer plugins`)")
+    from_: str = Field(SOURCE, alias="from",
+                       description="input: `source` (the loaded file) or another step's id")
+    with_: dict[str, Any] = Field(default_factory=dict, alias="with",
+                                  description="the transform's parameters")
+    matrix: dict[str, list[Any]] = Field(
+        default_factory=dict,
+        description="fan the step out over values: one output per combination")
+    output: bool = Field(True, description="write this step's result to the output folder")
+    description: str = Field("", description="a note for readers of the recipe")
+
+
+class RecipeSpec(BaseModel):
+    """The top level of a recipe file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=STEP_ID, description="the recipe's name")
+    description: str = Field("", description="what the recipe makes")
+    defaults: dict[str, Any] = Field(
+        default_factory=dict,
+        description="parameters applied to every step that has them and does not set them "
+                    "(for example generator, tone, voice)")
+    steps: list[dict[str, Any]] = Field(min_length=1, description="the steps, in any order")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A validated recipe: its spec and its concrete nodes in topological order."""
+
+    spec: RecipeSpec
+    steps: tuple[StepSpec, ...]
+    nodes: tuple[Node, ...]
+    raw: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def node(self, node_id: str) -> Node:
+        return next(n for n in self.nodes if n.id == node_id)
+
+    def source_steps(self) -> list[StepSpec]:
+        return [s for s in self.steps if s.from_ == SOURCE]
+
+
+# --------------------------------------------------------------------------- YAML loading
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML that refuses duplicate keys instead of silently keeping the last."""
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep=False):
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})",
+                key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                              _mapping_without_duplicates)
+
+
+def load_yaml(text: str, origin: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RecipeError([Problem(where, f"YAML syntax: {problem} "
+                                          "(fix the indentation or quoting there)")],
+                          source=origin) from None
+
+
+def read_recipe_file(path: Path) -> dict[str, Any]:
+    """Read a recipe file into a dict, with one-line errors for missing or non-YAML files."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RemixerError(f"recipe {path} not found",
+                           hint="check the path; ready recipes are in recipes/") from None
+    except UnicodeDecodeError:
+        raise RemixerError(f"recipe {path} is not UTF-8 text", hint="save it as UTF-8") from None
+    data = load_yaml(text, str(path))
+    if not isinstance(data, dict):
+        raise RecipeError([Problem("", "a recipe is a mapping with `name` and `steps` "
+                                       "(see recipes/article.yaml)")], source=str(path))
+    return data
+
+
+# --------------------------------------------------------------------------- --set
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> tuple[dict[str, Any], list[Problem]]:
+    """Apply ``STEP.PARAM=VALUE`` overrides to a raw recipe; values are parsed as YAML.
+
+    Setting a parameter that the step fans out over in ``matrix`` replaces the matrix
+    values with the one given (a YAML list sets new matrix values).
+    """
+    import copy
+    data = copy.deepcopy(raw)
+    problems: list[Problem] = []
+    steps = data.get("steps") if isinstance(data.get("steps"), list) else []
+    by_id = {s.get("id"): s for s in steps if isinstance(s, dict)}
+    for item in overrides:
+        where = f"--set {item}"
+        target, eq, value_text = item.partition("=")
+        step_id, dot, param = target.partition(".")
+        if not eq or not dot or not step_id or not param:
+            problems.append(Problem(where, "write overrides as STEP.PARAM=VALUE, "
+                                           "for example summary.words=200"))
+            continue
+        if step_id not in by_id:
+            problems.append(Problem(where, f"no step {step_id!r} in the recipe"
+                                           f"{did_you_mean(step_id, [k for k in by_id if k])}"))
+            continue
+        try:
+            value = yaml.safe_load(value_text) if value_text.strip() else ""
+        except yaml.YAMLError:
+            value = value_text
+        step = by_id[step_id]
+        matrix = step.get("matrix") if isinstance(step.get("matrix"), dict) else {}
+        params = step.get("with") if isinstance(step.get("with"), dict) else {}
+        if isinstance(value, list):
+            params.pop(param, None)
+            matrix[param] = value
+        else:
+            matrix.pop(param, None)
+            params[param] = value
+        step["with"] = params
+        if matrix:
+            step["matrix"] = matrix
+        else:
+            step.pop("matrix", None)
+    return data, problems
+
+
+# --------------------------------------------------------------------------- validation
+
+def format_location(loc: tuple[Any, ...] | list[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _pydantic_problems(exc: ValidationError, prefix: str, model: type[BaseModel]) -> list[Problem]:
+    problems = []
+    fields = model.model_fields
+    aliases = {f.alias or name: name for name, f in fields.items()}
+    for err in exc.errors():
+        loc = format_location([prefix, *err["loc"]] if prefix else list(err["loc"]))
+        name = str(err["loc"][0]) if err["loc"] else ""
+        if err["type"] == "extra_forbidden":
+            known = sorted(aliases)
+            msg = (f"unknown key {name!r}{did_you_mean(name, known)}; "
+                   f"allowed: {', '.join(known)}")
+        elif err["type"] == "missing":
+            field = fields.get(aliases.get(name, name))
+            about = f" ({field.description})" if field and field.description else ""
+            msg = f"required key {name!r} is missing{about}"
+        else:
+            field = fields.get(aliases.get(name, name))
+            about = f"; {name}: {field.description}" if field and field.description else ""
+            msg = f"{err['msg']} (got {err.get('input')!r}{about})"
+        problems.append(Problem(loc, msg))
+    return problems
+
+
+def _registry_problems(params_model: type[BaseModel], values: dict[str, Any], where: str,
+                       registry: Registry) -> list[Problem]:
+    """Check fields that name a registered component (``json_schema_extra.registry``)."""
+    problems = []
+    for field_name, field in params_model.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        table_name = extra.get("registry")
+        value = values.get(field_name)
+        if not table_name or not isinstance(value, str) or not value:
+            continue
+        table = getattr(registry, table_name)
+        name, _ = split_spec(value)
+        if name not in table and not _accepted_by_table(table_name, value, registry):
+            problems.append(Problem(
+                f"{where}.{field_name}",
+                f"unknown {table.sort} {name!r}{did_you_mean(name, table.names())}; "
+                f"available: {', '.join(table.names()) or 'none'}"))
+    return problems
+
+
+def _accepted_by_table(table_name: str, value: str, registry: Registry) -> bool:
+    """Voices may also be given as a path to a reference recording (voice cloning)."""
+    return table_name == "voices" and ("/" in value or value.endswith((".wav", ".mp3", ".flac")))
+
+
+def _param_combos(step: StepSpec, params_model: type[BaseModel], defaults: dict[str, Any],
+                  where: str, registry: Registry) -> tuple[list[tuple[tuple, Any]], list[Problem]]:
+    """Validate a step's parameters for every matrix combination."""
+    problems: list[Problem] = []
+    fields = params_model.model_fields
+    base = {k: v for k, v in defaults.items() if k in fields}
+    base.update(step.with_)
+    for key, values in step.matrix.items():
+        if key not in fields:
+            problems.append(Problem(f"{where}.matrix.{key}",
+                                    f"{step.use} has no parameter {key!r}"
+                                    f"{did_you_mean(key, fields)}; parameters: "
+                                    f"{', '.join(fields) or 'none'}"))
+        elif not values:
+            problems.append(Problem(f"{where}.matrix.{key}", "give at least one value"))
+        elif key in step.with_:
+            problems.append(Problem(f"{where}.matrix.{key}",
+                                    f"{key!r} is set in both `with` and `matrix`; keep one"))
+        elif len({slug_value(v) for v in values}) != len(values):
+            problems.append(Problem(f"{where}.matrix.{key}",
+                                    "values must be distinct (they name the outputs)"))
+    if problems:
+        return [], problems
+    keys = list(step.matrix)
+    combos = []
+    seen_errors: set[str] = set()
+    for values in product(*(step.matrix[k] for k in keys)) if keys else [()]:
+        combo = tuple(zip(keys, values))
+        merged = {**base, **dict(combo)}
+        try:
+            params = params_model(**merged)
+        except ValidationError as exc:
+            for p in _pydantic_problems(exc, "", params_model):
+                field = p.location.split(".")[0].split("[")[0]
+                if field in step.matrix:
+                    idx = step.matrix[field].index(dict(combo)[field])
+                    loc = f"{where}.matrix.{field}[{idx}]"
+                else:
+                    loc = f"{where}.with.{p.location}" if p.location else f"{where}.with"
+                key = f"{loc}: {p.message}"
+                if key not in seen_errors:
+                    seen_errors.add(key)
+                    problems.append(Problem(loc, p.message))
+            continue
+        problems += [p for p in _registry_problems(params_model, merged, f"{where}.with",
+                                                   registry) if str(p) not in seen_errors]
+        seen_errors.update(str(p) for p in problems)
+        combos.append((combo, params))
+    return combos, problems
+
+
+def validate_recipe(raw: dict[str, Any], registry: Registry, *, origin: str = "recipe",
+                    overrides: list[str] = ()) -> Recipe:
+    """Validate a raw recipe completely; raise RecipeError listing every problem."""
+    data, problems = apply_overrides(raw, list(overrides))
+    try:
+        spec = RecipeSpec(**data)
+    except ValidationError as exc:
+        problems += _pydantic_problems(exc, "", RecipeSpec)
+        steps_raw = data.get("steps") if isinstance(data.get("steps"), list) else []
+        spec = None
+    else:
+        steps_raw = spec.steps
+    defaults = data.get("defaults") if isinstance(data.get("defaults"), dict) else {}
+
+    steps: list[StepSpec] = []
+    where_of: dict[str, str] = {}
+    combos_of: dict[str, list] = {}
+    for i, step_raw in enumerate(steps_raw):
+        where = f"steps[{i}]"
+        if not isinstance(step_raw, dict):
+            problems.append(Problem(where, "a step is a mapping with `id` and `use`"))
+            continue
+        try:
+            step = StepSpec(**step_raw)
+        except ValidationError as exc:
+            problems += _pydantic_problems(exc, where, StepSpec)
+            continue
+        if step.id in where_of:
+            problems.append(Problem(f"{where}.id", f"duplicate step id {step.id!r} "
+                                                   f"(also {where_of[step.id]}); rename one"))
+            continue
+        where_of[step.id] = where
+        steps.append(step)
+        if step.use not in registry.transforms:
+            problems.append(Problem(f"{where}.use", f"unknown transform {step.use!r}"
+                                    f"{did_you_mean(step.use, registry.transforms.names())}; "
+                                    "`remixer plugins` lists them"))
+            continue
+        params_model = registry.transforms.get(step.use).Params
+        combos, param_problems = _param_combos(step, params_model, defaults, where, registry)
+        problems += param_problems
+        combos_of[step.id] = combos
+
+    for step in steps:
+        if step.from_ != SOURCE and step.from_ not in where_of:
+            problems.append(Problem(
+                f"{where_of[step.id]}.from",
+                f"no step {step.from_!r}{did_you_mean(step.from_, [*where_of, SOURCE])}; "
+                f"use `source` or one of: {', '.join(where_of)}"))
+
+    problems += check_graph(steps, where_of, registry)
+    if not problems:
+        nodes, problems = expand_nodes(steps, combos_of, where_of)
+    if problems or spec is None:
+        raise RecipeError(problems, source=origin)
+    return Recipe(spec=spec, steps=tuple(steps), nodes=tuple(nodes), raw=data)
+
+
+def load_recipe(path: Path, registry: Registry, overrides: list[str] = ()) -> Recipe:
+    return validate_recipe(read_recipe_file(path), registry, origin=str(path),
+                           overrides=overrides)

@@ -1,0 +1,326 @@
+"""Runs a recipe over many sources.
+
+The unit of work is one source: :func:`process_source` loads it, runs every node of the
+recipe through the cache and writes ``OUT/<slug>/<node>.<ext>`` and ``manifest.json``.
+It is a plain picklable function of a :class:`SourceJob`, so the same work runs inline
+(``-j 1``), in a process pool (``-j N``) or on a Dask cluster (``--executor dask``).
+One failing step fails the steps that need it, not its siblings; one failing source
+does not stop the others.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import re
+import time
+import traceback
+import unicodedata
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from engine import __version__, atomic
+from engine.artifacts import file_sha256
+from engine.cache import Cache, CachedStep, step_key
+from engine.errors import RemixerError
+from engine.graph import SOURCE, Node, select
+from engine.plugins import PluginConfig, Registry, build_registry
+from engine.recipe import Recipe, validate_recipe
+from engine.transform import Context
+
+MANIFEST = "manifest.json"
+
+#: called as (source slug, node id or "", status) when a step or a source finishes
+EventSink = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out_dir: Path
+    cache_dir: Path
+    force: bool = False
+    only: tuple[str, ...] = ()
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class SourceJob:
+    """Everything a worker needs to process one source; picklable."""
+
+    path: Path
+    slug: str
+    recipe_raw: dict[str, Any]
+    recipe_origin: str
+    plugin_config: PluginConfig
+    options: RunOptions
+    #: identifies recipe_raw, so workers validate each recipe once (see recipe_key())
+    recipe_key: str = ""
+
+
+def recipe_key(raw: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class StepRecord:
+    id: str
+    step: str
+    transform: str
+    status: str = "pending"
+    cache: str = ""
+    seconds: float = 0.0
+    files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SourceResult:
+    path: str
+    slug: str
+    status: str
+    error: str = ""
+    seconds: float = 0.0
+    steps: list[StepRecord] = field(default_factory=list)
+
+    @property
+    def ran(self) -> int:
+        return sum(1 for s in self.steps if s.cache == "miss" and s.status == "ok")
+
+    @property
+    def cached(self) -> int:
+        return sum(1 for s in self.steps if s.cache == "hit")
+
+
+# --------------------------------------------------------------------------- sources
+
+def expand_sources(patterns: Iterable[str], registry: Registry) -> list[Path]:
+    """Files, directories (recursed, readable files only) and globs, deduplicated, in order.
+
+    An explicitly named file is kept even when no loader reads it, so the user gets a
+    one-line error for it instead of silence.
+    """
+    found: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*")
+                            if p.is_file() and registry.loader_for(p) is not None
+                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        elif path.exists():
+            found.append(path)
+        else:
+            matches = sorted(Path(m) for m in glob.glob(pattern, recursive=True))
+            if not matches:
+                raise RemixerError(f"no source matches {pattern!r}",
+                                   hint="check the path or quote the glob")
+            found += [m for m in matches if m.is_file()]
+    unique: dict[Path, Path] = {}
+    for p in found:
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values())
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "source"
+
+
+def assign_slugs(paths: list[Path]) -> list[str]:
+    """Output folder names from file stems; clashes get the parent folder, then a number."""
+    stems = [slugify(p.stem) for p in paths]
+    slugs = [slugify(f"{p.parent.name}-{p.stem}") if stems.count(stem) > 1 else stem
+             for p, stem in zip(paths, stems)]
+    seen: dict[str, int] = {}
+    for i, slug in enumerate(slugs):
+        seen[slug] = seen.get(slug, 0) + 1
+        if seen[slug] > 1:
+            slugs[i] = f"{slug}-{seen[slug]}"
+    return slugs
+
+
+# --------------------------------------------------------------------------- one source
+
+_REGISTRIES: dict[PluginConfig, Registry] = {}
+
+
+def registry_for(config: PluginConfig) -> Registry:
+    """One registry per process and plugin configuration (workers reuse loaded models)."""
+    if config not in _REGISTRIES:
+        _REGISTRIES[config] = build_registry(config)
+    return _REGISTRIES[config]
+
+
+def _error_text(exc: BaseException, debug: bool) -> str:
+    if isinstance(exc, RemixerError):
+        text = str(exc)
+    else:
+        text = f"internal error {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+    if debug:
+        text += "\n" + "".join(traceback.format_exception(exc))
+    return text
+
+
+_RECIPES: dict[tuple[str, PluginConfig], Recipe] = {}
+
+
+def _recipe_for(job: SourceJob, registry: Registry) -> Recipe:
+    """The validated recipe, once per process (workers get the raw dict, cheap to send)."""
+    key = (job.recipe_key, job.plugin_config)
+    if key not in _RECIPES:
+        _RECIPES[key] = validate_recipe(job.recipe_raw, registry, origin=job.recipe_origin)
+    return _RECIPES[key]
+
+
+def _export_digests(exports: dict[str, bytes | Path]) -> dict[str, str]:
+    return {ext: hashlib.sha256(c).hexdigest() if isinstance(c, bytes) else file_sha256(Path(c))
+            for ext, c in exports.items()}
+
+
+def _outputs_current(out_dir: Path, node: Node, digests: dict[str, str]) -> bool:
+    """True when every file this node writes is already in OUT with the right content."""
+    if not digests:
+        return False
+    for ext, digest in digests.items():
+        target = out_dir / f"{node.id}.{ext}"
+        if not target.is_file() or file_sha256(target) != digest:
+            return False
+    return True
+
+
+def _write_outputs(out_dir: Path, node: Node, exports: dict[str, bytes | Path]) -> None:
+    for ext, content in exports.items():
+        target = out_dir / f"{node.id}.{ext}"
+        if isinstance(content, bytes):
+            atomic.write_bytes(target, content)
+        else:
+            atomic.copy_file(Path(content), target)
+
+
+def _load_source(job: SourceJob, loader, cache: Cache, info: dict[str, Any]) -> CachedStep:
+    """The source as a cache entry keyed by the file's bytes: an unchanged file is not parsed."""
+    key = step_key(f"load:{loader.name}", loader.version, {}, file_sha256(job.path), "")
+    cached = None if job.options.force else cache.get(key)
+    if cached is None:
+        cached = cache.put(key, loader.load(job.path), adopt_files=False)
+    info.update({"loader": loader.name, "kind": loader.produces, "digest": cached.digest})
+    return cached
+
+
+def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache,
+              job: SourceJob, out_dir: Path, record: StepRecord) -> CachedStep:
+    """Run one node through the cache and bring its files in OUT up to date."""
+    transform = registry.transform(node.use)
+    params_json = node.params.model_dump(mode="json")
+    ctx = Context(registry=registry, step_id=node.id, source_name=job.path.name,
+                  scratch_root=cache.work_root)
+    try:
+        identity = transform.model_identity(node.params, ctx)
+        key = step_key(node.use, transform.version, params_json, upstream.digest, identity)
+        record.detail.update({"version": transform.version, "params": params_json,
+                              "input": node.input, "input_digest": upstream.digest,
+                              "model": identity, "cache_key": key})
+        result = None if job.options.force else cache.get(key)
+        record.cache = "miss" if result is None else "hit"
+        if result is None:
+            artifact = transform.run(upstream.artifact, node.params, ctx)
+            if artifact.kind != transform.produces:
+                raise RemixerError(f"transform {node.use} returned {artifact.kind}, "
+                                   f"not {transform.produces}", hint="fix the plugin")
+            exports = transform.exports(artifact)
+            result = cache.put(key, artifact, notes=ctx.notes,
+                               exports=_export_digests(exports))
+        if node.output:
+            if not _outputs_current(out_dir, node, result.exports):
+                _write_outputs(out_dir, node, transform.exports(result.artifact))
+            record.files = [f"{node.id}.{ext}" for ext in result.exports]
+    finally:
+        ctx.cleanup()
+    record.notes = list(result.notes)
+    record.detail["output_digest"] = result.digest
+    return result
+
+
+def process_source(job: SourceJob, events: EventSink | None = None) -> SourceResult:
+    """Load one source, run every node, write its outputs and manifest."""
+    started = time.perf_counter()
+    result = SourceResult(path=str(job.path), slug=job.slug, status="ok")
+    out_dir = job.options.out_dir / job.slug
+    source_info: dict[str, Any] = {"path": str(job.path), "name": job.path.name}
+    recipe_name = None
+    try:
+        registry = registry_for(job.plugin_config)
+        recipe = _recipe_for(job, registry)
+        recipe_name = recipe.name
+        loader = registry.loader_for(job.path)
+        if loader is None:
+            raise RemixerError(
+                f"{job.path.name}: no loader reads {job.path.suffix or 'files without an extension'}",
+                hint="supported: " + ", ".join(sorted(registry.extensions)))
+        cache = Cache(job.options.cache_dir)
+        outputs: dict[str, CachedStep] = {SOURCE: _load_source(job, loader, cache, source_info)}
+    except Exception as exc:  # noqa: BLE001 - a bad source must not take the batch down
+        result.status, result.error = "failed", _error_text(exc, job.options.debug)
+        _finish(result, out_dir, job, source_info, started, recipe_name)
+        if events:
+            events(job.slug, "", "failed")
+        return result
+
+    only = set(job.options.only)
+    nodes = select(recipe.nodes, only) if only else recipe.nodes
+    for node in nodes:
+        record = StepRecord(id=node.id, step=node.step_id, transform=node.use)
+        result.steps.append(record)
+        t0 = time.perf_counter()
+        if node.input not in outputs:
+            record.status, record.error = "skipped", f"its input {node.input!r} failed"
+        else:
+            try:
+                transform = registry.transform(node.use)
+                if node.input == SOURCE and loader.produces not in transform.consumes:
+                    raise RemixerError(
+                        f"step {node.id!r} ({node.use}) takes {', '.join(transform.consumes)}, "
+                        f"but {job.path.name} is {loader.produces}",
+                        hint=f"use a recipe made for {loader.produces} sources")
+                wanted = not only or node.id in only or node.step_id in only
+                outputs[node.id] = _run_node(replace(node, output=node.output and wanted),
+                                             outputs[node.input], registry, cache, job,
+                                             out_dir, record)
+                record.status = "ok"
+            except Exception as exc:  # noqa: BLE001 - report it, go on with other steps
+                record.status, record.error = "failed", _error_text(exc, job.options.debug)
+        record.seconds = round(time.perf_counter() - t0, 4)
+        if events:
+            events(job.slug, node.id, record.status)
+    failed = [s for s in result.steps if s.status != "ok"]
+    if failed:
+        result.status = "failed"
+        first = next(s for s in failed if s.status == "failed")
+        result.error = f"step {first.id}: {first.error.splitlines()[0]}"
+    _finish(result, out_dir, job, source_info, started, recipe_name)
+    if events:
+        events(job.slug, "", result.status)
+    return result
+
+
+def _finish(result: SourceResult, out_dir: Path, job: SourceJob, source_info: dict[str, Any],
+            started: float, recipe_name: str | None) -> None:
+    """Write the source's manifest.json."""
+    result.seconds = round(time.perf_counter() - started, 4)
+    manifest = {
+        "remixer": __version__,
+        "recipe": {"name": recipe_name, "path": job.recipe_origin},
+        "source": source_info,
+        "status": result.status,
+        "error": result.error,
+        "seconds": result.seconds,
+        "steps": [{"id": s.id, "step": s.step, "transform": s.transform, "status": s.status,
+                   "cache": s.cache, "seconds": s.seconds, "files": s.files, "notes": s.notes,
+                   "error": s.error, **s.detail} for s in result.steps],
+    }
+    # compact: the indenting encoder is pure Python and would cost a cached run dearly
+    atomic.write_bytes(out_dir / MANIFEST,
+                       (json.dumps(manifest, ensure_ascii=False) + "\n").encode("utf-8"))

@@ -1,0 +1,95 @@
+"""What a transform is: the unit of work a recipe step names.
+
+A transform consumes one artifact of the kinds in ``consumes`` and produces one of kind
+``produces``. Its parameters are a pydantic model (``Params``, ``extra="forbid"``) so a
+recipe's ``with:`` block is validated, documented and exported as JSON Schema for free.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.artifacts import Artifact
+
+if TYPE_CHECKING:  # pragma: no cover
+    from engine.plugins import Registry
+
+
+class Params(BaseModel):
+    """Base for transform parameters. Describe every field: the text is user documentation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class Context:
+    """What a running step may use besides its input and parameters."""
+
+    registry: "Registry"
+    step_id: str
+    source_name: str
+    #: where ``work_dir`` is made, on first use (the cache's disk, so files move cheaply)
+    scratch_root: Path | None = None
+    #: called with a fraction in [0, 1] for long steps
+    progress: Callable[[float], None] = lambda fraction: None
+    #: notes a step wants in the manifest (fallbacks taken, targets not reachable)
+    notes: list[str] = field(default_factory=list)
+    _work_dir: Path | None = field(default=None, repr=False)
+
+    @property
+    def work_dir(self) -> Path:
+        """A scratch folder for files this step creates; the cache adopts them afterwards."""
+        if self._work_dir is None:
+            root = self.scratch_root or Path(tempfile.gettempdir())
+            root.mkdir(parents=True, exist_ok=True)
+            self._work_dir = Path(tempfile.mkdtemp(prefix=f"{self.step_id}-", dir=root))
+        return self._work_dir
+
+    def cleanup(self) -> None:
+        """Remove the scratch folder, if the step made one."""
+        if self._work_dir is not None:
+            shutil.rmtree(self._work_dir, ignore_errors=True)
+            self._work_dir = None
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
+class Transform:
+    """Base class for transforms. Subclass, set the class attributes, implement ``run``."""
+
+    #: the name recipes use in ``use:``
+    name: ClassVar[str]
+    #: bump when the output for the same input and parameters changes (invalidates cache)
+    version: ClassVar[str] = "1"
+    #: artifact kinds this transform accepts as input
+    consumes: ClassVar[tuple[str, ...]]
+    #: the artifact kind it returns
+    produces: ClassVar[str]
+    Params: ClassVar[type[Params]] = Params
+
+    @classmethod
+    def summary(cls) -> str:
+        """First line of the docstring, for listings."""
+        return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+    def model_identity(self, params: Params, ctx: Context) -> str:
+        """Identity of any model or service the output depends on, for the cache key.
+
+        Return, for example, ``"openai:gpt-4o-mini"`` or a voice file's digest. The default
+        says the output depends on nothing outside the transform's own code.
+        """
+        return ""
+
+    def run(self, source: Artifact, params: Params, ctx: Context) -> Artifact:
+        raise NotImplementedError
+
+    def exports(self, artifact: Artifact) -> dict[str, bytes | Path]:
+        """The files written to OUT for this step's result: extension -> bytes or path."""
+        return artifact.exports()

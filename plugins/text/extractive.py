@@ -1,0 +1,504 @@
+"""The built-in offline text generator: it writes by choosing sentences of the source.
+
+Ranking. Sentences are TF-IDF vectors (stopwords removed, light suffix stemming). Each
+gets a TextRank score (PageRank over the cosine-similarity graph) blended with its
+similarity to the whole document, then priors: early sentences, section and paragraph
+openers and sentences sharing words with the title or their heading score higher;
+fragments, very short or very long sentences, questions and sentences that lean on the
+one before ("This", "However") score lower.
+
+Scale. A full similarity graph is quadratic, so the graph is restricted to blocks of
+``_BLOCK`` consecutive sentences (a whole article is one block); the similarity to the
+document centroid keeps scores comparable across blocks. A 100,000-word document ranks
+in about a second.
+
+Everything is deterministic: no randomness, and every ordering breaks ties by position.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import engine
+from engine.artifacts import Document
+from plugins.text.sentences import (STOPWORDS, compress, compressions, count_words,
+                                    ends_sentence, normalize_space, split_sentences,
+                                    split_to_fit, truncate_words)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+#: sentences per TextRank graph
+_BLOCK = 300
+_DAMPING = 0.85
+#: summary length tolerance, as a fraction of the target
+_TOLERANCE = 0.2
+#: cosine above which two sentences say the same thing
+_REDUNDANT = 0.6
+#: key points longer than this are compressed at a clause boundary
+_POINT_WORDS = 30
+#: first words that refer back to the previous sentence
+_LEANING_OPENERS = frozenset("""
+this that these those it its they their he she his her but and so however also then
+such yet or still instead meanwhile moreover furthermore therefore thus
+""".split())
+_SUFFIXES = (("ational", "ate"), ("ization", "ize"), ("iveness", "ive"), ("fulness", "ful"),
+             ("ousness", "ous"), ("ities", "ity"), ("ies", "y"), ("sses", "ss"), ("ing", ""),
+             ("edly", ""), ("ed", ""), ("ly", ""), ("ss", "ss"), ("us", "us"), ("is", "is"),
+             ("s", ""))
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+# --------------------------------------------------------------------------- terms
+
+@lru_cache(maxsize=1 << 16)
+def _stem(word: str) -> str:
+    """Strip common inflections so "planted", "planting" and "plants" meet."""
+    if len(word) <= 4 or word.isdigit():
+        return word
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[:-len(suffix)] + replacement
+    return word
+
+
+def _terms(text: str) -> list[str]:
+    """Stemmed content words; possessives lose their 's, other contractions are dropped."""
+    terms = []
+    for token in _TOKEN.findall(text.lower()):
+        if token.endswith(("'s", "’s")):
+            token = token[:-2]
+        if len(token) > 1 and token not in STOPWORDS and token.isalnum():
+            terms.append(_stem(token))
+    return terms
+
+
+def _tfidf(term_lists: list[list[str]]) -> list[dict[str, float]]:
+    """Unit-length sublinear TF-IDF vectors, one per sentence (sentences as documents)."""
+    df: Counter[str] = Counter()
+    for terms in term_lists:
+        df.update(set(terms))
+    n = len(term_lists)
+    idf = {term: math.log((1 + n) / (1 + count)) + 1 for term, count in df.items()}
+    vectors = []
+    for terms in term_lists:
+        weights = {t: (1 + math.log(c)) * idf[t] for t, c in Counter(terms).items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        vectors.append({t: w / norm for t, w in weights.items()})
+    return vectors
+
+
+def _similarity(vectors: list[dict[str, float]]) -> "np.ndarray":
+    """Cosine similarity matrix of unit vectors (dense over their shared vocabulary)."""
+    import numpy as np
+
+    vocabulary: dict[str, int] = {}
+    rows, cols, values = [], [], []
+    for row, vector in enumerate(vectors):
+        for term, weight in vector.items():
+            rows.append(row)
+            cols.append(vocabulary.setdefault(term, len(vocabulary)))
+            values.append(weight)
+    matrix = np.zeros((len(vectors), max(1, len(vocabulary))))
+    matrix[rows, cols] = values
+    return matrix @ matrix.T
+
+
+def _textrank(vectors: list[dict[str, float]]) -> "np.ndarray":
+    """PageRank over the similarity graph, scaled so the mean score is 1."""
+    import numpy as np
+
+    n = len(vectors)
+    similarity = _similarity(vectors)
+    np.fill_diagonal(similarity, 0.0)
+    totals = similarity.sum(axis=1, keepdims=True)
+    transition = np.divide(similarity, totals, out=np.full_like(similarity, 1.0 / n),
+                           where=totals > 0)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(100):
+        updated = (1 - _DAMPING) / n + _DAMPING * (transition.T @ rank)
+        converged = np.abs(updated - rank).sum() < 1e-9
+        rank = updated
+        if converged:
+            break
+    return rank * n
+
+
+# --------------------------------------------------------------------------- analysis
+
+@dataclass(frozen=True)
+class _Unit:
+    """One sentence of the document and where it sits."""
+
+    index: int
+    text: str
+    words: int
+    section: int
+    paragraph: int
+    first_in_section: bool
+    first_in_paragraph: bool
+
+    @property
+    def terminal(self) -> bool:
+        return ends_sentence(self.text)
+
+
+def _units(doc: Document) -> list[_Unit]:
+    units: list[_Unit] = []
+    paragraph_number = 0
+    for section_number, section in enumerate(doc.sections):
+        for p, paragraph in enumerate(section.paragraphs):
+            for s, sentence in enumerate(split_sentences(paragraph)):
+                units.append(_Unit(len(units), sentence, count_words(sentence),
+                                   section_number, paragraph_number, p == 0 and s == 0,
+                                   s == 0))
+            paragraph_number += 1
+    return units
+
+
+def _prior(unit: _Unit, n: int, heading_overlap: float) -> float:
+    """Multiplier for a sentence's score from its position, shape and opening word."""
+    boost = (1 + 0.35 * math.exp(-unit.index / max(2.0, 0.04 * n))
+             + 0.1 * unit.first_in_section + 0.05 * unit.first_in_paragraph
+             + 0.25 * heading_overlap)
+    if unit.words < 6:
+        boost *= 0.3
+    elif unit.words < 10:
+        boost *= 0.8
+    elif unit.words > 40:
+        boost *= 40 / unit.words
+    first_word = unit.text.split()[0].strip("\"'“‘(").rstrip(",;:").lower()
+    if first_word in _LEANING_OPENERS:
+        boost *= 0.85
+    if not unit.terminal:
+        boost *= 0.4
+    elif unit.text.rstrip("\"'”’)").endswith("?"):
+        boost *= 0.85
+    return boost
+
+
+class _Ranking:
+    """A document's sentences, their vectors and scores."""
+
+    def __init__(self, doc: Document):
+        import numpy as np
+
+        self.units = _units(doc)
+        n = len(self.units)
+        terms = [_terms(u.text) for u in self.units]
+        self.vectors = _tfidf(terms)
+        textrank = np.zeros(n)
+        blocks = math.ceil(n / _BLOCK)
+        for b in range(blocks):
+            start, stop = b * n // blocks, (b + 1) * n // blocks
+            textrank[start:stop] = _textrank(self.vectors[start:stop])
+        base = 0.6 * _scaled(textrank) + 0.4 * _scaled(self._centrality())
+        headings = [set(_terms(doc.title + " " + (s.heading or ""))) for s in doc.sections]
+        self.scores = [float(base[u.index]) * _prior(u, n, _overlap(terms[u.index],
+                                                                    headings[u.section]))
+                       for u in self.units]
+
+    def _centrality(self) -> "np.ndarray":
+        """Cosine of each sentence with the document's centroid."""
+        import numpy as np
+
+        centroid: Counter[str] = Counter()
+        for vector in self.vectors:
+            centroid.update(vector)
+        norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+        return np.array([sum(w * centroid[t] for t, w in v.items()) / norm
+                         for v in self.vectors])
+
+    def pool(self, *, limit: int, min_words: int = 4) -> list[int]:
+        """Indices of the best whole sentences, best first (fragments only if nothing else)."""
+        eligible = [u.index for u in self.units if u.terminal and u.words >= min_words]
+        eligible = eligible or [u.index for u in self.units]
+        eligible.sort(key=lambda i: (-self.scores[i], i))
+        return eligible[:limit]
+
+    def similarity(self, indices: list[int]) -> "np.ndarray":
+        return _similarity([self.vectors[i] for i in indices])
+
+    def distinct(self, indices: list[int]) -> list[int]:
+        """``indices`` without sentences redundant with a better one before them."""
+        similarity = self.similarity(indices)
+        kept: list[int] = []
+        for a in range(len(indices)):
+            if not kept or similarity[a, kept].max() < _REDUNDANT:
+                kept.append(a)
+        return [indices[a] for a in kept]
+
+
+def _scaled(values: "np.ndarray") -> "np.ndarray":
+    top = values.max() if len(values) else 0.0
+    return values / top if top > 0 else values
+
+
+def _overlap(terms: list[str], heading: set[str]) -> float:
+    """Share of the title and heading words a sentence repeats (at most 4 count)."""
+    if not heading:
+        return 0.0
+    return min(1.0, len(heading.intersection(terms)) / min(len(heading), 4))
+
+
+# --------------------------------------------------------------------------- selection
+
+@dataclass(frozen=True)
+class _Option:
+    """A way to use one sentence, whole or compressed, and what it adds to a summary.
+
+    ``value`` is the sentence's score times its length: a summary of a fixed length is
+    worth the average score of its words, so long good sentences are not crowded out by
+    short mediocre ones.
+    """
+
+    index: int
+    text: str
+    words: int
+    value: float
+
+
+def _knapsack(groups: list[list[_Option]], lo: int, hi: int,
+              target: int) -> list[_Option] | None:
+    """The best-scoring choice of at most one option per group with lo..hi words.
+
+    Among feasible totals, each word away from ``target`` costs twice the pool's mean
+    value per word, so the result sits near the target rather than at the upper bound.
+    None when no combination lands in range.
+    """
+    import numpy as np
+
+    if hi < max(lo, 1):
+        return None
+    dp = np.full(hi + 1, -np.inf)
+    dp[0] = 0.0
+    choices = np.zeros((len(groups), hi + 1), dtype=np.int16)
+    for g, options in enumerate(groups):
+        best = dp.copy()
+        for k, option in enumerate(options, start=1):
+            if option.words > hi:
+                continue
+            shifted = np.full(hi + 1, -np.inf)
+            shifted[option.words:] = dp[:hi + 1 - option.words] + option.value
+            better = shifted > best
+            best[better] = shifted[better]
+            choices[g, better] = k
+        dp = best
+    all_options = [o for options in groups for o in options]
+    per_word = sum(o.value for o in all_options) / max(1, sum(o.words for o in all_options))
+    totals = np.arange(hi + 1)
+    objective = dp - 2 * per_word * np.abs(totals - target)
+    objective[:lo] = -np.inf
+    if not np.isfinite(objective).any():
+        return None
+    total = int(np.argmax(objective))
+    picked = []
+    for g in range(len(groups) - 1, -1, -1):
+        k = choices[g, total]
+        if k:
+            option = groups[g][k - 1]
+            picked.append(option)
+            total -= option.words
+    return sorted(picked, key=lambda o: o.index)
+
+
+def _compressed_group(option: _Option) -> list[_Option]:
+    """The sentence whole and every clause-level compression of it (worth a little less
+    per word than the whole sentence)."""
+    group = [option]
+    for text in compressions(option.text):
+        words = count_words(text)
+        group.append(_Option(option.index, text, words, 0.8 * option.value * words / option.words))
+    return group
+
+
+def _select(ranking: _Ranking, target: int) -> list[_Option]:
+    """Sentences for a summary of about ``target`` words, in document order."""
+    lo, hi = math.ceil(target * (1 - _TOLERANCE)), math.floor(target * (1 + _TOLERANCE))
+    everything = [_Option(u.index, u.text, u.words, ranking.scores[u.index] * u.words)
+                  for u in ranking.units]
+    if sum(o.words for o in everything) <= hi:
+        return everything
+    mean_words = max(1.0, sum(o.words for o in everything) / len(everything))
+    limit = max(24, 3 * math.ceil(hi / mean_words))
+    options = [everything[i] for i in ranking.distinct(ranking.pool(limit=2 * limit))][:limit]
+    picked = _knapsack([[o] for o in options], lo, hi, target)
+    if picked is None:
+        groups = [_compressed_group(o) for o in options]
+        picked = _knapsack(groups, lo, hi, target)
+        if picked is None:  # nothing lands in range: the single closest option
+            candidates = [o for group in groups for o in group]
+            picked = [min(candidates, key=lambda o: (abs(o.words - target), -o.value,
+                                                     o.index))]
+    return picked
+
+
+_RANKINGS: dict[tuple, _Ranking] = {}
+_RANKINGS_KEPT = 8
+
+
+def _ranking(doc: Document) -> _Ranking:
+    """The ranking of a document, remembered for the last few documents.
+
+    A recipe asks for several outputs of the same source (summaries of three lengths,
+    key points, a thread), and ranking is most of the work of each.
+    """
+    key = (doc.title, doc.sections)
+    if key not in _RANKINGS:
+        if len(_RANKINGS) >= _RANKINGS_KEPT:
+            _RANKINGS.pop(next(iter(_RANKINGS)))
+        _RANKINGS[key] = _Ranking(doc)
+    return _RANKINGS[key]
+
+
+# --------------------------------------------------------------------------- generator
+
+class ExtractiveGenerator(engine.TextGenerator):
+    """Offline and deterministic: every output is made of the source's own sentences."""
+
+    name = "extractive"
+    version = "1"
+
+    def summarize(self, doc: Document, *, words: int, tone: str = "") -> str:
+        """Whole sentences in document order, ``words`` +-20% when the document allows.
+
+        A document within the range is returned whole. Paragraph breaks follow the
+        source's sections (and long paragraphs) when the summary is over 100 words.
+        """
+        if doc.word_count() <= words * (1 + _TOLERANCE):
+            return doc.text()
+        ranking = _ranking(doc)
+        paragraphs: list[list[str]] = []
+        previous: _Unit | None = None
+        for option in _select(ranking, words):
+            unit = ranking.units[option.index]
+            if not paragraphs or (words > 100 and previous is not None and (
+                    unit.section != previous.section
+                    or (unit.paragraph != previous.paragraph
+                        and count_words(" ".join(paragraphs[-1])) >= 80))):
+                paragraphs.append([])
+            paragraphs[-1].append(option.text)
+            previous = unit
+        return "\n\n".join(" ".join(p) for p in paragraphs)
+
+    def key_points(self, doc: Document, *, count: int, tone: str = "") -> list[str]:
+        """Up to ``count`` distinct sentences (MMR), in document order, compressed at a
+        clause boundary when longer than 30 words. Fewer when the document has fewer."""
+        if count < 1:
+            return []
+        ranking = _ranking(doc)
+        pool = ranking.distinct(ranking.pool(limit=max(40, 4 * count), min_words=6))
+        texts, scores = {}, {}
+        for i in pool:
+            text = ranking.units[i].text
+            short = text if count_words(text) <= _POINT_WORDS else compress(
+                text, max_words=_POINT_WORDS)
+            texts[i] = short or text
+            scores[i] = ranking.scores[i] * (1.0 if short else 0.7)
+        chosen = _mmr([scores[i] for i in pool], ranking.similarity(pool),
+                      [ranking.units[i].section for i in pool], count)
+        return [texts[i] for i in sorted(pool[a] for a in chosen)]
+
+    def social_post(self, doc: Document, *, max_chars: int, tone: str = "") -> str:
+        """The best sentence, or it and the next one, that fit; the title appended when
+        it fits too. Falls back to a clause compression, then a word-boundary cut."""
+        ranking = _ranking(doc)
+        body = _post_body(ranking, max_chars)
+        title = normalize_space(doc.title)
+        with_title = f"{body}\n\n{title}"
+        if body and title and title.lower() not in body.lower() and \
+                len(with_title) <= max_chars:
+            return with_title
+        return body
+
+    def thread(self, doc: Document, *, max_chars: int, max_posts: int,
+               tone: str = "") -> list[str]:
+        """A summary packed into posts numbered " i/n" (counted in ``max_chars``).
+
+        Sentences stay whole within a post unless one alone is too long (then it is cut
+        at clauses, then words). The summary shrinks until it fits ``max_posts`` posts.
+        """
+        if max_posts < 1:
+            return []
+        reserve = len(f" {max_posts}/{max_posts}")
+        room = max_chars - reserve
+        if room < 10:
+            raise engine.GeneratorError(
+                f"posts of {max_chars} characters leave no room for text after the "
+                f"numbering", hint=f"use max_chars of at least {reserve + 10}")
+        ranking = _ranking(doc)
+        chars_per_word = max(1.0, (len(doc.text()) + 1) / max(1, doc.word_count()))
+        target = max(10, int(0.9 * max_posts * room / chars_per_word))
+        while True:
+            posts = _pack([o.text for o in _select(ranking, target)], room)
+            if len(posts) <= max_posts or target <= 10:
+                break
+            target = max(10, int(target * 0.85))
+        posts = posts[:max_posts]
+        return [f"{post} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
+
+
+def _mmr(scores: list[float], similarity: "np.ndarray", sections: list[int],
+         count: int) -> list[int]:
+    """Maximal marginal relevance: positions of up to ``count`` items, each time the one
+    whose score best outweighs its similarity to, and shared section with, those
+    already chosen."""
+    top = max(scores, default=1.0) or 1.0
+    chosen: list[int] = []
+
+    def value(a: int) -> float:
+        redundancy = similarity[a, chosen].max() if chosen else 0.0
+        same_section = sum(sections[c] == sections[a] for c in chosen)
+        return 0.7 * scores[a] / top - 0.3 * redundancy - 0.1 * same_section
+
+    while len(chosen) < min(count, len(scores)):
+        remaining = [a for a in range(len(scores)) if a not in chosen]
+        chosen.append(max(remaining, key=lambda a: (value(a), -a)))
+    return chosen
+
+
+def _post_body(ranking: _Ranking, max_chars: int) -> str:
+    """One top sentence, or a top sentence and the one after it, within ``max_chars``."""
+    top = ranking.pool(limit=8)
+    if not top:
+        return ""
+    units, scores = ranking.units, ranking.scores
+    options: list[tuple[float, int, str]] = []
+    for i in top:
+        text = units[i].text
+        if len(text) <= max_chars:
+            options.append((scores[i], -i, text))
+        following = units[i + 1] if i + 1 < len(units) else None
+        if following and following.paragraph == units[i].paragraph and following.terminal:
+            pair = f"{text} {following.text}"
+            if len(pair) <= max_chars:
+                options.append((scores[i] + 0.5 * scores[i + 1], -i, pair))
+    if options:
+        return max(options)[2]
+    for i in top:
+        short = compress(units[i].text, max_chars=max_chars)
+        if short:
+            return short
+    return truncate_words(units[top[0]].text, max_chars)
+
+
+def _pack(sentences: list[str], room: int) -> list[str]:
+    """Fill posts of at most ``room`` characters with sentences in order."""
+    posts: list[str] = []
+    for sentence in sentences:
+        for piece in split_to_fit(sentence, room):
+            if posts and len(posts[-1]) + 1 + len(piece) <= room:
+                posts[-1] = f"{posts[-1]} {piece}"
+            else:
+                posts.append(piece)
+    return posts
+
+
+@engine.hookimpl
+def register_text_generators(register):
+    register(ExtractiveGenerator)

@@ -1,0 +1,124 @@
+"""Text outputs: summaries, key points and social posts, written by any text generator.
+
+The transforms only ask; the generator (``extractive`` offline by default, an LLM when
+configured) decides how to write. So the same recipe runs with either.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+import engine
+from engine.artifacts import Artifact, Text, as_document
+
+TEXT_INPUTS = ("document", "transcript", "text", "script")
+
+
+class TextParams(engine.Params):
+    """Parameters every generated text shares."""
+
+    generator: str = Field(
+        "extractive", description="text generator as NAME or NAME:MODEL "
+        "(extractive is offline; openai:gpt-4o-mini needs a key)",
+        json_schema_extra={"registry": "text_generators"})
+    tone: str = Field("", max_length=2000,
+                      description="brand and tone guidance for generators that write "
+                                  "(for example 'warm, plain English, no hype')")
+
+
+class TextTransform(engine.Transform):
+    """Shared plumbing: the generator's identity is part of the cache key."""
+
+    consumes = TEXT_INPUTS
+    produces = "text"
+    Params = TextParams
+
+    def model_identity(self, params: TextParams, ctx: engine.Context) -> str:
+        return ctx.registry.text_generator(params.generator).identity()
+
+    def generator(self, params: TextParams, ctx: engine.Context) -> engine.TextGenerator:
+        return ctx.registry.text_generator(params.generator)
+
+
+def _check_words(body: str, target: int, ctx: engine.Context) -> None:
+    """Note in the manifest when a summary misses its target by more than 20%."""
+    count = len(body.split())
+    if abs(count - target) > 0.2 * target:
+        ctx.note(f"summary has {count} words for a target of {target} "
+                 f"(the source allows no closer whole-sentence summary)")
+
+
+class Summary(TextTransform):
+    """Summarise to a target length in words, from a one-line TL;DR to several paragraphs."""
+
+    name = "summary"
+
+    class Params(TextParams):
+        words: int = Field(150, ge=10, le=5000,
+                           description="target length in words (met within +-20%, whole sentences)")
+
+    def run(self, source: Artifact, params: Params, ctx: engine.Context) -> Text:
+        doc = as_document(source)
+        body = self.generator(params, ctx).summarize(doc, words=params.words, tone=params.tone)
+        if not body.strip():
+            raise engine.TransformError(f"the source {ctx.source_name} has no text to summarise",
+                                        hint="check that the source has paragraphs")
+        _check_words(body, params.words, ctx)
+        return Text(title=doc.title, body=body, target_words=params.words,
+                    notes=tuple(ctx.notes))
+
+
+class KeyPoints(TextTransform):
+    """List the key points of a piece as bullets, one sentence each."""
+
+    name = "key-points"
+
+    class Params(TextParams):
+        count: int = Field(5, ge=1, le=50, description="how many points")
+
+    def run(self, source: Artifact, params: Params, ctx: engine.Context) -> Text:
+        doc = as_document(source)
+        points = self.generator(params, ctx).key_points(doc, count=params.count,
+                                                        tone=params.tone)
+        if not points:
+            raise engine.TransformError(f"no key points found in {ctx.source_name}",
+                                        hint="check that the source has paragraphs")
+        body = "\n".join(f"- {point}" for point in points)
+        return Text(title=doc.title, body=body, parts=tuple(points))
+
+
+class SocialPost(TextTransform):
+    """Write a social post of at most N characters, or a thread of such posts."""
+
+    name = "social-post"
+
+    class Params(TextParams):
+        max_chars: int = Field(280, ge=40, le=10000,
+                               description="hard limit on each post's length in characters")
+        thread: bool = Field(False, description="write a thread of numbered posts instead of one")
+        max_posts: int = Field(6, ge=2, le=50, description="most posts in a thread")
+
+    def run(self, source: Artifact, params: Params, ctx: engine.Context) -> Text:
+        doc = as_document(source)
+        gen = self.generator(params, ctx)
+        if params.thread:
+            posts = gen.thread(doc, max_chars=params.max_chars, max_posts=params.max_posts,
+                               tone=params.tone)
+        else:
+            posts = [gen.social_post(doc, max_chars=params.max_chars, tone=params.tone)]
+        too_long = [p for p in posts if len(p) > params.max_chars]
+        if too_long or not any(p.strip() for p in posts):
+            raise engine.TransformError(
+                f"generator {params.generator} wrote a post over {params.max_chars} characters"
+                if too_long else f"generator {params.generator} wrote an empty post",
+                hint="try another generator or a larger max_chars")
+        return Text(title=doc.title, body="\n\n".join(posts),
+                    parts=tuple(posts) if params.thread else (),
+                    target_chars=params.max_chars)
+
+
+@engine.hookimpl
+def register_transforms(register):
+    register(Summary)
+    register(KeyPoints)
+    register(SocialPost)

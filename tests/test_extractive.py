@@ -1,0 +1,252 @@
+"""The offline extractive generator (plugins/text/extractive.py)."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.artifacts import Document, Section
+from plugins.sources.markdown import MarkdownLoader
+from plugins.text.extractive import ExtractiveGenerator
+from plugins.text.sentences import compressions, count_words, ends_sentence, split_sentences
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "article.md"
+NUMBERING = re.compile(r" (\d+)/(\d+)$")
+
+
+@pytest.fixture(scope="module")
+def article() -> Document:
+    return MarkdownLoader().load(SAMPLE)
+
+
+def long_document(words: int, seed: int = 7) -> Document:
+    """Pseudo-English of about ``words`` words: Zipf-distributed vocabulary, sentences of
+    6-34 words, paragraphs of 3-7 sentences, sections of 8 paragraphs."""
+    rng = random.Random(seed)
+    vocabulary = ["".join(rng.choice("abcdefghiklmnoprstuvw") for _ in range(rng.randint(3, 10)))
+                  for _ in range(6000)]
+    weights = [1 / rank for rank in range(1, len(vocabulary) + 1)]
+    sections, paragraphs, sentences, total = [], [], [], 0
+    while total < words:
+        chosen = rng.choices(vocabulary, weights, k=rng.randint(6, 34))
+        sentences.append(" ".join(chosen).capitalize() + ".")
+        total += len(chosen)
+        if len(sentences) >= rng.randint(3, 7):
+            paragraphs.append(" ".join(sentences))
+            sentences = []
+        if len(paragraphs) == 8:
+            sections.append(Section(heading=f"Part {len(sections) + 1}",
+                                    paragraphs=tuple(paragraphs)))
+            paragraphs = []
+    paragraphs += [" ".join(sentences)] if sentences else []
+    sections += [Section(heading="End", paragraphs=tuple(paragraphs))] if paragraphs else []
+    return Document(title="A long document", sections=tuple(sections))
+
+
+@pytest.fixture(scope="module")
+def long_doc() -> Document:
+    return long_document(20_000)
+
+
+def source_sentences(doc: Document) -> set[str]:
+    return {s for p in doc.paragraphs() for s in split_sentences(p)}
+
+
+def assert_whole_sentences(text: str, doc: Document) -> None:
+    """Every sentence is one of the source's, or a clause compression of one."""
+    originals = source_sentences(doc)
+    allowed = originals | {c for s in originals for c in compressions(s)}
+    for sentence in split_sentences(text):
+        assert sentence in allowed, sentence
+        assert ends_sentence(sentence), sentence
+
+
+def within(words: int, target: int) -> bool:
+    return 0.8 * target <= words <= 1.2 * target
+
+
+# --------------------------------------------------------------------------- summarize
+
+@pytest.mark.parametrize("target", [25, 50, 100, 150, 400, 800])
+def test_summary_length_on_the_sample(article, target):
+    summary = ExtractiveGenerator().summarize(article, words=target)
+    assert within(count_words(summary), target), count_words(summary)
+    assert_whole_sentences(summary, article)
+
+
+@pytest.mark.parametrize("target", [25, 150, 800, 2000])
+def test_summary_length_on_a_long_document(long_doc, target):
+    summary = ExtractiveGenerator().summarize(long_doc, words=target)
+    assert within(count_words(summary), target), count_words(summary)
+    assert_whole_sentences(summary, long_doc)
+
+
+def test_summary_keeps_document_order(article):
+    order = {s: i for i, s in enumerate(s for p in article.paragraphs()
+                                        for s in split_sentences(p))}
+    positions = [order[s] for s in split_sentences(
+        ExtractiveGenerator().summarize(article, words=400))]
+    assert positions == sorted(positions)
+
+
+def test_long_summary_has_paragraphs_and_short_one_does_not(article):
+    generator = ExtractiveGenerator()
+    assert "\n\n" in generator.summarize(article, words=400)
+    assert "\n\n" not in generator.summarize(article, words=50)
+
+
+def test_short_document_is_returned_whole():
+    doc = Document(title="t", sections=(Section(paragraphs=("One short paragraph here.",
+                                                            "And another one.")),))
+    assert ExtractiveGenerator().summarize(doc, words=100) == doc.text()
+
+
+def test_long_sentences_are_compressed_at_a_clause():
+    sentences = [
+        "The city planted four thousand new trees along the river, which cost the council "
+        "far more than anyone had expected at the time of the original vote in spring.",
+        "Residents watered the young trees through three dry summers, and most of them "
+        "survived even though the nursery had warned that losses would be heavy.",
+        "Engineers rebuilt the pavement over structural soil; the roots now have room to "
+        "spread without lifting the slabs that people walk on every single day.",
+    ]
+    doc = Document(title="Trees", sections=(Section(paragraphs=(" ".join(sentences),)),))
+    summary = ExtractiveGenerator().summarize(doc, words=12)
+    assert within(count_words(summary), 12), summary
+    assert len(split_sentences(summary)) == 1 and summary.endswith(".")
+    assert_whole_sentences(summary, doc)
+    assert summary not in sentences
+
+
+def test_summary_is_deterministic(article, long_doc):
+    for doc in (article, long_doc):
+        assert ExtractiveGenerator().summarize(doc, words=150) == \
+            ExtractiveGenerator().summarize(doc, words=150)
+
+
+# --------------------------------------------------------------------------- key points
+
+def test_key_points(article):
+    points = ExtractiveGenerator().key_points(article, count=5)
+    assert len(points) == 5 and len(set(points)) == 5
+    assert all(isinstance(p, str) and not p.startswith(("-", "*", "•")) for p in points)
+    assert all(count_words(p) <= 30 for p in points)
+    for point in points:
+        assert len(split_sentences(point)) == 1
+        assert_whole_sentences(point, article)
+    flat = " ".join(article.paragraphs())
+    starts = [flat.find(p[:40]) for p in points]
+    assert -1 not in starts and starts == sorted(starts)
+
+
+def test_key_points_skip_repetition():
+    repeated = "Street trees cool the pavement by several degrees on summer afternoons."
+    others = ["Nurseries need orders placed several years before planting day.",
+              "Structural soil carries the pavement while leaving room for roots.",
+              "Volunteers water young saplings through their first dry summers.",
+              "Lidar surveys map every crown in the city to within a metre.",
+              "Diverse species protect a neighbourhood from a single pest.",
+              "Pruning young trees early gives them one strong central trunk.",
+              "Storm drains overflow less where large crowns intercept rain.",
+              "Budgets that fund planting without care waste most of the money."]
+    doc = Document(title="Street trees", sections=(
+        Section(paragraphs=(repeated, *others[:4], repeated)),
+        Section(heading="More", paragraphs=(repeated, *others[4:])),
+    ))
+    points = ExtractiveGenerator().key_points(doc, count=4)
+    assert len(points) == 4 and points.count(repeated) == 1
+
+
+def test_key_points_fewer_when_the_document_has_fewer(article):
+    doc = Document(title="t", sections=(Section(paragraphs=(
+        "Only one real sentence lives in this small document.",)),))
+    assert ExtractiveGenerator().key_points(doc, count=5) == [
+        "Only one real sentence lives in this small document."]
+    assert ExtractiveGenerator().key_points(article, count=0) == []
+
+
+# --------------------------------------------------------------------------- posts
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".,;:!?…\"'()") for w in text.split()}
+
+
+@pytest.mark.parametrize("limit", [500, 280, 140, 80, 40])
+def test_social_post_fits_and_cuts_no_word(article, limit):
+    post = ExtractiveGenerator().social_post(article, max_chars=limit)
+    assert 0 < len(post) <= limit
+    assert _words(post) <= _words(article.text()) | _words(article.title)
+
+
+def test_social_post_appends_the_title_when_it_fits(article):
+    post = ExtractiveGenerator().social_post(article, max_chars=500)
+    assert post.endswith("\n\n" + article.title)
+    body = post[:-len(article.title)].strip()
+    assert_whole_sentences(body, article)
+
+
+@pytest.mark.parametrize("limit, posts", [(280, 6), (500, 3), (140, 10), (60, 4)])
+def test_thread_limits_and_numbering(article, limit, posts):
+    thread = ExtractiveGenerator().thread(article, max_chars=limit, max_posts=posts)
+    assert 1 <= len(thread) <= posts
+    for i, post in enumerate(thread, start=1):
+        assert len(post) <= limit, post
+        match = NUMBERING.search(post)
+        assert match and match.groups() == (str(i), str(len(thread)))
+
+
+def test_thread_keeps_sentences_whole_and_in_order(article):
+    thread = ExtractiveGenerator().thread(article, max_chars=280, max_posts=6)
+    bodies = [NUMBERING.sub("", post) for post in thread]
+    for body in bodies:
+        assert_whole_sentences(body, article)
+    flat = " ".join(article.paragraphs())
+    starts = [flat.find(s) for body in bodies for s in split_sentences(body)]
+    assert -1 not in starts and starts == sorted(starts)
+
+
+def test_thread_splits_an_oversized_sentence(article):
+    thread = ExtractiveGenerator().thread(article, max_chars=50, max_posts=20)
+    assert all(len(post) <= 50 for post in thread)
+    assert any(not ends_sentence(NUMBERING.sub("", post)) for post in thread)
+
+
+def test_thread_needs_room_for_text(article):
+    with pytest.raises(engine.GeneratorError) as info:
+        ExtractiveGenerator().thread(article, max_chars=12, max_posts=9)
+    assert "\n" not in str(info.value)
+
+
+def test_posts_are_deterministic(article):
+    first, second = ExtractiveGenerator(), ExtractiveGenerator()
+    assert first.social_post(article, max_chars=280) == second.social_post(article, max_chars=280)
+    assert first.thread(article, max_chars=280, max_posts=5) == \
+        second.thread(article, max_chars=280, max_posts=5)
+    assert first.key_points(article, count=6) == second.key_points(article, count=6)
+
+
+# --------------------------------------------------------------------------- scale
+
+def test_a_100000_word_document_is_handled():
+    doc = long_document(100_000)
+    generator = ExtractiveGenerator()
+    start = time.perf_counter()
+    summary = generator.summarize(doc, words=800)
+    points = generator.key_points(doc, count=7)
+    post = generator.social_post(doc, max_chars=280)
+    thread = generator.thread(doc, max_chars=280, max_posts=8)
+    elapsed = time.perf_counter() - start
+    assert within(count_words(summary), 800)
+    assert len(points) == 7 and len(post) <= 280 and 1 <= len(thread) <= 8
+    assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def test_registered_as_a_text_generator(registry):
+    generator = registry.text_generator("extractive")
+    assert isinstance(generator, ExtractiveGenerator)
+    assert generator.identity() == "extractive:@1"

@@ -1,0 +1,110 @@
+"""Batch runs through the CLI: outputs, manifests, cache, failures that stay contained."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.corpus import write_corpus
+
+from .conftest import RECIPES, SAMPLES
+
+ARTICLE = RECIPES / "article.yaml"
+
+
+def manifest(out: Path, slug: str) -> dict:
+    return json.loads((out / slug / "manifest.json").read_text())
+
+
+def test_sample_article_makes_every_output(invoke, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", ARTICLE, SAMPLES / "article.md", "-o", out)
+    assert result.exit_code == 0, result.output
+    folder = out / "article"
+    expected = {"tldr.md", "summary-50.md", "summary-150.md", "summary-400.md", "key-points.md",
+                "post-50.md", "post-150.md", "post-400.md", "thread.md", "thread.json",
+                "manifest.json"}
+    assert expected <= {p.name for p in folder.iterdir()}
+    words = len((folder / "summary-150.md").read_text().split())
+    assert 120 <= words <= 180
+    assert all(len(p) <= 280 for p in json.loads((folder / "thread.json").read_text())["posts"])
+    assert len((folder / "post-50.md").read_text().strip()) <= 280
+    data = manifest(out, "article")
+    assert data["status"] == "ok" and data["source"]["loader"] == "markdown"
+    assert {s["cache"] for s in data["steps"]} == {"miss"}
+    assert (out / "index.html").is_file()
+    assert "1 sources: 1 ok, 0 failed" in result.output
+
+
+def test_second_run_is_all_cache_hits_and_changes_rerun_only_what_changed(invoke, tmp_path):
+    out = tmp_path / "out"
+    src = SAMPLES / "article.md"
+    assert invoke("run", ARTICLE, src, "-o", out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (out / "article").glob("*.md")}
+
+    assert invoke("run", ARTICLE, src, "-o", out).exit_code == 0
+    assert {s["cache"] for s in manifest(out, "article")["steps"]} == {"hit"}
+    assert before == {p.name: p.read_bytes() for p in (out / "article").glob("*.md")}
+
+    assert invoke("run", ARTICLE, src, "-o", out, "--set", "key-points.count=3").exit_code == 0
+    caches = {s["id"]: s["cache"] for s in manifest(out, "article")["steps"]}
+    assert caches.pop("key-points") == "miss"
+    assert set(caches.values()) == {"hit"}
+    assert len((out / "article" / "key-points.md").read_text().splitlines()) == 3
+
+    assert invoke("run", ARTICLE, src, "-o", out, "--force").exit_code == 0
+    assert {s["cache"] for s in manifest(out, "article")["steps"]} == {"miss"}
+
+
+def test_a_corrupt_source_fails_alone(invoke, tmp_path):
+    sources = tmp_path / "in"
+    write_corpus(sources, 2)
+    (sources / "broken.md").write_bytes(b"\x00\x01\x02binary junk\xff\xfe" * 50)
+    (sources / "empty.md").write_text("   \n")
+    out = tmp_path / "out"
+    result = invoke("run", ARTICLE, sources, "-o", out)
+    assert result.exit_code == 1
+    assert "4 sources: 2 ok, 2 failed" in result.output
+    assert "broken.md" in result.output and "empty.md" in result.output
+    assert (out / "article-000" / "summary-150.md").is_file()
+    assert (out / "article-001" / "summary-150.md").is_file()
+    broken = manifest(out, "broken")
+    assert broken["status"] == "failed" and "\n" not in broken["error"]
+    assert not any(p.suffix == ".md" for p in (out / "broken").iterdir())
+
+
+def test_unreadable_kind_of_source_is_a_one_line_error(invoke, tmp_path):
+    odd = tmp_path / "notes.xyz"
+    odd.write_text("hello")
+    out = tmp_path / "out"
+    result = invoke("run", ARTICLE, odd, "-o", out)
+    assert result.exit_code == 1
+    assert "no loader reads .xyz" in manifest(out, "notes")["error"]
+
+
+def test_only_runs_the_named_step_and_what_it_needs(invoke, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", ARTICLE, SAMPLES / "article.md", "-o", out, "--only", "post-150")
+    assert result.exit_code == 0, result.output
+    written = {p.name for p in (out / "article").glob("*.md")}
+    assert written == {"post-150.md"}
+    assert [s["id"] for s in manifest(out, "article")["steps"]] == ["summary-150", "post-150"]
+
+
+def test_parallel_jobs_give_the_same_outputs(invoke, tmp_path):
+    sources = write_corpus(tmp_path / "in", 4)
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert invoke("run", ARTICLE, *sources, "-o", one, "--cache-dir", tmp_path / "c1").exit_code == 0
+    assert invoke("run", ARTICLE, *sources, "-o", two, "-j", "2",
+                  "--cache-dir", tmp_path / "c2").exit_code == 0
+    for path in one.rglob("*.md"):
+        assert path.read_bytes() == (two / path.relative_to(one)).read_bytes()
+
+
+def test_same_stem_in_two_folders_gets_two_output_folders(invoke, tmp_path):
+    for folder in ("a", "b"):
+        write_corpus(tmp_path / folder, 1)
+    out = tmp_path / "out"
+    result = invoke("run", ARTICLE, tmp_path / "a", tmp_path / "b", "-o", out, "--only", "tldr")
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir() if p.is_dir()} == {"a-article-000", "b-article-000"}
