@@ -20,7 +20,7 @@ from engine.executors import run_jobs
 from engine.graph import select
 from engine.plugins import PluginConfig, Registry
 from engine.recipe import Recipe
-from engine.report import write_report
+from engine.report import counts_line, write_report
 from engine.runner import (RunOptions, SourceJob, SourceResult, assign_slugs, expand_sources,
                            recipe_key)
 
@@ -96,8 +96,7 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
         out.print(_summary_table(results))
     ran = sum(r.ran for r in results)
     cached = sum(r.cached for r in results)
-    out.print(f"{len(results)} sources: {len(results) - len(failed)} ok, {len(failed)} failed "
-              f"({ran} steps ran, {cached} from cache). Report: {report}",
+    out.print(f"{counts_line(results)} ({ran} steps ran, {cached} from cache). Report: {report}",
               highlight=False, soft_wrap=True)
     for r in failed:
         out.print(f"failed: {Path(r.path).name}: {r.error.splitlines()[0]}", highlight=False,

@@ -107,7 +107,7 @@ def run_dask(jobs: list[SourceJob], workers: int, scheduler: str | None,
                            hint="pip install 'remixer[dask]'") from None
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout="5s")
         except (OSError, TimeoutError) as exc:
             raise RemixerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
                                hint="check the address and that the scheduler is running") from None

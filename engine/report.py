@@ -28,8 +28,16 @@ h1{font-size:1.6rem}.summary{font-size:1.1rem}
 .status{font-weight:600;text-transform:uppercase;font-size:.8rem}
 .error{background:#fdecea;padding:.5rem;border-radius:4px;white-space:pre-wrap}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-top:1px solid #eee;vertical-align:top}
+td:first-child{white-space:nowrap}
 pre{white-space:pre-wrap;margin:0;font-size:.85rem;color:#444}
 """
+
+
+def counts_line(results: list[SourceResult]) -> str:
+    """``"3 sources: 2 ok, 1 failed"``, for the terminal summary and the report."""
+    failed = sum(1 for r in results if r.status != "ok")
+    noun = "source" if len(results) == 1 else "sources"
+    return f"{len(results)} {noun}: {len(results) - failed} ok, {failed} failed"
 
 
 def _preview(out_dir: Path, name: str) -> str:
@@ -73,14 +81,12 @@ def _card(result: SourceResult, out_root: Path) -> str:
 
 
 def write_report(results: list[SourceResult], out_root: Path, recipe_name: str) -> Path:
-    ok = sum(1 for r in results if r.status == "ok")
-    failed = len(results) - ok
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page = (
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>remixer: {html.escape(recipe_name)}</title><style>{STYLE}</style></head><body>"
         f"<h1>remixer report: {html.escape(recipe_name)}</h1>"
-        f'<p class="summary" id="summary">{len(results)} sources: {ok} ok, {failed} failed · {when}</p>'
+        f'<p class="summary" id="summary">{counts_line(results)} · {when}</p>'
         + "\n".join(_card(r, out_root) for r in results)
         + "</body></html>\n")
     target = out_root / REPORT

@@ -266,3 +266,8 @@ def test_registered_loaders(registry):
     assert registry.loader_for(Path("a.txt")).name == "text"
     assert registry.loader_for(Path("a.htm")).name == "html"
     assert registry.loader_for(Path("a.html")).produces == "document"
+
+
+def test_nul_interleaved_junk_is_not_taken_for_utf16(tmp_path):
+    path = write(tmp_path, "junk.md", b"\x00\xff" * 40)
+    assert "does not look like text" in source_error(MarkdownLoader(), path)

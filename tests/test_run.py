@@ -33,7 +33,7 @@ def test_sample_article_makes_every_output(invoke, tmp_path):
     assert data["status"] == "ok" and data["source"]["loader"] == "markdown"
     assert {s["cache"] for s in data["steps"]} == {"miss"}
     assert (out / "index.html").is_file()
-    assert "1 sources: 1 ok, 0 failed" in result.output
+    assert "1 source: 1 ok, 0 failed" in result.output
 
 
 def test_second_run_is_all_cache_hits_and_changes_rerun_only_what_changed(invoke, tmp_path):

@@ -53,10 +53,19 @@ def _utf16_without_bom(data: bytes) -> str | None:
     if len(data) < 4 or len(data) % 2:
         return None
     if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return "utf-16-be"
-    return None
+        encoding = "utf-16-le"
+    elif even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        encoding = "utf-16-be"
+    else:
+        return None
+    return encoding if _reads_as_text(data.decode(encoding, errors="replace")) else None
+
+
+def _reads_as_text(text: str) -> bool:
+    """Printable characters with spaces between words (binary junk has neither)."""
+    printable = sum(1 for c in text if c.isprintable() or c in "\t\n\r")
+    spaces = sum(1 for c in text if c.isspace())
+    return printable >= 0.95 * len(text) and (len(text) < 40 or spaces * 40 >= len(text))
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str]:

@@ -1,0 +1,315 @@
+"""What a voice engine is: text in, speech samples out.
+
+A voice engine (TTS) is registered through ``register_voices`` and addressed in recipes as
+``ENGINE:VOICE`` (``piper:joe``, ``hibari:heart``; ``hibari`` alone means its default
+voice). Engines synthesise one sentence or a short passage to float32 mono samples; the
+helpers here turn a long text into a WAV file sentence by sentence, with even pauses and
+bounded memory, and report where every sentence starts and ends so alignment and
+captions can build on it.
+
+Engines load their models lazily, once per process (:func:`shared_model`), never at
+import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import threading
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping
+
+from engine.artifacts import Word
+from engine.atomic import PART_SUFFIX
+from engine.errors import ModelUnavailableError, TransformError
+from engine.plugins import did_you_mean, split_spec
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+Progress = Callable[[float], None]
+
+#: silence between sentences and between paragraphs, in seconds at speed 1.0
+SENTENCE_PAUSE = 0.35
+PARAGRAPH_PAUSE = 0.7
+#: silence kept around speech when trimming an engine's own leading/trailing silence
+EDGE_MARGIN = 0.04
+
+
+# --------------------------------------------------------------------------- data
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice of an engine, as ``remixer voices`` lists it."""
+
+    name: str
+    description: str
+    language: str
+    gender: str | None = None
+    ready_offline: bool = True
+    #: why the voice is not ready offline (empty when it is)
+    reason: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Synthesis:
+    """Speech for one piece of text: float32 mono samples in [-1, 1]."""
+
+    samples: "np.ndarray"
+    sample_rate: int
+    #: word timings relative to the start of ``samples``, when the engine knows them
+    words: tuple[Word, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+@dataclass(frozen=True, eq=False)
+class Utterance:
+    """One sentence of a long text, spoken, and the silence that follows it."""
+
+    text: str
+    synthesis: Synthesis
+    pause_after: float
+
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    """Where one sentence sits in the written audio, in seconds."""
+
+    text: str
+    start: float
+    end: float
+    #: word timings in the file's time, when the engine gave them
+    words: tuple[Word, ...] = ()
+
+
+# --------------------------------------------------------------------------- engines
+
+class VoiceEngine:
+    """Base class for text-to-speech engines.
+
+    Subclasses set ``name``, ``version`` (bump when the same text would sound different)
+    and ``default_voice``, and implement :meth:`voices` and :meth:`synthesize`. The
+    constructor takes no arguments: load models lazily with :func:`shared_model`.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "1"
+    default_voice: ClassVar[str]
+
+    def voices(self) -> list[VoiceInfo]:
+        """Every voice this engine offers, ready or not."""
+        raise NotImplementedError
+
+    def synthesize(self, text: str, voice: str, *, speed: float = 1.0) -> Synthesis:
+        """Speak a sentence or short passage. ``speed`` 1.0 is natural pace, 2.0 twice as
+        fast; engines change the pace of speech (not the pitch, no resampling)."""
+        raise NotImplementedError
+
+    def identity(self, voice: str) -> str:
+        """What a cache key must change with: engine, its version, the voice and its model.
+        Subclasses append the model's identity (a file digest or package version)."""
+        return f"{self.name}:{voice}@{self.version}"
+
+    def voice(self, name: str | None) -> VoiceInfo:
+        """The named voice (the default for None); an unknown name raises a one-line error
+        listing the voices there are."""
+        name = name or self.default_voice
+        voices = self.voices()
+        for info in voices:
+            if info.name == name:
+                return info
+        names = [v.name for v in voices]
+        raise ModelUnavailableError(
+            f"{self.name} has no voice {name!r}{did_you_mean(name, names)}",
+            hint=f"available: {', '.join(names)}")
+
+    def synthesize_long(self, text: str, voice: str, *, speed: float = 1.0,
+                        progress: Progress | None = None) -> Iterator[Utterance]:
+        """Speak a long text one sentence at a time, each with the pause that follows it.
+
+        The engine's own leading and trailing silence is trimmed so pauses are the same
+        for every engine: a short one after a sentence, a longer one after a paragraph,
+        none after the last sentence. ``progress`` gets the fraction of text done.
+        """
+        sentences = [(s, i == len(para) - 1) for para in _paragraphs(text)
+                     for i, s in enumerate(para)]
+        total = sum(len(s) for s, _ in sentences) or 1
+        done = 0
+        for index, (sentence, ends_paragraph) in enumerate(sentences):
+            spoken = self.synthesize(sentence, voice, speed=speed)
+            pause = 0.0
+            if index < len(sentences) - 1:
+                pause = (PARAGRAPH_PAUSE if ends_paragraph else SENTENCE_PAUSE) / speed
+            yield Utterance(sentence, trim_silence(spoken), pause)
+            done += len(sentence)
+            if progress:
+                progress(done / total)
+
+
+def parse_voice_spec(spec: str) -> tuple[str, str | None]:
+    """``"piper:joe"`` -> ``("piper", "joe")``; ``"hibari"`` -> ``("hibari", None)``."""
+    engine, voice = split_spec(spec.strip())
+    if not engine:
+        raise ValueError(f"voice {spec!r} names no engine; write ENGINE:VOICE, e.g. piper:joe")
+    return engine, voice
+
+
+def resolve_voice(spec: str, engines: Mapping[str, Callable[[], VoiceEngine]]
+                  ) -> tuple[VoiceEngine, VoiceInfo]:
+    """The engine and voice an ``ENGINE:VOICE`` spec names, checked to exist."""
+    name, voice = parse_voice_spec(spec)
+    if name not in engines:
+        raise ModelUnavailableError(
+            f"no voice engine {name!r}{did_you_mean(name, engines)}",
+            hint=f"available: {', '.join(sorted(engines))}")
+    engine = engines[name]()
+    return engine, engine.voice(voice)
+
+
+_MODELS: dict[Any, Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def shared_model(key: Any, load: Callable[[], Any]) -> Any:
+    """``load()`` once per process for ``key``, then the same object every time.
+
+    Engines are instantiated per registry (and registries per test or worker); the
+    models behind them are large, so they are shared process-wide.
+    """
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = load()
+        return _MODELS[key]
+
+
+# --------------------------------------------------------------------------- writing
+
+def synthesize_to_wav(engine: VoiceEngine, text: str, voice: str, path: Path, *,
+                      speed: float = 1.0, progress: Progress | None = None
+                      ) -> tuple[float, list[SentenceSpan]]:
+    """Speak ``text`` into a 16-bit mono WAV file, one sentence at a time.
+
+    Memory stays bounded by the longest sentence, and the file appears under its name only
+    when complete (a killed run leaves a ``.part`` file that the runner sweeps away).
+    Returns the duration in seconds and the span of every sentence.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=path.parent)
+    os.close(fd)
+    part = Path(tmp)
+    try:
+        utterances = engine.synthesize_long(text, voice, speed=speed, progress=progress)
+        duration, spans = _write_wav(utterances, part)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+    return duration, spans
+
+
+def _write_wav(utterances: Iterator[Utterance], path: Path) -> tuple[float, list[SentenceSpan]]:
+    import numpy as np
+
+    spans: list[SentenceSpan] = []
+    frames, rate = 0, 0
+    with contextlib.ExitStack() as stack:
+        for utterance in utterances:
+            spoken = utterance.synthesis
+            if not rate:
+                rate = spoken.sample_rate
+                out = stack.enter_context(wave.open(str(path), "wb"))
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(rate)
+            start = frames / rate
+            out.writeframes(_pcm16(spoken.samples))
+            frames += len(spoken.samples)
+            words = tuple(w.model_copy(update={"start": w.start + start, "end": w.end + start})
+                          for w in spoken.words)
+            spans.append(SentenceSpan(utterance.text, start, frames / rate, words))
+            silence = int(round(utterance.pause_after * rate))
+            out.writeframes(np.zeros(silence, "<i2").tobytes())
+            frames += silence
+    if not rate:
+        raise TransformError("there is no text to speak",
+                             hint="give the step a source with some text in it")
+    return frames / rate, spans
+
+
+def trim_silence(spoken: Synthesis, *, margin: float = EDGE_MARGIN,
+                 threshold: float = 0.03) -> Synthesis:
+    """Cut leading and trailing silence (below ``threshold`` x peak), keeping ``margin``
+    seconds either side. Engines pad sentences differently; this evens that out."""
+    import numpy as np
+
+    samples = spoken.samples
+    if not len(samples):
+        return spoken
+    loud = np.flatnonzero(np.abs(samples) > threshold * float(np.abs(samples).max()))
+    if not len(loud):
+        return spoken
+    keep = int(margin * spoken.sample_rate)
+    first = max(int(loud[0]) - keep, 0)
+    last = min(int(loud[-1]) + keep + 1, len(samples))
+    shift = first / spoken.sample_rate
+    words = tuple(w.model_copy(update={"start": max(w.start - shift, 0.0),
+                                       "end": max(w.end - shift, 0.0)}) for w in spoken.words)
+    return Synthesis(samples[first:last], spoken.sample_rate, words)
+
+
+def _pcm16(samples: "np.ndarray") -> bytes:
+    import numpy as np
+
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
+# --------------------------------------------------------------------------- sentences
+
+#: words that end with a period but do not end a sentence (compared lower-case, no dot)
+NON_TERMINAL = frozenset({
+    "mr", "mrs", "ms", "dr", "prof", "st", "mt", "sen", "rep", "gov", "gen", "capt", "lt",
+    "col", "sgt", "rev", "e.g", "i.e", "vs", "cf", "approx", "ca", "fig", "vol", "pp",
+})
+_BREAK = re.compile(r"[.!?…]+[\"'”’)\]]*\s+")
+_INITIALISM = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of one paragraph (or any text), abbreviation-aware.
+
+    A period does not end a sentence after a title or Latin abbreviation ("Dr.",
+    "e.g."), an initial or dotted initialism ("J.", "U.S."), before a lower-case word,
+    or in "No. 5".
+    """
+    text = " ".join(text.split())
+    out, cut = [], 0
+    for m in _BREAK.finditer(text):
+        if m.end() < len(text) and _ends_sentence(text, m):
+            out.append(text[cut:m.end()].strip())
+            cut = m.end()
+    out.append(text[cut:].strip())
+    return [s for s in out if s]
+
+
+def _ends_sentence(text: str, m: re.Match) -> bool:
+    following = text[m.end()]
+    if following.islower():
+        return False
+    if text[m.start()] != ".":
+        return True
+    word = text[text.rfind(" ", 0, m.start()) + 1:m.start()].lstrip("(\"“'‘")
+    if word.lower() in NON_TERMINAL or _INITIALISM.match(word):
+        return False
+    return not (word.lower() == "no" and following.isdigit())
+
+
+def _paragraphs(text: str) -> list[list[str]]:
+    """Sentences grouped by paragraph (blank-line separated)."""
+    paras = (split_sentences(p) for p in re.split(r"\n\s*\n", text))
+    return [p for p in paras if p]
