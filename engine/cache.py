@@ -47,12 +47,14 @@ class CachedStep:
     """
 
     def __init__(self, data: dict[str, Any], notes: tuple[str, ...], digest: str,
-                 exports: dict[str, str], artifact: Artifact | None = None):
+                 exports: dict[str, str], metrics: dict[str, Any],
+                 artifact: Artifact | None = None):
         self._data = data
         self._artifact = artifact
         self.notes = notes
         self.digest = digest
         self.exports = exports
+        self.metrics = metrics
 
     @property
     def artifact(self) -> Artifact:
@@ -84,13 +86,15 @@ class Cache:
                 return None
             data[name] = str(path)
         return CachedStep(data, tuple(record.get("notes", [])), record["digest"],
-                          record.get("exports", {}))
+                          record.get("exports", {}), record.get("metrics", {}))
 
     def put(self, key: str, artifact: Artifact, *, notes: list[str] | tuple[str, ...] = (),
-            exports: dict[str, str] | None = None, adopt_files: bool = True) -> CachedStep:
+            exports: dict[str, str] | None = None, metrics: dict[str, Any] | None = None,
+            adopt_files: bool = True) -> CachedStep:
         """Store a result. Its files move into the blob store unless ``adopt_files`` is
         False (a source file stays where the user keeps it; the record points at it).
-        ``exports`` are the digests of the files the step writes to OUT, by extension."""
+        ``exports`` are the digests of the files the step writes to OUT, by extension;
+        ``metrics`` what making it cost (tokens, seconds of audio), kept for the manifest."""
         paths: dict[str, str] = {}
         for name, path in artifact.files().items():
             paths[name] = (str(self._adopt(path).relative_to(self.root)) if adopt_files
@@ -100,10 +104,10 @@ class Cache:
         data = stored.model_dump(mode="json")
         data.update(paths)
         record = {"artifact": data, "files": sorted(paths), "notes": list(notes),
-                  "digest": digest, "exports": exports or {}}
+                  "digest": digest, "exports": exports or {}, "metrics": metrics or {}}
         atomic.write_bytes(self._record_path(key),
                            json.dumps(record, ensure_ascii=False).encode("utf-8"))
-        return CachedStep(data, tuple(notes), digest, exports or {}, stored)
+        return CachedStep(data, tuple(notes), digest, exports or {}, metrics or {}, stored)
 
     def _adopt(self, path: Path) -> Path:
         """Move a produced file into the blob store under its content digest."""

@@ -129,8 +129,14 @@ class Registry:
             return None
         return self._instance("loader", name, lambda: self.loaders.get(name)())
 
-    def text_generator(self, spec: str):
-        return self._component("text_generators", spec)
+    def text_generator(self, spec: str, settings=None):
+        """A generator for ``NAME[:MODEL]`` with the step's ``llm:`` settings, reused."""
+        from engine.textgen import GeneratorSettings
+        settings = settings or GeneratorSettings()
+        name, model = split_spec(spec)
+        factory = self.text_generators.get(name)
+        return self._instance("text_generators", (spec, settings),
+                              lambda: factory(model, settings))
 
     def transcriber(self, spec: str):
         return self._component("transcribers", spec)
@@ -144,7 +150,7 @@ class Registry:
         factory = getattr(self, table).get(name)
         return self._instance(table, spec, lambda: factory(model))
 
-    def _instance(self, sort: str, key: str, create):
+    def _instance(self, sort: str, key, create):
         if (sort, key) not in self._instances:
             self._instances[(sort, key)] = create()
         return self._instances[(sort, key)]

@@ -231,7 +231,7 @@ def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache
                 raise RemixerError(f"transform {node.use} returned {artifact.kind}, "
                                    f"not {transform.produces}", hint="fix the plugin")
             exports = transform.exports(artifact)
-            result = cache.put(key, artifact, notes=ctx.notes,
+            result = cache.put(key, artifact, notes=ctx.notes, metrics=ctx.metrics,
                                exports=_export_digests(exports))
         if node.output:
             if not _outputs_current(out_dir, node, result.exports):
@@ -241,6 +241,8 @@ def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache
         ctx.cleanup()
     record.notes = list(result.notes)
     record.detail["output_digest"] = result.digest
+    if result.metrics:
+        record.detail["metrics"] = result.metrics
     return result
 
 

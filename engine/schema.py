@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 import yaml
 
 from engine.plugins import Registry
@@ -54,6 +56,26 @@ def recipe_json_schema(registry: Registry) -> dict[str, Any]:
     return top
 
 
+def _yaml_value(value: Any) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True).strip()
+    return text.removesuffix("...").strip()
+
+
+def _parameter_lines(model: type[BaseModel], indent: str, comment: str = "") -> list[str]:
+    """One line per parameter with its default and description; nested settings blocks
+    (such as ``llm``) are written commented out, since most recipes leave them alone."""
+    lines = []
+    for name, field in model.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        about = f"    # {field.description}" if field.description else ""
+        if isinstance(default, BaseModel):
+            lines.append(f"{indent}# {name}:{about}".rstrip())
+            lines += _parameter_lines(type(default), indent + "  ", comment="# ")
+        else:
+            lines.append(f"{indent}{comment}{name}: {_yaml_value(default)}{about}".rstrip())
+    return lines
+
+
 def starter_recipe(registry: Registry, name: str, uses: list[str]) -> str:
     """A commented recipe with one step per transform in ``uses`` and every parameter shown."""
     lines = [f"# remixer recipe. Validate with: remixer validate {name}.yaml",
@@ -68,12 +90,7 @@ def starter_recipe(registry: Registry, name: str, uses: list[str]) -> str:
                   f"    use: {use}",
                   "    from: source",
                   "    with:"]
-        fields = transform.Params.model_fields
-        if not fields:
+        if not transform.Params.model_fields:
             lines[-1] = "    with: {}"
-        for field_name, field in fields.items():
-            value = yaml.safe_dump(field.get_default(call_default_factory=True),
-                                   default_flow_style=True).strip()
-            value = value.removesuffix("\n...").removesuffix("...").strip()
-            lines.append(f"      {field_name}: {value}    # {field.description or ''}".rstrip())
+        lines += _parameter_lines(transform.Params, indent="      ")
     return "\n".join(lines) + "\n"

@@ -40,6 +40,8 @@ class Context:
     progress: Callable[[float], None] = lambda fraction: None
     #: notes a step wants in the manifest (fallbacks taken, targets not reachable)
     notes: list[str] = field(default_factory=list)
+    #: numbers a step wants in the manifest (tokens spent, real-time factor)
+    metrics: dict[str, Any] = field(default_factory=dict)
     _work_dir: Path | None = field(default=None, repr=False)
 
     @property

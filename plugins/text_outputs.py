@@ -9,7 +9,8 @@ from __future__ import annotations
 from pydantic import Field
 
 import engine
-from engine.artifacts import Artifact, Text, as_document
+from engine.artifacts import Artifact, Document, Text, as_document
+from engine.textgen import GeneratorSettings
 
 TEXT_INPUTS = ("document", "transcript", "text", "script")
 
@@ -24,20 +25,44 @@ class TextParams(engine.Params):
     tone: str = Field("", max_length=2000,
                       description="brand and tone guidance for generators that write "
                                   "(for example 'warm, plain English, no hype')")
+    llm: GeneratorSettings = Field(default_factory=GeneratorSettings,
+                                   description="endpoint, key variable, context size and "
+                                               "retries for model-backed generators")
+
+
+def text_generator(params: TextParams, ctx: engine.Context) -> engine.TextGenerator:
+    return ctx.registry.text_generator(params.generator, params.llm)
+
+
+def record_usage(generator: engine.TextGenerator, ctx: engine.Context) -> None:
+    """Put what the generator spent on this step into the manifest."""
+    spent = generator.take_usage()
+    if spent.requests:
+        ctx.metrics["usage"] = spent.as_dict()
 
 
 class TextTransform(engine.Transform):
-    """Shared plumbing: the generator's identity is part of the cache key."""
+    """Shared plumbing: the generator's identity is part of the cache key, and what it
+    spends is recorded."""
 
     consumes = TEXT_INPUTS
     produces = "text"
     Params = TextParams
 
     def model_identity(self, params: TextParams, ctx: engine.Context) -> str:
-        return ctx.registry.text_generator(params.generator).identity()
+        return text_generator(params, ctx).identity()
 
-    def generator(self, params: TextParams, ctx: engine.Context) -> engine.TextGenerator:
-        return ctx.registry.text_generator(params.generator)
+    def run(self, source: Artifact, params: TextParams, ctx: engine.Context) -> Text:
+        generator = text_generator(params, ctx)
+        generator.take_usage()
+        try:
+            return self.write(as_document(source), generator, params, ctx)
+        finally:
+            record_usage(generator, ctx)
+
+    def write(self, doc: Document, generator: engine.TextGenerator, params: TextParams,
+              ctx: engine.Context) -> Text:
+        raise NotImplementedError
 
 
 def _check_words(body: str, target: int, ctx: engine.Context) -> None:
@@ -57,9 +82,8 @@ class Summary(TextTransform):
         words: int = Field(150, ge=10, le=5000,
                            description="target length in words (met within +-20%, whole sentences)")
 
-    def run(self, source: Artifact, params: Params, ctx: engine.Context) -> Text:
-        doc = as_document(source)
-        body = self.generator(params, ctx).summarize(doc, words=params.words, tone=params.tone)
+    def write(self, doc, generator, params: Params, ctx) -> Text:
+        body = generator.summarize(doc, words=params.words, tone=params.tone)
         if not body.strip():
             raise engine.TransformError(f"the source {ctx.source_name} has no text to summarise",
                                         hint="check that the source has paragraphs")
@@ -76,10 +100,8 @@ class KeyPoints(TextTransform):
     class Params(TextParams):
         count: int = Field(5, ge=1, le=50, description="how many points")
 
-    def run(self, source: Artifact, params: Params, ctx: engine.Context) -> Text:
-        doc = as_document(source)
-        points = self.generator(params, ctx).key_points(doc, count=params.count,
-                                                        tone=params.tone)
+    def write(self, doc, generator, params: Params, ctx) -> Text:
+        points = generator.key_points(doc, count=params.count, tone=params.tone)
         if not points:
             raise engine.TransformError(f"no key points found in {ctx.source_name}",
                                         hint="check that the source has paragraphs")
@@ -98,14 +120,12 @@ class SocialPost(TextTransform):
         thread: bool = Field(False, description="write a thread of numbered posts instead of one")
         max_posts: int = Field(6, ge=2, le=50, description="most posts in a thread")
 
-    def run(self, source: Artifact, params: Params, ctx: engine.Context) -> Text:
-        doc = as_document(source)
-        gen = self.generator(params, ctx)
+    def write(self, doc, generator, params: Params, ctx) -> Text:
         if params.thread:
-            posts = gen.thread(doc, max_chars=params.max_chars, max_posts=params.max_posts,
-                               tone=params.tone)
+            posts = generator.thread(doc, max_chars=params.max_chars,
+                                     max_posts=params.max_posts, tone=params.tone)
         else:
-            posts = [gen.social_post(doc, max_chars=params.max_chars, tone=params.tone)]
+            posts = [generator.social_post(doc, max_chars=params.max_chars, tone=params.tone)]
         too_long = [p for p in posts if len(p) > params.max_chars]
         if too_long or not any(p.strip() for p in posts):
             raise engine.TransformError(
