@@ -18,6 +18,7 @@ from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, Pl
 from engine.sources import SourceLoader
 from engine.textgen import TextGenerator
 from engine.transform import Context, Params, Transform
+from engine.voices import Synthesis, VoiceEngine, VoiceInfo
 
 hookimpl = pluggy.HookimplMarker("remixer")
 
@@ -27,5 +28,6 @@ __all__ = [
     "Artifact", "Audio", "Chapter", "Context", "Document", "GeneratorError", "MediaError",
     "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
     "Section", "Segment", "SourceError", "SourceLoader", "Text", "TextGenerator", "Transcript",
-    "Transform", "TransformError", "Turn", "Video", "Word", "hookimpl",
+    "Transform", "TransformError", "Turn", "Video", "Synthesis", "VoiceEngine", "VoiceInfo",
+    "Word", "hookimpl",
 ]

@@ -31,6 +31,9 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.sources.text",
     "plugins.sources.html",
     "plugins.text.extractive",
+    "plugins.text.openai_generator",
+    "plugins.speech.hibari_voice",
+    "plugins.speech.piper_voice",
     "plugins.text_outputs",
 )
 

@@ -21,12 +21,14 @@ import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
 
 from engine.artifacts import Word
 from engine.atomic import PART_SUFFIX
 from engine.errors import ModelUnavailableError, TransformError
 from engine.plugins import did_you_mean, split_spec
+# the project's one sentence splitter (abbreviation-, URL- and list-aware); pure text rules
+from plugins.text.sentences import split_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -112,10 +114,10 @@ class VoiceEngine:
         fast; engines change the pace of speech (not the pitch, no resampling)."""
         raise NotImplementedError
 
-    def identity(self, voice: str) -> str:
+    def identity(self, voice: str | None) -> str:
         """What a cache key must change with: engine, its version, the voice and its model.
         Subclasses append the model's identity (a file digest or package version)."""
-        return f"{self.name}:{voice}@{self.version}"
+        return f"{self.name}:{self.voice(voice).name}@{self.version}"
 
     def voice(self, name: str | None) -> VoiceInfo:
         """The named voice (the default for None); an unknown name raises a one-line error
@@ -161,27 +163,24 @@ def parse_voice_spec(spec: str) -> tuple[str, str | None]:
     return engine, voice
 
 
-def resolve_voice(spec: str, engines: Mapping[str, Callable[[], VoiceEngine]]
-                  ) -> tuple[VoiceEngine, VoiceInfo]:
-    """The engine and voice an ``ENGINE:VOICE`` spec names, checked to exist."""
+def resolve_voice(spec: str, lookup: Callable[[str], VoiceEngine]) -> tuple[VoiceEngine, VoiceInfo]:
+    """The engine and voice an ``ENGINE:VOICE`` spec names, both checked to exist.
+    ``lookup`` finds an engine by name (``registry.voice_engine``) or raises."""
     name, voice = parse_voice_spec(spec)
-    if name not in engines:
-        raise ModelUnavailableError(
-            f"no voice engine {name!r}{did_you_mean(name, engines)}",
-            hint=f"available: {', '.join(sorted(engines))}")
-    engine = engines[name]()
+    engine = lookup(name)
     return engine, engine.voice(voice)
 
 
 _MODELS: dict[Any, Any] = {}
-_MODELS_LOCK = threading.Lock()
+_MODELS_LOCK = threading.RLock()
 
 
 def shared_model(key: Any, load: Callable[[], Any]) -> Any:
     """``load()`` once per process for ``key``, then the same object every time.
 
     Engines are instantiated per registry (and registries per test or worker); the
-    models behind them are large, so they are shared process-wide.
+    models behind them are large, so they are shared process-wide. ``load`` may itself
+    call ``shared_model`` (a voice sharing a G2P with other voices).
     """
     with _MODELS_LOCK:
         if key not in _MODELS:
@@ -270,44 +269,6 @@ def _pcm16(samples: "np.ndarray") -> bytes:
 
 
 # --------------------------------------------------------------------------- sentences
-
-#: words that end with a period but do not end a sentence (compared lower-case, no dot)
-NON_TERMINAL = frozenset({
-    "mr", "mrs", "ms", "dr", "prof", "st", "mt", "sen", "rep", "gov", "gen", "capt", "lt",
-    "col", "sgt", "rev", "e.g", "i.e", "vs", "cf", "approx", "ca", "fig", "vol", "pp",
-})
-_BREAK = re.compile(r"[.!?…]+[\"'”’)\]]*\s+")
-_INITIALISM = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of one paragraph (or any text), abbreviation-aware.
-
-    A period does not end a sentence after a title or Latin abbreviation ("Dr.",
-    "e.g."), an initial or dotted initialism ("J.", "U.S."), before a lower-case word,
-    or in "No. 5".
-    """
-    text = " ".join(text.split())
-    out, cut = [], 0
-    for m in _BREAK.finditer(text):
-        if m.end() < len(text) and _ends_sentence(text, m):
-            out.append(text[cut:m.end()].strip())
-            cut = m.end()
-    out.append(text[cut:].strip())
-    return [s for s in out if s]
-
-
-def _ends_sentence(text: str, m: re.Match) -> bool:
-    following = text[m.end()]
-    if following.islower():
-        return False
-    if text[m.start()] != ".":
-        return True
-    word = text[text.rfind(" ", 0, m.start()) + 1:m.start()].lstrip("(\"“'‘")
-    if word.lower() in NON_TERMINAL or _INITIALISM.match(word):
-        return False
-    return not (word.lower() == "no" and following.isdigit())
-
 
 def _paragraphs(text: str) -> list[list[str]]:
     """Sentences grouped by paragraph (blank-line separated)."""

