@@ -65,12 +65,12 @@ class TextTransform(engine.Transform):
         raise NotImplementedError
 
 
-def _check_words(body: str, target: int, ctx: engine.Context) -> None:
+def _check_words(body: str, target: int, generator: str, ctx: engine.Context) -> None:
     """Note in the manifest when a summary misses its target by more than 20%."""
     count = len(body.split())
     if abs(count - target) > 0.2 * target:
         ctx.note(f"summary has {count} words for a target of {target} "
-                 f"(the source allows no closer whole-sentence summary)")
+                 f"(generator {generator} got no closer)")
 
 
 class Summary(TextTransform):
@@ -87,7 +87,7 @@ class Summary(TextTransform):
         if not body.strip():
             raise engine.TransformError(f"the source {ctx.source_name} has no text to summarise",
                                         hint="check that the source has paragraphs")
-        _check_words(body, params.words, ctx)
+        _check_words(body, params.words, params.generator, ctx)
         return Text(title=doc.title, body=body, target_words=params.words,
                     notes=tuple(ctx.notes))
 

@@ -1,0 +1,524 @@
+"""The ``openai`` text generator: any OpenAI-compatible chat model writes the text outputs.
+
+``generator: openai:MODEL`` (default model gpt-4o-mini) works with OpenAI itself and
+with anything that speaks its chat-completions API: Azure-style gateways, Ollama, vLLM,
+LM Studio, llama.cpp's server. Where requests go comes from the step's ``llm:`` block
+(``base_url``, ``api_key_env``, ``organization``) or the usual environment variables
+(``OPENAI_BASE_URL``, the variable named by ``api_key_env``, ``OPENAI_ORG_ID``).
+
+How it stays dependable (see :mod:`plugins.text.llm_client` and
+:mod:`plugins.text.mapreduce`):
+
+- key points, threads and dialogues come back as JSON validated by pydantic; an answer
+  that fails is sent back with the validation error, at most twice, then the step fails;
+- lengths are checked after generation: one corrective request, then a summary is
+  trimmed at a sentence boundary (too long) or accepted (too short, the transform notes
+  it); a post is never returned over its limit;
+- a source longer than ``llm.context_tokens`` is summarised part by part first
+  (map-reduce), and every request, answer included, fits the context;
+- prompts are plain template files (``plugins/text/prompts``), each replaceable per
+  recipe with ``llm.prompts``; their digest is part of :meth:`identity`, so the step
+  cache notices an edited prompt.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import re
+import string
+from pathlib import Path
+from typing import Any, Callable
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+import engine
+from engine.artifacts import Document
+from engine.textgen import GeneratorSettings, Usage
+from plugins.text import llm_client, mapreduce
+from plugins.text.llm_client import Answer, ChatClient, Unusable, extract_json
+from plugins.text.sentences import (compress, count_words, ends_sentence, split_sentences,
+                                    truncate_words)
+
+DEFAULT_MODEL = "gpt-4o-mini"
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+PROMPT_NAMES = ("system", "tone", "summary", "key_points", "post", "thread", "dialogue",
+                "map", "fix_json", "fix_words", "fix_chars", "fix_thread", "fix_dialogue")
+#: summary and dialogue length tolerance, as a fraction of the target
+TOLERANCE = 0.2
+#: tokens kept free in every request, on top of the estimates
+MARGIN = 64
+#: long documents are condensed to notes of at most this share of the context
+NOTES_SHARE = 0.45
+#: how many documents' notes a generator remembers (several steps read the same source)
+_NOTES_KEPT = 8
+
+
+# --------------------------------------------------------------------------- prompts
+
+class Prompts:
+    """The prompt templates in use: built-in files, each overridable from a folder."""
+
+    def __init__(self, folder: str | None = None):
+        override = Path(folder).expanduser() if folder else None
+        if override is not None:
+            if not override.is_dir():
+                raise engine.GeneratorError(
+                    f"the prompts folder {override} does not exist",
+                    hint="set llm.prompts to a folder of .txt templates, or remove it")
+            unknown = sorted(p.stem for p in override.glob("*.txt")
+                             if p.stem not in PROMPT_NAMES)
+            if unknown:
+                close = difflib.get_close_matches(unknown[0], PROMPT_NAMES, n=1)
+                maybe = f" (did you mean {close[0]}.txt?)" if close else ""
+                raise engine.GeneratorError(
+                    f"{override / (unknown[0] + '.txt')} replaces no built-in prompt{maybe}",
+                    hint=f"name override files after the built-in ones: "
+                         f"{', '.join(n + '.txt' for n in PROMPT_NAMES)}")
+        self.texts: dict[str, str] = {}
+        for name in PROMPT_NAMES:
+            path = override / f"{name}.txt" if override else None
+            if path is None or not path.is_file():
+                path = PROMPTS_DIR / f"{name}.txt"
+            self.texts[name] = path.read_text(encoding="utf-8")
+        digest = hashlib.sha256()
+        for name in PROMPT_NAMES:
+            digest.update(f"{name}\0{self.texts[name]}\0".encode("utf-8"))
+        self.digest = digest.hexdigest()
+
+    def render(self, name: str, **values: Any) -> str:
+        try:
+            return string.Template(self.texts[name]).substitute(
+                {k: str(v) for k, v in values.items()}).strip()
+        except KeyError as exc:
+            raise engine.GeneratorError(
+                f"prompt template {name}.txt uses ${exc.args[0]}, which it is not given",
+                hint=f"use only ${', $'.join(sorted(values))} (write $$ for a dollar sign)"
+            ) from None
+        except ValueError as exc:
+            raise engine.GeneratorError(f"prompt template {name}.txt is malformed: {exc}",
+                                        hint="write $$ for a dollar sign") from None
+
+
+# --------------------------------------------------------------------------- answers
+
+def _clean_item(text: str) -> str:
+    """One list item without bullets, numbering or surrounding quotes."""
+    text = re.sub(r"^\s*(?:[-*•‣◦▪–]|\(?\d{1,3}[.)/]\s*(?:\d{1,3}\)?)?)\s+", "", text)
+    return _strip_quotes(" ".join(text.split()))
+
+
+def _strip_quotes(text: str) -> str:
+    text = text.strip()
+    for left, right in (('"', '"'), ("“", "”"), ("'", "'")):
+        if len(text) > 1 and text.startswith(left) and text.endswith(right) and \
+                text.count(left) + (text.count(right) if left != right else 0) == 2:
+            return text[1:-1].strip()
+    return text
+
+
+def _clean_text(text: str) -> str:
+    """A prose answer without code fences, wrapping quotes or a "Summary:" label."""
+    text = text.strip()
+    fenced = re.fullmatch(r"```[a-z]*\s*(.*?)```", text, re.S)
+    if fenced:
+        text = fenced.group(1).strip()
+    text = re.sub(r"^(?:summary|post|tl;?dr|notes)\s*:\s*", "", text, flags=re.I)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return _strip_quotes("\n\n".join(paragraphs))
+
+
+def _drop_partial_sentence(text: str) -> str:
+    """An answer cut off by the token limit, without its unfinished last sentence."""
+    if ends_sentence(text):
+        return text
+    paragraphs = text.split("\n\n")
+    last = split_sentences(paragraphs[-1])
+    if len(last) > 1:
+        paragraphs[-1] = " ".join(last[:-1])
+    elif len(paragraphs) > 1:
+        paragraphs.pop()
+    return "\n\n".join(paragraphs)
+
+
+#: "1/5 " before a post or " (1/5)" after it: remixer numbers the posts itself
+_NUMBERING = re.compile(r"^\s*\(?\d{1,2}\s*/\s*\d{1,2}\)?[.:]?\s+"
+                        r"|\s+\(?\d{1,2}\s*/\s*\d{1,2}\)?\s*$")
+
+
+class KeyPointsAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    points: list[str] = Field(min_length=1)
+
+    @field_validator("points")
+    @classmethod
+    def _check(cls, points: list[str], info: ValidationInfo) -> list[str]:
+        cleaned = [_clean_item(p) for p in points]
+        if not all(cleaned):
+            raise ValueError("every point must be a non-empty sentence")
+        count = (info.context or {}).get("count")
+        if count and len(cleaned) > count:
+            raise ValueError(f"there must be at most {count} points, not {len(cleaned)}")
+        return cleaned
+
+
+class ThreadAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    posts: list[str] = Field(min_length=1)
+
+    @field_validator("posts")
+    @classmethod
+    def _check(cls, posts: list[str], info: ValidationInfo) -> list[str]:
+        cleaned = [" ".join(_NUMBERING.sub("", p).split()) for p in posts]
+        cleaned = [p for p in cleaned if p]
+        if not cleaned:
+            raise ValueError("the posts must not be empty")
+        most = (info.context or {}).get("max_posts")
+        if most and len(cleaned) > most:
+            raise ValueError(f"there must be at most {most} posts, not {len(cleaned)}")
+        return cleaned
+
+
+class DialogueTurn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    host: str
+    text: str = Field(min_length=1)
+    chapter: str | None = None
+
+
+class DialogueAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    turns: list[DialogueTurn] = Field(min_length=2)
+
+    @field_validator("turns")
+    @classmethod
+    def _check(cls, turns: list[DialogueTurn], info: ValidationInfo) -> list[DialogueTurn]:
+        hosts: list[str] = (info.context or {}).get("hosts") or []
+        by_name = {h.casefold(): h for h in hosts}
+        fixed = []
+        for i, turn in enumerate(turns):
+            host = by_name.get(turn.host.strip().rstrip(":").casefold())
+            if hosts and host is None:
+                raise ValueError(f"turn {i + 1} has host {turn.host!r}, which is not one of "
+                                 f"{', '.join(hosts)}")
+            text = " ".join(turn.text.split())
+            if not text:
+                raise ValueError(f"turn {i + 1} has no text")
+            fixed.append(DialogueTurn(host=host or turn.host, text=text, chapter=turn.chapter))
+        if len(hosts) > 1 and len({t.host for t in fixed}) < 2:
+            raise ValueError("at least two different hosts must speak")
+        return fixed
+
+
+def _json_parser(model: type[BaseModel], **context: Any) -> Callable[[Answer], BaseModel]:
+    def parse(answer: Answer) -> BaseModel:
+        data = extract_json(answer.text)
+        if isinstance(data, list) and len(model.model_fields) == 1:
+            data = {next(iter(model.model_fields)): data}  # a bare list of the one field
+        if not isinstance(data, dict):
+            raise Unusable(f"the answer must be a JSON object, not {type(data).__name__}")
+        return model.model_validate(data, context=context)
+    return parse
+
+
+def _text_parser(answer: Answer) -> str:
+    text = _clean_text(answer.text)
+    if answer.truncated:
+        text = _drop_partial_sentence(text)
+    if not text:
+        raise Unusable("the answer was empty")
+    return text
+
+
+# --------------------------------------------------------------------------- fitting
+
+def trim_words(text: str, limit: int) -> str:
+    """``text`` cut after its last whole sentence within ``limit`` words (paragraphs kept).
+
+    When even the first sentence is longer, it is shortened at a clause, else at a word.
+    """
+    out: list[str] = []
+    used = 0
+    for paragraph in text.split("\n\n"):
+        kept: list[str] = []
+        for sentence in split_sentences(paragraph):
+            n = count_words(sentence)
+            if used + n > limit:
+                break
+            kept.append(sentence)
+            used += n
+        else:
+            out.append(" ".join(kept))
+            continue
+        if kept:
+            out.append(" ".join(kept))
+        break
+    if out:
+        return "\n\n".join(out)
+    first = (split_sentences(text) or [text])[0]
+    short = compress(first, max_words=limit)
+    if short:
+        return short
+    return " ".join(first.split()[:limit]).rstrip(" ,;:—–-") + "…"
+
+
+def trim_chars(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters: whole sentences, else a clause, else words."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in split_sentences(text):
+        candidate = f"{kept} {sentence}".strip()
+        if len(candidate) > limit:
+            break
+        kept = candidate
+    if kept:
+        return kept
+    first = (split_sentences(text) or [text])[0]
+    return compress(first, max_chars=limit) or truncate_words(first, limit)
+
+
+def _words(turns: list[DialogueTurn]) -> int:
+    return sum(count_words(t.text) for t in turns)
+
+
+# --------------------------------------------------------------------------- generator
+
+class OpenAIGenerator(engine.TextGenerator):
+    """Any OpenAI-compatible chat model (OpenAI, Azure-style gateways, Ollama, vLLM,
+    LM Studio, llama.cpp)."""
+
+    name = "openai"
+    version = "1"
+
+    def __init__(self, model: str | None = None,
+                 settings: GeneratorSettings = GeneratorSettings()):
+        super().__init__(model or DEFAULT_MODEL, settings)
+        #: waits between retries; None uses ``llm_client.sleep`` (tests inject their own)
+        self.sleep: Callable[[float], None] | None = None
+        self._prompts: Prompts | None = None
+        self._client: ChatClient | None = None
+        self._notes: dict[tuple, str] = {}
+
+    # -- identity and plumbing ----------------------------------------------------------
+
+    @property
+    def prompts(self) -> Prompts:
+        if self._prompts is None:
+            self._prompts = Prompts(self.settings.prompts)
+        return self._prompts
+
+    def identity(self) -> str:
+        """Model, endpoint (never the key), temperature, context size, generator version
+        and the digest of the prompt templates: what the answers depend on."""
+        endpoint = llm_client.resolve_endpoint(self.settings)
+        return (f"openai:{self.model}@{self.version} url={endpoint.url} "
+                f"temperature={self.settings.temperature:g} "
+                f"context={self.settings.context_tokens} prompts={self.prompts.digest[:16]}")
+
+    @property
+    def client(self) -> ChatClient:
+        if self._client is None:
+            self._client = ChatClient(self.model, self.settings, on_usage=self._count,
+                                      sleep=self._wait)
+        return self._client
+
+    def _wait(self, seconds: float) -> None:
+        (self.sleep or llm_client.sleep)(seconds)
+
+    def _count(self, answer: Answer) -> None:
+        self.usage.add(Usage(1, answer.prompt_tokens, answer.completion_tokens))
+
+    def _messages(self, task: str, tone: str, **values: Any) -> list[dict]:
+        tone_block = self.prompts.render("tone", tone=tone.strip()) if tone.strip() else ""
+        values = {"tone": tone.strip(), "tone_block": tone_block, **values}
+        return [{"role": "system", "content": self.prompts.render("system", **values)},
+                {"role": "user", "content": self.prompts.render(task, **values)}]
+
+    def _fix(self, template: str, **values: Any) -> Callable[[str], str]:
+        return lambda error: self.prompts.render(template, error=error, **values)
+
+    def _fit(self, doc: Document, task: str, tone: str, answer: int, *, what: str,
+             **values: Any) -> list[dict]:
+        """The request for ``task`` with the document, or notes on it when it is too long
+        for the context (leaving room for the answer, a correction and its answer)."""
+        context = self.settings.context_tokens
+        values.setdefault("title", doc.title)
+        empty = self._messages(task, tone, document="", **values)
+        fixes = max(mapreduce.estimate_tokens(self.prompts.texts[name])
+                    for name in PROMPT_NAMES if name.startswith("fix_")) + 120
+        budget = context - mapreduce.estimate_messages(empty) - 2 * answer - fixes - MARGIN
+        if budget < 200:
+            raise engine.GeneratorError(
+                f"llm.context_tokens={context} leaves no room for the source next to {what}",
+                hint="raise llm.context_tokens to the model's real size, or ask for less")
+        text = mapreduce.document_text(doc)
+        if mapreduce.estimate_tokens(text) > budget:
+            text = self._condensed(doc, min(budget, int(context * NOTES_SHARE)), tone)
+        return self._messages(task, tone, document=text, **values)
+
+    def _condensed(self, doc: Document, target: int, tone: str) -> str:
+        """Notes on a long document within ``target`` tokens (map-reduce), remembered."""
+        endpoint = llm_client.resolve_endpoint(self.settings)
+        key = (endpoint.url, doc.digest(), target, tone)
+        if key in self._notes:
+            return self._notes[key]
+        context = self.settings.context_tokens
+        max_words = max(40, min(400, int(context * 0.1 / mapreduce.TOKENS_PER_WORD)))
+        empty = self._messages("map", tone, document="", title=doc.title, part=99, parts=99,
+                               words=max_words)
+        reserve = mapreduce.answer_tokens(max_words)
+        chunk_budget = context - mapreduce.estimate_messages(empty) - reserve - MARGIN
+
+        def summarise(text: str, part: int, parts: int, words: int) -> str:
+            messages = self._messages("map", tone, document=text, title=doc.title, part=part,
+                                      parts=parts, words=words)
+            notes, _ = self.client.ask(messages, _text_parser, what="notes on a part",
+                                       max_tokens=mapreduce.answer_tokens(words),
+                                       fix=lambda error: f"{error}. Write the notes again.")
+            return notes
+
+        notes = mapreduce.condense(doc, target=target, chunk_budget=chunk_budget,
+                                   max_words=max_words, summarise=summarise)
+        notes = ("(The document is long: below are notes on each of its parts, in order.)"
+                 f"\n\n{notes}")
+        if len(self._notes) >= _NOTES_KEPT:
+            self._notes.pop(next(iter(self._notes)))
+        self._notes[key] = notes
+        return notes
+
+    # -- tasks --------------------------------------------------------------------------
+
+    def summarize(self, doc: Document, *, words: int, tone: str = "") -> str:
+        lo, hi = math.ceil(words * (1 - TOLERANCE)), math.floor(words * (1 + TOLERANCE))
+        if doc.word_count() <= hi:  # nothing to shorten: the source itself, as extractive
+            return doc.text()
+        layout = ("one paragraph" if words <= 100 else
+                  "a few short paragraphs separated by blank lines")
+        values = dict(words=words, min_words=lo, max_words=hi, layout=layout)
+        max_tokens = mapreduce.answer_tokens(hi)
+        messages = self._fit(doc, "summary", tone, max_tokens,
+                             what=f"a {words}-word summary", **values)
+        first, conversation = self.client.ask(
+            messages, _text_parser, what="summary", max_tokens=max_tokens,
+            fix=lambda error: f"{error}. Write the summary again.")
+        if lo <= count_words(first) <= hi:
+            return first
+        follow_up = conversation + [{"role": "user", "content": self.prompts.render(
+            "fix_words", actual=count_words(first), **values)}]
+        second, _ = self.client.ask(follow_up, _text_parser, what="summary",
+                                    max_tokens=max_tokens,
+                                    fix=lambda error: f"{error}. Write the summary again.")
+        candidates = [trim_words(t, hi) if count_words(t) > hi else t for t in (second, first)]
+        in_range = [t for t in candidates if lo <= count_words(t) <= hi]
+        if in_range:
+            return in_range[0]
+        return min(candidates, key=lambda t: abs(count_words(t) - words))
+
+    def key_points(self, doc: Document, *, count: int, tone: str = "") -> list[str]:
+        if count < 1:
+            return []
+        max_tokens = mapreduce.answer_tokens(count * 32) + 10 * count
+        messages = self._fit(doc, "key_points", tone, max_tokens,
+                             what=f"{count} key points", count=count)
+        answer, _ = self.client.ask(messages, _json_parser(KeyPointsAnswer, count=count),
+                                    what="key points", max_tokens=max_tokens, json_mode=True,
+                                    fix=self._fix("fix_json"))
+        return answer.points
+
+    def social_post(self, doc: Document, *, max_chars: int, tone: str = "") -> str:
+        max_tokens = math.ceil(max_chars / 2.5) + 60
+        messages = self._fit(doc, "post", tone, max_tokens,
+                             what=f"a post of {max_chars} characters", max_chars=max_chars)
+        post, conversation = self.client.ask(
+            messages, _text_parser, what="post", max_tokens=max_tokens,
+            fix=lambda error: f"{error}. Write the post again.")
+        if len(post) > max_chars:
+            follow_up = conversation + [{"role": "user", "content": self.prompts.render(
+                "fix_chars", actual=len(post), max_chars=max_chars)}]
+            post, _ = self.client.ask(follow_up, _text_parser, what="post",
+                                      max_tokens=max_tokens,
+                                      fix=lambda error: f"{error}. Write the post again.")
+        if len(post) > max_chars:
+            post = trim_chars(post, max_chars)
+        return post
+
+    def thread(self, doc: Document, *, max_chars: int, max_posts: int,
+               tone: str = "") -> list[str]:
+        if max_posts < 1:
+            return []
+        reserve = len(f" {max_posts}/{max_posts}")
+        room = max_chars - reserve
+        if room < 10:
+            raise engine.GeneratorError(
+                f"posts of {max_chars} characters leave no room for text after the "
+                f"numbering", hint=f"use max_chars of at least {reserve + 10}")
+        max_tokens = math.ceil(max_posts * (room / 2.5 + 12)) + 60
+        values = dict(max_posts=max_posts, room=room, max_chars=max_chars)
+        messages = self._fit(doc, "thread", tone, max_tokens,
+                             what=f"a thread of {max_posts} posts", **values)
+        parse = _json_parser(ThreadAnswer, max_posts=max_posts)
+        answer, conversation = self.client.ask(messages, parse, what="thread",
+                                               max_tokens=max_tokens, json_mode=True,
+                                               fix=self._fix("fix_json"))
+        posts = answer.posts
+        too_long = [i + 1 for i, p in enumerate(posts) if len(p) > room]
+        if too_long:
+            follow_up = conversation + [{"role": "user", "content": self.prompts.render(
+                "fix_thread", numbers=", ".join(map(str, too_long)), **values)}]
+            answer, _ = self.client.ask(follow_up, parse, what="thread", max_tokens=max_tokens,
+                                        json_mode=True, fix=self._fix("fix_json"))
+            posts = answer.posts
+        posts = [p if len(p) <= room else trim_chars(p, room) for p in posts]
+        return [f"{post} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
+
+    def dialogue(self, doc: Document, *, hosts: list[str], words: int,
+                 tone: str = "") -> list[tuple[str, str, str | None]]:
+        hosts = [h.strip() for h in hosts if h and h.strip()]
+        if not hosts:
+            raise engine.GeneratorError("a dialogue needs at least one host",
+                                        hint="name the hosts")
+        lo, hi = math.ceil(words * (1 - TOLERANCE)), math.floor(words * (1 + TOLERANCE))
+        chapters = [s.heading for s in doc.sections if s.heading]
+        values = dict(words=words, min_words=lo, max_words=hi, hosts=", ".join(hosts),
+                      first_host=hosts[0],
+                      chapters="; ".join(chapters) if chapters else "(none: use null)")
+        max_tokens = mapreduce.answer_tokens(hi) + 15 * math.ceil(hi / 25)
+        messages = self._fit(doc, "dialogue", tone, max_tokens,
+                             what=f"a {words}-word dialogue", **values)
+        parse = _json_parser(DialogueAnswer, hosts=hosts)
+        answer, conversation = self.client.ask(messages, parse, what="dialogue",
+                                               max_tokens=max_tokens, json_mode=True,
+                                               fix=self._fix("fix_json"))
+        turns = answer.turns
+        if not lo <= _words(turns) <= hi:
+            follow_up = conversation + [{"role": "user", "content": self.prompts.render(
+                "fix_dialogue", actual=_words(turns), **values)}]
+            second, _ = self.client.ask(follow_up, parse, what="dialogue",
+                                        max_tokens=max_tokens, json_mode=True,
+                                        fix=self._fix("fix_json"))
+            if abs(_words(second.turns) - words) < abs(_words(turns) - words):
+                turns = second.turns
+        return [(t.host, t.text, _chapter(t.chapter, chapters)) for t in turns]
+
+
+def _chapter(name: str | None, chapters: list[str]) -> str | None:
+    """The document heading a turn's chapter names (exactly, loosely, or not at all)."""
+    if not name or not chapters:
+        return None
+    by_fold = {c.casefold(): c for c in chapters}
+    if name.strip().casefold() in by_fold:
+        return by_fold[name.strip().casefold()]
+    close = difflib.get_close_matches(name.strip().casefold(), list(by_fold), n=1, cutoff=0.6)
+    return by_fold[close[0]] if close else None
+
+
+@engine.hookimpl
+def register_text_generators(register):
+    register(OpenAIGenerator)
