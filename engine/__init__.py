@@ -17,6 +17,7 @@ from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, Pl
                            RecipeError, RemixerError, SourceError, TransformError)
 from engine.sources import SourceLoader
 from engine.textgen import TextGenerator
+from engine.transcribers import Transcriber
 from engine.transform import Context, Params, Transform
 from engine.voices import Synthesis, VoiceEngine, VoiceInfo
 
@@ -27,7 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Artifact", "Audio", "Chapter", "Context", "Document", "GeneratorError", "MediaError",
     "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
-    "Section", "Segment", "SourceError", "SourceLoader", "Text", "TextGenerator", "Transcript",
+    "Section", "Segment", "SourceError", "SourceLoader", "Text", "TextGenerator", "Transcriber", "Transcript",
     "Transform", "TransformError", "Turn", "Video", "Synthesis", "VoiceEngine", "VoiceInfo",
     "Word", "hookimpl",
 ]

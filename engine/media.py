@@ -47,7 +47,7 @@ _HINTS: tuple[tuple[str, str], ...] = (
     ("Invalid data found when processing input", "the file is corrupt or not a media file"),
     ("No such file or directory", "check the path"),
     ("Permission denied", "check the file's permissions"),
-    ("Unknown encoder", f"this ffmpeg build lacks the encoder; set {FFMPEG_ENV} to a fuller ffmpeg"),
+    ("Unknown encoder", f"this ffmpeg lacks the encoder; set {FFMPEG_ENV} to a fuller build"),
     ("No space left on device", "free some disk space"),
 )
 
@@ -64,7 +64,7 @@ TEXT_SUBTITLE_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "mov_text", "we
 # --------------------------------------------------------------------------- running
 
 def ffmpeg_exe() -> str:
-    """Path of the ffmpeg binary: ``$REMIXER_FFMPEG`` (a path or a name on PATH) or the bundled one."""
+    """The ffmpeg binary: ``$REMIXER_FFMPEG`` (a path or a name on PATH), else the bundled one."""
     override = os.environ.get(FFMPEG_ENV)
     if override:
         found = shutil.which(override)
@@ -130,21 +130,23 @@ class _StderrReader(threading.Thread):
         return "\n".join(self.lines)
 
 
-def _start(args: list[str], loglevel: str, progress, duration):
+def _start(args: list[str], loglevel: str, progress: Callable[[float], None] | None,
+           duration: float | None) -> tuple[list[str], subprocess.Popen, _StderrReader]:
     argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel,
             "-progress", "pipe:2", *args]
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
     except OSError as e:
-        raise MediaError(f"cannot start ffmpeg ({argv[0]}): {e.strerror}",
-                         hint=f"check {FFMPEG_ENV} or reinstall imageio-ffmpeg", argv=argv) from None
+        raise MediaError(f"cannot start ffmpeg ({argv[0]}): {e.strerror}", argv=argv,
+                         hint=f"check {FFMPEG_ENV} or reinstall imageio-ffmpeg") from None
     reader = _StderrReader(proc.stderr, progress, duration)
     reader.start()
     return argv, proc, reader
 
 
-def _finish(argv, proc, reader, what: str, check: bool, stdout: bytes = b"") -> FFmpegResult:
+def _finish(argv: list[str], proc: subprocess.Popen, reader: _StderrReader, what: str,
+            check: bool, stdout: bytes = b"") -> FFmpegResult:
     returncode = proc.wait()
     reader.join()
     result = FFmpegResult(argv, returncode, stdout, reader.text(), reader.out_time)
@@ -194,11 +196,7 @@ def stream_ffmpeg(args: list[str], *, block_size: int, what: str = "process the 
         if not finished:
             proc.kill()
         proc.stdout.close()
-        if finished:
-            _finish(argv, proc, reader, what, check=True)
-        else:
-            proc.wait()
-            reader.join()
+        _finish(argv, proc, reader, what, check=finished)
 
 
 def graph_args(stream) -> list[str]:
@@ -375,8 +373,7 @@ def stream_audio(path: str | os.PathLike, sample_rate: int = 16000, *,
     block_size = max(int(block_seconds * sample_rate), 1) * 4
     for block in stream_ffmpeg(_decode_args(path, sample_rate), block_size=block_size,
                                what=f"decode audio from {path.name!r}"):
-        usable = len(block) - len(block) % 4
-        yield np.frombuffer(block[:usable], dtype="<f4").copy()
+        yield np.frombuffer(block, dtype="<f4").copy()
 
 
 def audio_windows(path: str | os.PathLike, sample_rate: int = 16000, *, window: float = 600.0,
@@ -462,12 +459,13 @@ def encode_audio(src: str | os.PathLike, dst: str | os.PathLike, *, bitrate: str
     stream = ffmpeg.input(media_path(src)).audio
     if loudness is not None:
         stream = stream.filter("loudnorm", I=loudness, TP=-1.5, LRA=11)
-    options = {"b:a": bitrate, "ar": sample_rate, "ac": channels}
+    options = {k: v for k, v in {"b:a": bitrate, "ar": sample_rate, "ac": channels}.items()
+               if v is not None}
+    duration = probe(src).duration if progress else None
     fd, partial = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=PART_SUFFIX, dir=dst.parent)
     os.close(fd)
     args = graph_args(stream.output(media_path(partial), format=_MUXERS[dst.suffix.lower()],
-                                     **{k: v for k, v in options.items() if v is not None}))
-    duration = probe(src).duration if progress else None
+                                    **options))
     try:
         run_ffmpeg(["-y", *args], what=f"encode {src.name!r} to {dst.suffix}",
                    progress=progress, duration=duration)
@@ -486,8 +484,8 @@ class Loudness:
     true_peak_dbfs: float
 
 
-_LOUDNESS = re.compile(r"I:\s+(-?[\d.]+|-?inf) LUFS.*?LRA:\s+(-?[\d.]+) LU.*?Peak:\s+(-?[\d.]+|-?inf) dBFS",
-                       re.S)
+_LOUDNESS = re.compile(r"I:\s+(-?[\d.]+|-?inf) LUFS.*?LRA:\s+(-?[\d.]+) LU"
+                       r".*?Peak:\s+(-?[\d.]+|-?inf) dBFS", re.S)
 
 
 def measure_loudness(path: str | os.PathLike) -> Loudness:

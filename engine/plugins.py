@@ -30,10 +30,15 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.sources.markdown",
     "plugins.sources.text",
     "plugins.sources.html",
+    "plugins.sources.media",
+    "plugins.sources.subtitles",
     "plugins.text.extractive",
     "plugins.text.openai_generator",
     "plugins.speech.hibari_voice",
     "plugins.speech.piper_voice",
+    "plugins.speech.whisper",
+    "plugins.speech.openai_transcriber",
+    "plugins.transcript",
     "plugins.text_outputs",
 )
 

@@ -3,14 +3,26 @@
 Register one with ``register_transcribers``; recipes select it as ``NAME`` or
 ``NAME:MODEL`` (``whisper``, ``whisper:small.en``, ``openai:whisper-1``). The built-in
 ``whisper`` runs offline with a bundled model; others may need a download or a key.
+
+:func:`speech_windows` gives a transcriber its input the same way for every engine:
+16 kHz mono windows cut in pauses, bounded memory, progress, a clear error for a file
+without sound; :func:`in_file` turns a time inside a window into a time in the file.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, ClassVar
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterator
 
+from engine import media
 from engine.artifacts import Transcript
+from engine.errors import MediaError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+#: what speech recognisers take: 16 kHz mono
+SAMPLE_RATE = 16000
 
 
 class Transcriber:
@@ -43,3 +55,34 @@ class Transcriber:
         raises :class:`engine.errors.ModelUnavailableError` naming how to get it.
         """
         raise NotImplementedError
+
+
+def speech_windows(path: Path, *, window: float,
+                   progress: Callable[[float], None] | None = None
+                   ) -> Iterator[tuple[float, "np.ndarray"]]:
+    """``path``'s first audio stream as ``(offset_seconds, samples)`` at 16 kHz mono.
+
+    Windows last at most ``window`` seconds and are cut in pauses, so a transcriber can
+    handle a three-hour file in the memory of one window. ``progress`` hears the
+    fraction done after each window. A file without audio raises MediaError at once,
+    before any window is read.
+    """
+    path = Path(path)
+    info = media.probe(path)
+    if not info.has_audio:
+        raise MediaError(f"{path.name!r} has no audio stream, so there is no speech to "
+                         "transcribe", hint="give a file with a sound track")
+    return _windows(path, window, info.duration, progress)
+
+
+def _windows(path: Path, window: float, duration: float,
+             progress: Callable[[float], None] | None) -> Iterator[tuple[float, "np.ndarray"]]:
+    for offset, samples in media.audio_windows(path, SAMPLE_RATE, window=window):
+        yield offset, samples
+        if progress and duration:
+            progress(min((offset + len(samples) / SAMPLE_RATE) / duration, 1.0))
+
+
+def in_file(seconds: float, offset: float) -> float:
+    """A time within a window as a time in the file, to the millisecond."""
+    return round(max(float(seconds), 0.0) + offset, 3)
