@@ -90,6 +90,7 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
 
         results = run_jobs(source_jobs, workers=jobs, executor=executor, scheduler=scheduler,
                            on_event=on_event, on_result=on_result)
+    registry.pm.hook.batch_finished(out_dir=out_dir, results=results)
     report = write_report(results, out_dir, recipe.name)
     failed = [r for r in results if r.status != "ok"]
     if len(results) <= TABLE_ROWS or failed:

@@ -95,6 +95,18 @@ def register_text_generators(register: Callable[[type], None]) -> None:
 
 
 @hookspec
+def batch_finished(out_dir: Any, results: list) -> None:
+    """Called once after ``remixer run``, to write batch-wide outputs.
+
+    ``out_dir`` is the run's output folder (a ``pathlib.Path``); ``results`` holds one
+    ``engine.runner.SourceResult`` per source, with its ``slug``, ``status`` and ``steps``
+    (each with ``transform``, ``status`` and the ``files`` it wrote under
+    ``out_dir / slug``). The podcast plugin uses it to write one feed for every episode.
+    Write atomically (``engine.atomic``); raise nothing for a source that failed.
+    """
+
+
+@hookspec
 def register_commands(cli: Any) -> None:
     """Add commands to the ``remixer`` CLI: ``cli`` is the click group.
 

@@ -216,7 +216,7 @@ def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache
     transform = registry.transform(node.use)
     params_json = node.params.model_dump(mode="json")
     ctx = Context(registry=registry, step_id=node.id, source_name=job.path.name,
-                  scratch_root=cache.work_root)
+                  scratch_root=cache.work_root, cache=cache)
     try:
         identity = transform.model_identity(node.params, ctx)
         key = step_key(node.use, transform.version, params_json, upstream.digest, identity)

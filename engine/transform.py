@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.artifacts import Artifact
 
 if TYPE_CHECKING:  # pragma: no cover
+    from engine.cache import Cache
     from engine.plugins import Registry
 
 
@@ -42,7 +43,26 @@ class Context:
     notes: list[str] = field(default_factory=list)
     #: numbers a step wants in the manifest (tokens spent, real-time factor)
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: the step cache, set by the runner (see :meth:`memo`)
+    cache: "Cache | None" = field(default=None, repr=False)
     _work_dir: Path | None = field(default=None, repr=False)
+
+    def memo(self, name: str, key: dict[str, Any], compute: Callable[[], Artifact]) -> Artifact:
+        """An artifact computed once per ``key``, across steps, sources and runs.
+
+        For expensive work that several steps need but that is not a step of its own,
+        such as transcribing a source video that both ``long-to-short`` and
+        ``captioned-video`` use. ``key`` must identify everything the result depends on
+        (file digests, model identity, parameters).
+        """
+        if self.cache is None:
+            return compute()
+        from engine.cache import step_key
+        cache_key = step_key(f"memo:{name}", "1", key, "", "")
+        hit = self.cache.get(cache_key)
+        if hit is not None:
+            return hit.artifact
+        return self.cache.put(cache_key, compute()).artifact
 
     @property
     def work_dir(self) -> Path:

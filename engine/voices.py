@@ -119,6 +119,12 @@ class VoiceEngine:
         Subclasses append the model's identity (a file digest or package version)."""
         return f"{self.name}:{self.voice(voice).name}@{self.version}"
 
+    def disclosure(self, voice: str | None) -> dict[str, str]:
+        """Metadata every file made with this voice must carry, written into the file's
+        tags and the manifest. Engines that imitate a real person (voice cloning) return
+        a synthetic-voice statement here; the default needs none."""
+        return {}
+
     def voice(self, name: str | None) -> VoiceInfo:
         """The named voice (the default for None); an unknown name raises a one-line error
         listing the voices there are."""
