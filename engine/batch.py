@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
+                           TimeElapsedColumn)
 from rich.table import Table
 
 from engine import atomic
@@ -21,7 +22,7 @@ from engine.graph import select
 from engine.plugins import PluginConfig, Registry
 from engine.recipe import Recipe
 from engine.report import counts_line, write_report
-from engine.runner import (RunOptions, SourceJob, SourceResult, assign_slugs, expand_sources,
+from engine.runner import (PROGRESS, RunOptions, SourceJob, SourceResult, assign_slugs, expand_sources,
                            recipe_key)
 
 
@@ -72,14 +73,22 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
                    for p, s in zip(paths, assign_slugs(paths))]
     steps_per_source = len(select(recipe.nodes, only) if only else recipe.nodes)
 
-    bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
+    bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), TaskProgressColumn(),
                     TimeElapsedColumn(), console=console, transient=False,
                     disable=not progress)
     with bars if progress else nullcontext():
         sources_task = bars.add_task("sources", total=len(source_jobs))
         steps_task = bars.add_task("steps", total=len(source_jobs) * steps_per_source)
 
+        current_task = bars.add_task("", total=1.0, visible=False)
+
         def on_event(slug: str, node_id: str, status: str) -> None:
+            if status.startswith(PROGRESS):
+                bars.update(current_task, description=f"{slug}/{node_id}", visible=True,
+                            completed=float(status[len(PROGRESS):]))
+                return
+            if node_id:
+                bars.update(current_task, visible=False)
             bars.advance(steps_task if node_id else sources_task)
 
         step_events = executor != "dask"  # Dask reports per source only

@@ -36,6 +36,12 @@ class Node:
     combo: tuple[tuple[str, Any], ...] = ()
 
 
+def kinds_text(kinds: Iterable[str]) -> str:
+    """``("audio", "video")`` -> ``"audio or video"``, for messages."""
+    kinds = list(kinds)
+    return kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} or {kinds[-1]}"
+
+
 def slug_value(value: Any) -> str:
     """How a matrix value appears in output names: ``9:16`` -> ``9-16``."""
     return re.sub(r"[^a-z0-9.]+", "-", str(value).lower()).strip("-") or "x"
@@ -63,7 +69,7 @@ def _kind_problems(steps: list["StepSpec"], where_of: dict[str, str],
         if step.from_ == SOURCE:
             if not loader_kinds & set(consumes):
                 problems.append(Problem(f"{where_of[step.id]}.from",
-                                        f"{step.use} takes {', '.join(consumes)}, and no source "
+                                        f"{step.use} takes {kinds_text(consumes)}, and no source "
                                         "loader produces that; read from a step that does"))
             continue
         upstream = by_id[step.from_]
@@ -71,9 +77,9 @@ def _kind_problems(steps: list["StepSpec"], where_of: dict[str, str],
         if produced not in consumes:
             problems.append(Problem(
                 f"{where_of[step.id]}.from",
-                f"{step.use} takes {', '.join(consumes)} but step {upstream.id!r} "
+                f"{step.use} takes {kinds_text(consumes)} but step {upstream.id!r} "
                 f"({upstream.use}) produces {produced}; read from a step that produces "
-                f"{' or '.join(consumes)}"))
+                f"{kinds_text(consumes)}"))
     return problems
 
 

@@ -25,15 +25,33 @@ from engine import __version__, atomic
 from engine.artifacts import file_sha256
 from engine.cache import Cache, CachedStep, step_key
 from engine.errors import RemixerError
-from engine.graph import SOURCE, Node, select
+from engine.graph import SOURCE, Node, kinds_text, select
 from engine.plugins import PluginConfig, Registry, build_registry
 from engine.recipe import Recipe, validate_recipe
 from engine.transform import Context
 
 MANIFEST = "manifest.json"
 
-#: called as (source slug, node id or "", status) when a step or a source finishes
+#: called as (source slug, node id or "", status) when a step or a source finishes, and
+#: as (slug, node id, "progress:<fraction>") while a long step reports progress
 EventSink = Callable[[str, str, str], None]
+
+PROGRESS = "progress:"
+
+
+def _progress_reporter(events: EventSink | None, slug: str, node_id: str) -> Callable[[float], None]:
+    """A ctx.progress callback that forwards at most ~4 updates a second."""
+    if events is None:
+        return lambda fraction: None
+    last = [0.0]
+
+    def report(fraction: float) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.25 or fraction >= 1.0:
+            last[0] = now
+            events(slug, node_id, f"{PROGRESS}{min(max(fraction, 0.0), 1.0):.3f}")
+
+    return report
 
 
 @dataclass(frozen=True)
@@ -211,12 +229,14 @@ def _load_source(job: SourceJob, loader, cache: Cache, info: dict[str, Any]) -> 
 
 
 def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache,
-              job: SourceJob, out_dir: Path, record: StepRecord) -> CachedStep:
+              job: SourceJob, out_dir: Path, record: StepRecord,
+              events: EventSink | None) -> CachedStep:
     """Run one node through the cache and bring its files in OUT up to date."""
     transform = registry.transform(node.use)
     params_json = node.params.model_dump(mode="json")
     ctx = Context(registry=registry, step_id=node.id, source_name=job.path.name,
-                  scratch_root=cache.work_root, cache=cache)
+                  scratch_root=cache.work_root, cache=cache,
+                  progress=_progress_reporter(events, job.slug, node.id))
     try:
         identity = transform.model_identity(node.params, ctx)
         key = step_key(node.use, transform.version, params_json, upstream.digest, identity)
@@ -284,13 +304,13 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
                 transform = registry.transform(node.use)
                 if node.input == SOURCE and loader.produces not in transform.consumes:
                     raise RemixerError(
-                        f"step {node.id!r} ({node.use}) takes {', '.join(transform.consumes)}, "
+                        f"step {node.id!r} ({node.use}) takes {kinds_text(transform.consumes)}, "
                         f"but {job.path.name} is {loader.produces}",
                         hint=f"use a recipe made for {loader.produces} sources")
                 wanted = not only or node.id in only or node.step_id in only
                 outputs[node.id] = _run_node(replace(node, output=node.output and wanted),
                                              outputs[node.input], registry, cache, job,
-                                             out_dir, record)
+                                             out_dir, record, events)
                 record.status = "ok"
             except Exception as exc:  # noqa: BLE001 - report it, go on with other steps
                 record.status, record.error = "failed", _error_text(exc, job.options.debug)

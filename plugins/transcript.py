@@ -45,7 +45,8 @@ def transcript_files(transcript: Transcript) -> dict[str, bytes | Path]:
 class SpeechParams(Params):
     transcriber: str = Field("whisper", description=(
         "speech-to-text engine as NAME or NAME:MODEL: whisper (offline, tiny.en), "
-        "whisper:small.en or whisper:large-v3 (downloaded once), openai (needs OPENAI_API_KEY)"))
+        "whisper:small.en or whisper:large-v3 (downloaded once), openai (needs OPENAI_API_KEY)"),
+        json_schema_extra={"registry": "transcribers"})
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description=(
         "language spoken, as an ISO 639-1 code such as 'en'; leave empty to detect it"))
 
