@@ -16,6 +16,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.artifacts import Document
+from engine.errors import GeneratorError
 
 
 class GeneratorSettings(BaseModel):
@@ -59,6 +60,17 @@ class Usage:
     def as_dict(self) -> dict[str, int]:
         return {"requests": self.requests, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens}
+
+
+def thread_room(max_chars: int, max_posts: int) -> int:
+    """Characters left for text in each post of a thread once its " i/n" numbering,
+    which counts against ``max_chars``, is reserved."""
+    reserve = len(f" {max_posts}/{max_posts}")
+    room = max_chars - reserve
+    if room < 10:
+        raise GeneratorError(f"posts of {max_chars} characters leave no room for text after "
+                             "the numbering", hint=f"use max_chars of at least {reserve + 10}")
+    return room
 
 
 class TextGenerator:

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 import engine
 from engine.artifacts import Document
-from engine.textgen import GeneratorSettings, Usage
+from engine.textgen import GeneratorSettings, Usage, thread_room
 from plugins.text import llm_client, mapreduce
 from plugins.text.llm_client import Answer, ChatClient, Unusable, extract_json
 from plugins.text.sentences import (compress, count_words, ends_sentence, split_sentences,
@@ -453,12 +453,7 @@ class OpenAIGenerator(engine.TextGenerator):
                tone: str = "") -> list[str]:
         if max_posts < 1:
             return []
-        reserve = len(f" {max_posts}/{max_posts}")
-        room = max_chars - reserve
-        if room < 10:
-            raise engine.GeneratorError(
-                f"posts of {max_chars} characters leave no room for text after the "
-                f"numbering", hint=f"use max_chars of at least {reserve + 10}")
+        room = thread_room(max_chars, max_posts)
         max_tokens = math.ceil(max_posts * (room / 2.5 + 12)) + 60
         values = dict(max_posts=max_posts, room=room, max_chars=max_chars)
         messages = self._fit(doc, "thread", tone, max_tokens,
