@@ -1,6 +1,6 @@
 """Batch throughput of the sample recipe over generated articles, cold and cached.
 
-Runs ``recipes/article.yaml`` over N generated articles (default 200) three times, each
+Runs ``recipes/article-text.yaml`` over N generated articles (default 200) three times, each
 through the real CLI in a subprocess: cold with -j1, cold with -j2 (own cache), and again
 with -j1 on the warm cache of the first. Prints throughput and the two ratios the engine
 is held to: cached / cold (target < 5%) and -j1 / -j2 time (target >= 1.6x).
@@ -26,7 +26,7 @@ from bench.corpus import write_corpus  # noqa: E402
 
 def timed_run(sources: Path, out: Path, cache: Path, jobs: int) -> float:
     env = {**os.environ, "REMIXER_CACHE_DIR": str(cache), "REMIXER_LOAD_PLUGINS": ""}
-    argv = [sys.executable, "-m", "engine", "run", str(ROOT / "recipes" / "article.yaml"),
+    argv = [sys.executable, "-m", "engine", "run", str(ROOT / "recipes" / "article-text.yaml"),
             str(sources), "-o", str(out), "-j", str(jobs), "--no-progress"]
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -47,7 +47,7 @@ def main() -> None:
         cold_2 = timed_run(tmp / "in", tmp / "out2", tmp / "cache2", jobs=2)
         cached = timed_run(tmp / "in", tmp / "out1", tmp / "cache1", jobs=1)
     n = args.articles
-    print(f"articles: {n} (recipe article.yaml, {os.cpu_count()} cores)")
+    print(f"articles: {n} (recipe article-text.yaml, {os.cpu_count()} cores)")
     print(f"cold -j1: {cold_1:7.2f} s  {n / cold_1:7.1f} articles/s")
     print(f"cold -j2: {cold_2:7.2f} s  {n / cold_2:7.1f} articles/s")
     print(f"cached  : {cached:7.2f} s  {n / cached:7.1f} articles/s")

@@ -166,6 +166,8 @@ class Script(Artifact):
 
     kind: Literal["script"] = "script"
     title: str = ""
+    #: the source's metadata (author, date), so audio made from the script can carry it
+    metadata: dict[str, str] = Field(default_factory=dict)
     speakers: tuple[str, ...] = ()
     turns: tuple[Turn, ...] = ()
 

@@ -12,15 +12,41 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 PART_SUFFIX = ".part"
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: mode of written files: what open() would give (mkstemp's own 0600 would hide a served feed)
+FILE_MODE = 0o666 & ~_current_umask()
 
 
 def _temp_beside(path: Path) -> tuple[int, Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=path.parent)
+    os.fchmod(fd, FILE_MODE)
     return fd, Path(tmp)
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A hidden temporary path beside ``path`` for a writer that needs a file name (ffmpeg,
+    a WAV writer); it becomes ``path`` if the block succeeds and is removed if not."""
+    fd, tmp = _temp_beside(Path(path))
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_bytes(path: Path, data: bytes) -> None:

@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 import wave
 from collections import deque
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from engine.atomic import PART_SUFFIX
+from engine import atomic
 from engine.errors import MediaError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -462,16 +461,11 @@ def encode_audio(src: str | os.PathLike, dst: str | os.PathLike, *, bitrate: str
     options = {k: v for k, v in {"b:a": bitrate, "ar": sample_rate, "ac": channels}.items()
                if v is not None}
     duration = probe(src).duration if progress else None
-    fd, partial = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=PART_SUFFIX, dir=dst.parent)
-    os.close(fd)
-    args = graph_args(stream.output(media_path(partial), format=_MUXERS[dst.suffix.lower()],
-                                    **options))
-    try:
+    with atomic.replacing(dst) as partial:
+        args = graph_args(stream.output(media_path(partial), format=_MUXERS[dst.suffix.lower()],
+                                        **options))
         run_ffmpeg(["-y", *args], what=f"encode {src.name!r} to {dst.suffix}",
                    progress=progress, duration=duration)
-        os.replace(partial, dst)
-    finally:
-        Path(partial).unlink(missing_ok=True)
     return dst
 
 
@@ -513,3 +507,85 @@ def extract_subtitles(path: str | os.PathLike, index: int) -> str:
                          "-f", "srt", "pipe:1"],
                         what=f"read subtitle stream {index} of {path.name!r}")
     return result.stdout.decode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------- video rendering
+# Added for captioned-video and long-to-short (issue #5): encode a composed filter graph to
+# an H.264/AAC mp4, read frames for analysis, grab single frames for checks.
+
+#: the encoder settings every rendered video uses (the benchmark's bare encode uses them too)
+H264_SETTINGS = {"vcodec": "libx264", "pix_fmt": "yuv420p", "preset": "veryfast", "crf": 23,
+                 "profile:v": "high", "movflags": "+faststart"}
+
+
+def render_mp4(video, audio, dst: str | os.PathLike, *, duration: float, fps: float,
+               crf: int | None = None, preset: str | None = None, audio_bitrate: str = "128k",
+               threads: int | None = None, what: str = "render the video",
+               progress: Callable[[float], None] | None = None) -> Path:
+    """Encode ffmpeg-python ``video`` (and ``audio``, or None) streams to an mp4 at ``dst``.
+
+    H.264 (``H264_SETTINGS``) and AAC; the output lasts exactly ``duration`` seconds at
+    ``fps``. The file appears at ``dst`` only when complete (a ``.part`` file meanwhile).
+    """
+    import ffmpeg
+
+    dst = Path(dst)
+    options = dict(H264_SETTINGS)
+    if crf is not None:
+        options["crf"] = crf
+    if preset is not None:
+        options["preset"] = preset
+    if threads is not None:
+        options["threads"] = threads
+    options.update({"r": f"{fps:g}", "t": f"{duration:.3f}", "format": "mp4"})
+    streams = [video]
+    if audio is not None:
+        streams.append(audio)
+        options.update({"acodec": "aac", "b:a": audio_bitrate})
+    with atomic.replacing(dst) as partial:
+        args = graph_args(ffmpeg.output(*streams, media_path(partial), **options))
+        run_ffmpeg(["-y", *args], what=what, progress=progress, duration=duration)
+    return dst
+
+
+def video_frames(path: str | os.PathLike, *, start: float = 0.0, duration: float | None = None,
+                 fps: float = 2.0, width: int = 320) -> Iterator[tuple[float, "np.ndarray"]]:
+    """``(time, gray frame)`` pairs sampled at ``fps`` from ``start``, ``width`` pixels wide
+    (height keeps the aspect ratio, rounded to even). Memory: one frame at a time."""
+    import ffmpeg
+    import numpy as np
+
+    path = Path(path)
+    info = probe(path)
+    if not info.video:
+        raise MediaError(f"{path.name!r} has no video stream")
+    src_w, src_h = info.video[0].width or width, info.video[0].height or width
+    height = max(int(round(width * src_h / src_w / 2)) * 2, 2)
+    kwargs = {"ss": f"{start:.3f}"}
+    if duration is not None:
+        kwargs["t"] = f"{duration:.3f}"
+    graph = (ffmpeg.input(media_path(path), **kwargs).video
+             .filter("fps", f"{fps:g}")
+             .filter("scale", width, height)
+             .output("pipe:1", format="rawvideo", pix_fmt="gray"))
+    size = width * height
+    for index, block in enumerate(stream_ffmpeg(graph_args(graph), block_size=size,
+                                                what=f"read frames of {path.name!r}")):
+        if len(block) < size:
+            break
+        yield start + index / fps, np.frombuffer(block, np.uint8).reshape(height, width)
+
+
+def frame_at(path: str | os.PathLike, seconds: float) -> "np.ndarray":
+    """The frame shown at ``seconds`` as an RGB array (height, width, 3)."""
+    import numpy as np
+
+    path = Path(path)
+    info = probe(path)
+    if not info.video:
+        raise MediaError(f"{path.name!r} has no video stream")
+    width, height = info.video[0].width, info.video[0].height
+    result = run_ffmpeg(["-i", media_path(path), "-ss", f"{seconds:.4f}", "-frames:v", "1",
+                         "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+                        what=f"read a frame of {path.name!r}")
+    return np.frombuffer(result.stdout[:width * height * 3], np.uint8).reshape(height, width, 3)

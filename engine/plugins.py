@@ -39,6 +39,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.speech.whisper",
     "plugins.speech.openai_transcriber",
     "plugins.transcript",
+    "plugins.narration",
+    "plugins.podcast",
     "plugins.text_outputs",
 )
 

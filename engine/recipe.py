@@ -131,8 +131,9 @@ def read_recipe_file(path: Path) -> dict[str, Any]:
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> tuple[dict[str, Any], list[Problem]]:
     """Apply ``STEP.PARAM=VALUE`` overrides to a raw recipe; values are parsed as YAML.
 
-    Setting a parameter that the step fans out over in ``matrix`` replaces the matrix
-    values with the one given (a YAML list sets new matrix values).
+    Setting a parameter that the step fans out over in ``matrix`` replaces the fan-out
+    with the one value given, or with new values when given a YAML list. Elsewhere a list
+    is the parameter's value (``podcast.voices=[hibari:heart,piper:joe]``).
     """
     import copy
     data = copy.deepcopy(raw)
@@ -158,8 +159,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> tuple[dict[str
         step = by_id[step_id]
         matrix = step.get("matrix") if isinstance(step.get("matrix"), dict) else {}
         params = step.get("with") if isinstance(step.get("with"), dict) else {}
-        if isinstance(value, list):
-            params.pop(param, None)
+        if isinstance(value, list) and param in matrix:
             matrix[param] = value
         else:
             matrix.pop(param, None)
@@ -209,27 +209,39 @@ def _pydantic_problems(exc: ValidationError, prefix: str, model: type[BaseModel]
 
 def _registry_problems(params_model: type[BaseModel], values: dict[str, Any], where: str,
                        registry: Registry) -> list[Problem]:
-    """Check fields that name a registered component (``json_schema_extra.registry``)."""
+    """Check fields that name registered components (``json_schema_extra.registry``),
+    one name or a list of them; voices down to the voice (``hibari:nobody``)."""
     problems = []
     for field_name, field in params_model.model_fields.items():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         table_name = extra.get("registry")
         value = values.get(field_name)
-        if not table_name or not isinstance(value, str) or not value:
+        if not table_name or not value:
             continue
-        table = getattr(registry, table_name)
-        name, _ = split_spec(value)
-        if name not in table and not _accepted_by_table(table_name, value, registry):
-            problems.append(Problem(
-                f"{where}.{field_name}",
-                f"unknown {table.sort} {name!r}{did_you_mean(name, table.names())}; "
-                f"available: {', '.join(table.names()) or 'none'}"))
+        names = value if isinstance(value, list) else [value]
+        for i, spec in enumerate(names):
+            place = f"{where}.{field_name}" + (f"[{i}]" if isinstance(value, list) else "")
+            message = _component_problem(table_name, spec, registry) if isinstance(spec, str) else None
+            if message:
+                problems.append(Problem(place, message))
     return problems
 
 
-def _accepted_by_table(table_name: str, value: str, registry: Registry) -> bool:
-    """Voices may also be given as a path to a reference recording (voice cloning)."""
-    return table_name == "voices" and ("/" in value or value.endswith((".wav", ".mp3", ".flac")))
+def _component_problem(table_name: str, spec: str, registry: Registry) -> str | None:
+    """Why ``spec`` names no registered component, or None when it does."""
+    if table_name == "voices" and ("/" in spec or spec.endswith((".wav", ".mp3", ".flac"))):
+        return None  # a reference recording: voice cloning checks it when it runs
+    table = getattr(registry, table_name)
+    name, rest = split_spec(spec)
+    if name not in table:
+        return (f"unknown {table.sort} {name!r}{did_you_mean(name, table.names())}; "
+                f"available: {', '.join(table.names()) or 'none'}")
+    if table_name == "voices" and rest:
+        try:
+            registry.voice_engine(name).voice(rest)
+        except RemixerError as exc:
+            return f"{exc}; `remixer voices` lists them"
+    return None
 
 
 def _param_combos(step: StepSpec, params_model: type[BaseModel], defaults: dict[str, Any],

@@ -14,9 +14,7 @@ import time.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
 import threading
 import wave
 from dataclasses import dataclass
@@ -24,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
 
 from engine.artifacts import Word
-from engine.atomic import PART_SUFFIX
+from engine import atomic
 from engine.errors import ModelUnavailableError, TransformError
 from engine.plugins import did_you_mean, split_spec
 # the project's one sentence splitter (abbreviation-, URL- and list-aware); pure text rules
@@ -205,16 +203,9 @@ def synthesize_to_wav(engine: VoiceEngine, text: str, voice: str, path: Path, *,
     when complete (a killed run leaves a ``.part`` file that the runner sweeps away).
     Returns the duration in seconds and the span of every sentence.
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=path.parent)
-    os.close(fd)
-    part = Path(tmp)
-    try:
+    with atomic.replacing(Path(path)) as part:
         utterances = engine.synthesize_long(text, voice, speed=speed, progress=progress)
         duration, spans = _write_wav(utterances, part)
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
     return duration, spans
 
 

@@ -8,7 +8,7 @@ import sys
 
 from .conftest import RECIPES, ROOT
 
-ARTICLE = RECIPES / "article.yaml"
+ARTICLE = RECIPES / "article-text.yaml"
 
 
 def test_validate_lists_outputs(invoke):

@@ -24,7 +24,7 @@ from plugins.text.openai_generator import OpenAIGenerator, trim_chars, trim_word
 from .conftest import RECIPES, SAMPLES
 from .fake_openai import FakeOpenAI, answer, error, slow
 
-ARTICLE = RECIPES / "article.yaml"
+ARTICLE = RECIPES / "article-text.yaml"
 KEY = "sk-test-DO-NOT-LEAK-4f9a2c"
 
 

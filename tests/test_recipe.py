@@ -21,8 +21,13 @@ def recipe(*steps, **top):
     return {"name": "t", "steps": list(steps), **top}
 
 
-def test_shipped_article_recipe_is_valid(registry):
-    validated = validate_recipe(read_recipe_file(RECIPES / "article.yaml"), registry)
+@pytest.mark.parametrize("name", sorted(p.name for p in RECIPES.glob("*.yaml")))
+def test_every_shipped_recipe_is_valid(registry, name):
+    assert validate_recipe(read_recipe_file(RECIPES / name), registry).nodes
+
+
+def test_article_recipe_fans_out_as_documented(registry):
+    validated = validate_recipe(read_recipe_file(RECIPES / "article-text.yaml"), registry)
     ids = [n.id for n in validated.nodes]
     assert ids[:1] == ["tldr"]
     assert {"summary-50", "summary-150", "summary-400", "key-points", "thread"} <= set(ids)

@@ -42,7 +42,7 @@ def batch(invoke, tmp_path):
     write_corpus(tmp_path / "in", 2)
     (tmp_path / "in" / "broken <b>.md").write_bytes(b"\x00\xff" * 40)
     out = tmp_path / "out"
-    assert invoke("run", RECIPES / "article.yaml", tmp_path / "in", "-o", out).exit_code == 1
+    assert invoke("run", RECIPES / "article-text.yaml", tmp_path / "in", "-o", out).exit_code == 1
     return out
 
 

@@ -41,7 +41,7 @@ def wait_for_manifests(out: Path, count: int, proc: subprocess.Popen, timeout: f
 @pytest.mark.slow
 def test_sigkill_then_resume_is_byte_identical(tmp_path):
     sources = write_corpus(tmp_path / "in", 24)
-    recipe = RECIPES / "article.yaml"
+    recipe = RECIPES / "article-text.yaml"
     reference = tmp_path / "reference"
     assert remixer([recipe, *sources, "-o", reference], tmp_path / "ref-cache").wait() == 0
     expected = outputs(reference)

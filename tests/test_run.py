@@ -9,7 +9,7 @@ from bench.corpus import write_corpus
 
 from .conftest import RECIPES, SAMPLES
 
-ARTICLE = RECIPES / "article.yaml"
+ARTICLE = RECIPES / "article-text.yaml"
 
 
 def manifest(out: Path, slug: str) -> dict:

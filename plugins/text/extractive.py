@@ -416,6 +416,16 @@ class ExtractiveGenerator(engine.TextGenerator):
             return with_title
         return body
 
+    def dialogue(self, doc: Document, *, hosts: list[str], words: int,
+                 tone: str = "") -> list[tuple[str, str, str | None]]:
+        """A conversation written offline by ``plugins.podcast_script.write_dialogue``,
+        each section's key sentences picked by this generator's ranking (``summarize``)."""
+        from plugins.podcast_script import generator_picker, write_dialogue
+
+        script = write_dialogue(doc, list(hosts), target_minutes=words / 150,
+                                words_per_minute=150, key_sentences=generator_picker(self))
+        return [(turn.speaker, turn.text, turn.chapter) for turn in script.turns]
+
     def thread(self, doc: Document, *, max_chars: int, max_posts: int,
                tone: str = "") -> list[str]:
         """A summary packed into posts numbered " i/n" (counted in ``max_chars``).
@@ -502,3 +512,4 @@ def _pack(sentences: list[str], room: int) -> list[str]:
 @engine.hookimpl
 def register_text_generators(register):
     register(ExtractiveGenerator)
+

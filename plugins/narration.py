@@ -1,0 +1,301 @@
+"""Transform ``narration``: any text, document or script read aloud by one voice.
+
+Writes ``narration.mp3`` (ID3 tagged: title, artist = the voice, album = the source's
+title, chapters, the voice engine's disclosure statements as TXXX frames),
+``narration.wav`` (the same master, lossless) and ``narration.json`` (word timings,
+chapters, loudness, the exact script). Loudness is -16 LUFS integrated (two-pass EBU
+R128), true peak below -1 dBTP.
+
+Word timings are the script's own words (captions show what was written): sentence
+boundaries come from synthesis, and within sentences the embedded transcriber's words
+are aligned to the script (``timing: aligned``; the transcript is cached per audio with
+``ctx.memo``) or the time is shared by word length (``timing: estimated``, no ASR).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+import engine
+from engine.artifacts import Artifact, Audio, Document, Script, Transcript, as_document, file_sha256
+from engine.errors import TransformError
+from engine.transform import Context, Params, Transform
+from engine.voices import VoiceEngine, resolve_voice
+
+from plugins import podcast_audio as pa
+
+#: pause between the sections of a narration, in seconds at speed 1.0
+SECTION_PAUSE = 1.1
+#: the heading of the text before the first heading, as a chapter
+OPENING_CHAPTER = "Introduction"
+
+
+def voice_field(default: str, description: str):
+    return Field(default, min_length=1, description=description,
+                 json_schema_extra={"registry": "voices"})
+
+
+class AudioParams(Params):
+    """What narration and podcasts share."""
+
+    speed: float = Field(1.0, ge=0.5, le=2.0, description="speaking pace: 1.0 natural, "
+                         "0.8 slower, 1.25 faster (the pitch stays the same)")
+    bitrate: Literal["64k", "96k", "128k", "160k", "192k", "256k", "320k"] = Field(
+        "192k", description="mp3 bitrate; below 192k, mp3's coding noise can push the true "
+        "peak of synthetic speech above -1 dBTP")
+    timing: Literal["aligned", "estimated"] = Field(
+        "aligned", description="word timings: 'aligned' times the script's words with the "
+        "transcriber (accurate captions), 'estimated' shares each sentence's time by word "
+        "length (faster, no speech recognition)")
+    transcriber: str = Field("whisper", description="transcriber used by timing: aligned",
+                             json_schema_extra={"registry": "transcribers"})
+
+
+class NarrationParams(AudioParams):
+    voice: str = voice_field("hibari:heart", "voice as ENGINE:VOICE (`remixer voices` lists "
+                             "them), or a path to a reference recording to clone")
+    read_title: bool = Field(True, description="read the title before the text")
+
+
+def voice_engine(spec: str, ctx: Context) -> tuple[VoiceEngine, str]:
+    """The engine and voice name a spec names; errors are one line naming the fix."""
+    try:
+        engine_, info = resolve_voice(spec, ctx.registry.voice_engine)
+    except ValueError as exc:
+        raise TransformError(str(exc), hint="`remixer voices` lists the voices") from None
+    return engine_, info.name
+
+
+def heard_words(wav: Path, params: AudioParams, ctx: Context, language: str | None = "en"):
+    """What the transcriber hears in ``wav`` (cached per audio and transcriber)."""
+    transcriber = ctx.registry.transcriber(params.transcriber)
+
+    def compute() -> Transcript:
+        return transcriber.transcribe(wav, language=language)
+
+    transcript = ctx.memo("spoken-audio-transcript",
+                          {"audio": file_sha256(wav), "transcriber": transcriber.identity(),
+                           "language": language}, compute)
+    return transcript.words()
+
+
+def keep_file(ctx: Context, name: str, audio: Audio) -> Audio:
+    """Store a second file of a step (the wav beside the mp3) in the cache, by content."""
+    return ctx.memo(name, {"sha256": file_sha256(audio.path), "suffix": audio.path.suffix},
+                    lambda: audio)
+
+
+def sidecar(audio: Audio, **extra) -> bytes:
+    """The JSON written beside the audio: what players and caption tools need."""
+    data = {
+        "title": audio.title,
+        "duration": audio.duration,
+        "sample_rate": audio.sample_rate,
+        "loudness_lufs": audio.loudness_lufs,
+        "true_peak_dbtp": _float(audio.metadata.get("true_peak_dbtp")),
+        "voices": audio.metadata.get("voices", ""),
+        "disclosure": {k.split(":", 1)[1]: v for k, v in audio.metadata.items()
+                       if k.startswith("disclosure:")},
+        **extra,
+        "chapters": [c.model_dump() for c in audio.chapters],
+        "words": [w.model_dump(exclude_none=True) for w in audio.words],
+        "script": audio.metadata.get("script", ""),
+    }
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _float(value: str | None) -> float | None:
+    return float(value) if value not in (None, "") else None
+
+
+def record_disclosure(entries: dict[str, str], ctx: Context) -> dict[str, str]:
+    """Disclosure statements go into the manifest (metrics and a note) and metadata."""
+    if entries:
+        ctx.metrics["disclosure"] = dict(entries)
+        for key, value in entries.items():
+            ctx.note(f"synthetic voice disclosure ({key}): {value}")
+    return {f"disclosure:{k}": v for k, v in entries.items()}
+
+
+class Narration(Transform):
+    """Read a text, document or script aloud in one voice: mp3, wav and word timings."""
+
+    name = "narration"
+    version = "1"
+    consumes = ("text", "document", "script")
+    produces = "audio"
+    Params = NarrationParams
+
+    def model_identity(self, params: NarrationParams, ctx: Context) -> str:
+        engine_, voice = voice_engine(params.voice, ctx)
+        identity = engine_.identity(voice)
+        if params.timing == "aligned":
+            identity += "+" + ctx.registry.transcriber(params.transcriber).identity()
+        return identity
+
+    def run(self, source: Artifact, params: NarrationParams, ctx: Context) -> Audio:
+        engine_, voice = voice_engine(params.voice, ctx)
+        title = getattr(source, "title", "") or Path(ctx.source_name).stem
+        passages = [pa.Passage(text, engine_, voice, chapter=chapter)
+                    for chapter, text in narration_blocks(source, params.read_title)]
+        if not passages:
+            raise TransformError(f"{ctx.source_name} has no text to narrate",
+                                 hint="give the step a source with some text in it")
+        timings: dict[str, float] = {}
+
+        def timer(name: str, seconds: float) -> None:
+            timings[name] = timings.get(name, 0.0) + seconds
+
+        work = ctx.work_dir
+        spoken = pa.speak(passages, work, speed=params.speed,
+                          progress=lambda f: ctx.progress(0.7 * f), timer=timer)
+        gaps = [pa.pause(SECTION_PAUSE / params.speed, s.passage.text) for s in spoken[:-1]] + [0.0]
+        started = time.perf_counter()
+        mixed = work / "mix.wav"
+        pa.mix(spoken, gaps, mixed)
+        timer("mixing", time.perf_counter() - started)
+
+        started = time.perf_counter()
+        wav, mp3 = work / "narration.wav", work / "narration.mp3"
+        loudness = pa.master(mixed, wav, deliver=lambda master: pa.encode_mp3(
+            master, mp3, bitrate=params.bitrate))
+        duration = pa.media_duration(wav)
+        timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
+        ctx.progress(0.8)
+
+        starts = pa.layout(spoken, gaps)
+        started = time.perf_counter()
+        heard = heard_words(wav, params, ctx) if params.timing == "aligned" else None
+        timer("alignment", time.perf_counter() - started)
+        words = pa.timed_words(spoken, starts, heard, duration)
+        chapters = pa.chapters_of(spoken, starts, duration)
+        ctx.progress(0.9)
+
+        disclosure = pa.disclosures([(engine_, voice)])
+        album = (source.metadata.get("album") if isinstance(source, Document) else None) or title
+        started = time.perf_counter()
+        pa.write_tags(mp3, pa.Tags(title=title, artist=f"{engine_.name}:{voice}", album=album,
+                                   comment="narrated by remixer", extra=disclosure,
+                                   chapters=tuple(chapters)))
+        timer("tagging", time.perf_counter() - started)
+
+        metadata = {"script": pa.spoken_text(spoken), "voices": params.voice,
+                    "true_peak_dbtp": f"{loudness.true_peak_dbfs:.2f}",
+                    **record_disclosure(disclosure, ctx)}
+        master = keep_file(ctx, "narration-wav", Audio(path=wav, duration=duration,
+                                                       sample_rate=pa.MIX_RATE, title=title))
+        metadata["wav"] = str(master.path)
+        ctx.metrics.update({"loudness_lufs": loudness.integrated_lufs,
+                            "true_peak_dbtp": loudness.true_peak_dbfs,
+                            "duration": round(duration, 3), "words": len(words),
+                            "seconds": {k: round(v, 3) for k, v in timings.items()}})
+        if timings.get("synthesis"):
+            ctx.metrics["synthesis_realtime_factor"] = round(duration / timings["synthesis"], 2)
+        ctx.progress(1.0)
+        return Audio(path=mp3, duration=duration, sample_rate=pa.MIX_RATE, channels=1,
+                     title=title, loudness_lufs=round(loudness.integrated_lufs, 2),
+                     words=tuple(words), chapters=tuple(chapters), metadata=metadata)
+
+    def exports(self, artifact: Audio) -> dict[str, bytes | Path]:
+        return audio_exports(artifact, wav=True)
+
+
+def audio_exports(artifact: Audio, *, wav: bool, **extra) -> dict[str, bytes | Path]:
+    """mp3 (the artifact's file), optionally the wav master, and the JSON sidecar."""
+    out: dict[str, bytes | Path] = {"mp3": artifact.path}
+    if wav:
+        master = Path(artifact.metadata.get("wav", ""))
+        if artifact.metadata.get("wav") and master.is_file():
+            out["wav"] = master
+        else:  # the cache lost the master: decode the mp3 (lossy, but the file exists)
+            from engine import media
+            out["wav"] = media.wav_bytes(media.decode_audio(artifact.path, artifact.sample_rate),
+                                         artifact.sample_rate)
+    out["json"] = sidecar(artifact, **extra)
+    return out
+
+
+def narration_blocks(source: Artifact, read_title: bool = True) -> list[tuple[str | None, str]]:
+    """``(chapter, text)`` blocks to read, one per section (its heading first), turn or
+    text; paragraphs separated by blank lines so synthesis pauses between them."""
+    if isinstance(source, Script):
+        return [(turn.chapter, turn.text.strip()) for turn in source.turns if turn.text.strip()]
+    doc = source if isinstance(source, Document) else as_document(source)
+    blocks: list[tuple[str | None, str]] = []
+    pending: list[str] = []   # headings of sections without text: read with the next one
+    for section in doc.sections:
+        paragraphs = [_flat(p) for p in section.paragraphs if p.strip()]
+        if section.heading:
+            pending.append(_sentence(section.heading))
+        if not paragraphs:
+            continue
+        if section.heading:
+            chapter = section.heading.strip()
+        else:
+            chapter = OPENING_CHAPTER if any(s.heading for s in doc.sections) else None
+        if not blocks and read_title and doc.title.strip():
+            pending.insert(0, _sentence(doc.title))
+            chapter = chapter or doc.title.strip()
+        blocks.append((chapter, "\n\n".join(pending + paragraphs)))
+        pending = []
+    if read_title and doc.title.strip() and not blocks:
+        blocks.append((None, _sentence(doc.title)))
+    return blocks
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _sentence(text: str) -> str:
+    """A heading read as a sentence: one line, ending in punctuation."""
+    text = _flat(text)
+    return text if text[-1:] in ".!?:" else text + "."
+
+
+# --------------------------------------------------------------------------- voices command
+
+@engine.hookimpl
+def register_transforms(register):
+    register(Narration)
+
+
+@engine.hookimpl
+def register_commands(cli):
+    import click
+
+    @cli.command("voices")
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @click.pass_context
+    def voices(ctx, as_json):
+        """List every voice of every engine and whether it works offline now."""
+        registry = ctx.obj.registry
+        rows = []
+        for entry in sorted(registry.voices, key=lambda r: r.name):
+            engine_ = registry.voice_engine(entry.name)
+            try:
+                infos = engine_.voices()
+            except Exception as exc:  # an engine that cannot even list: say why
+                rows.append({"voice": f"{entry.name}:*", "ready_offline": False,
+                             "reason": f"cannot list voices: {exc}", "description": "",
+                             "default": False, "plugin": entry.plugin})
+                continue
+            for info in infos:
+                rows.append({"voice": f"{entry.name}:{info.name}",
+                             "ready_offline": info.ready_offline, "reason": info.reason,
+                             "description": info.description, "language": info.language,
+                             "default": info.name == engine_.default_voice,
+                             "plugin": entry.plugin})
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        width = max((len(r["voice"]) for r in rows), default=10) + 2
+        for r in rows:
+            state = "ready" if r["ready_offline"] else "not ready: " + (r["reason"] or "unknown")
+            default = " (default)" if r["default"] else ""
+            click.echo(f"{r['voice']:<{width}}{r['description']}{default}  [{state}]")

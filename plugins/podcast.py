@@ -1,0 +1,336 @@
+"""Transforms ``podcast-script`` (a document talked through by 2-4 hosts) and ``podcast``
+(a script spoken by one voice per host, mixed, mastered and tagged), and the batch feed.
+
+``podcast-script`` asks the text generator for a dialogue (offline: the extractive
+generator and ``plugins.podcast_script.write_dialogue``; ``openai:MODEL``: the model
+writes it). ``podcast`` speaks each turn in its host's voice, leaves natural pauses
+between turns (slightly varied, deterministically), adds an optional intro, outro and a
+music bed that ducks under speech, normalises loudness to -16 LUFS with true peak below
+-1 dBTP, and writes:
+
+* ``podcast.mp3``: ID3 title, artist (the hosts), album (the show), a cover, the voice
+  engines' disclosure statements (TXXX) and one chapter per section (CHAP/CTOC);
+* ``podcast.json``: turns with their voices and times, chapters, word timings, loudness;
+* ``podcast.chapters.json``: Podcasting 2.0 chapters, linked from the feed;
+* ``podcast.cover.png`` (or .jpg): the cover.
+
+After the batch, ``OUT/podcast.xml`` is an RSS 2.0 feed with every episode
+(plugins/podcast_feed.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+import engine
+from engine.artifacts import Artifact, Audio, Script, Turn, as_document, file_sha256
+from engine.errors import TransformError
+from engine.transform import Context
+
+from plugins import podcast_audio as pa
+from plugins.narration import (AudioParams, audio_exports, heard_words, record_disclosure,
+                               voice_engine)
+from plugins.text_outputs import TextParams, record_usage, text_generator
+
+#: speaking pace the scripts are planned at: the built-in voices with the pauses
+#: between sentences and turns (measured on samples/article.md, see bench/podcast_e2e.py)
+WORDS_PER_MINUTE = 160
+OPENING_CHAPTER = "Introduction"
+CLOSING_CHAPTER = "Wrap-up"
+#: a pause at a change of chapter is this much longer than between turns
+CHAPTER_PAUSE_FACTOR = 2.0
+
+
+class PodcastScriptParams(TextParams):
+    hosts: list[str] = Field(["Alex", "Sam"], min_length=2, max_length=4,
+                             description="the hosts' names, 2 to 4, in speaking order")
+    minutes: float = Field(5.0, ge=0.5, le=180,
+                           description="target length in minutes (met within +-25% when "
+                                       "the source is long enough)")
+    words_per_minute: int = Field(WORDS_PER_MINUTE, ge=80, le=260,
+                                  description="speaking pace the length is planned at")
+
+    @field_validator("hosts")
+    @classmethod
+    def _distinct(cls, hosts: list[str]) -> list[str]:
+        names = [h.strip() for h in hosts]
+        if not all(names) or len(set(names)) != len(names):
+            raise ValueError("host names must be distinct and not empty")
+        return names
+
+
+def write_script(source: Artifact, params: PodcastScriptParams, ctx: Context) -> Script:
+    """The dialogue a generator writes for ``source``, as a script with named chapters."""
+    doc = as_document(source)
+    generator = text_generator(params, ctx)
+    generator.take_usage()
+    target = round(params.minutes * params.words_per_minute)
+    try:
+        raw = generator.dialogue(doc, hosts=list(params.hosts), words=target, tone=params.tone)
+    except NotImplementedError:
+        raise TransformError(f"generator {params.generator} cannot write dialogues",
+                             hint="use generator: extractive or an openai:MODEL") from None
+    except ValueError as exc:
+        raise TransformError(f"cannot write a podcast about {ctx.source_name}: {exc}",
+                             hint="check that the source has text") from None
+    finally:
+        record_usage(generator, ctx)
+    turns = name_chapters([(h, t, c) for h, t, c in raw if t and t.strip()], doc.title)
+    unknown = sorted({t.speaker for t in turns} - set(params.hosts))
+    if unknown:
+        raise TransformError(f"generator {params.generator} wrote turns for {unknown}, who "
+                             f"are not among the hosts {params.hosts}",
+                             hint="try again or use another generator")
+    if not turns:
+        raise TransformError(f"generator {params.generator} wrote an empty dialogue",
+                             hint="check that the source has text")
+    words = sum(len(t.text.split()) for t in turns)
+    ctx.metrics.update({"words": words, "target_words": target,
+                        "estimated_minutes": round(words / params.words_per_minute, 2)})
+    if abs(words - target) > 0.25 * target:
+        ctx.note(f"the script has {words} words for a target of {target} "
+                 f"({params.minutes:g} minutes); "
+                 + ("the source is short" if words < target else "the generator overshot"))
+    return Script(title=doc.title, metadata=doc.metadata, speakers=tuple(params.hosts),
+                  turns=tuple(turns))
+
+
+def name_chapters(raw: list[tuple[str, str, str | None]], title: str) -> list[Turn]:
+    """Turns with every chapter named: the opening (chapter None before any section) is
+    "Introduction", the closing (None after the last section) "Wrap-up", and a None in
+    between belongs to the section before it."""
+    named = [i for i, (_, _, chapter) in enumerate(raw) if chapter]
+    turns = []
+    for i, (host, text, chapter) in enumerate(raw):
+        if not chapter:
+            if not named or i < named[0]:
+                chapter = OPENING_CHAPTER if named else (title or OPENING_CHAPTER)
+            elif i > named[-1]:
+                chapter = CLOSING_CHAPTER
+            else:
+                chapter = next(raw[j][2] for j in range(i, -1, -1) if raw[j][2])
+        turns.append(Turn(speaker=host, text=" ".join(text.split()), chapter=chapter))
+    return turns
+
+
+class PodcastScript(engine.Transform):
+    """Write a conversation about a document between 2-4 hosts, about N minutes long."""
+
+    name = "podcast-script"
+    version = "1"
+    consumes = ("document", "transcript")
+    produces = "script"
+    Params = PodcastScriptParams
+
+    def model_identity(self, params: PodcastScriptParams, ctx: Context) -> str:
+        return text_generator(params, ctx).identity()
+
+    def run(self, source: Artifact, params: PodcastScriptParams, ctx: Context) -> Script:
+        return write_script(source, params, ctx)
+
+
+# --------------------------------------------------------------------------- podcast
+
+class PodcastParams(AudioParams, PodcastScriptParams):
+    voices: list[str] = Field(["hibari:heart", "piper:joe"], min_length=1, max_length=4,
+                              description="one voice per host, in the hosts' order, as "
+                                          "ENGINE:VOICE (`remixer voices` lists them)",
+                              json_schema_extra={"registry": "voices"})
+    gap: float = Field(0.45, ge=0.0, le=5.0, description="pause between turns in seconds "
+                       "(varied by up to 25% so it sounds natural; longer between chapters)")
+    intro: str | None = Field(None, description="audio file played before the conversation")
+    outro: str | None = Field(None, description="audio file played after the conversation")
+    music: str | None = Field(None, description="music bed under the whole episode, looped; "
+                              "it ducks under speech")
+    music_volume: float = Field(0.25, ge=0.0, le=1.0,
+                                description="music level in the pauses (1.0 = as recorded)")
+    cover: str | None = Field(None, description="cover image (PNG or JPEG); default: a "
+                              "generated one")
+    show: str = Field("", max_length=200, description="the show's name (ID3 album and the "
+                      "feed's title); default: the episode title")
+
+
+def _file(value: str | None, what: str) -> Path | None:
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise TransformError(f"the {what} file {value!r} does not exist",
+                             hint=f"give the path of an existing file, or remove {what}")
+    return path.resolve()
+
+
+def host_voices(script: Script, params: PodcastParams, ctx: Context):
+    """``{host: (engine, voice, spec)}``; the voice count must cover the hosts."""
+    hosts = list(script.speakers) or list(dict.fromkeys(t.speaker for t in script.turns))
+    if len(params.voices) < len(hosts):
+        raise TransformError(
+            f"the script has {len(hosts)} hosts ({', '.join(hosts)}) but only "
+            f"{len(params.voices)} voices ({', '.join(params.voices)})",
+            hint="give one voice per host in order, e.g. --set podcast.voices="
+                 "[" + ",".join(["hibari:heart", "piper:joe", "hibari", "piper"][:len(hosts)])
+                 + "]")
+    if len(params.voices) > len(hosts):
+        ctx.note(f"{len(params.voices) - len(hosts)} voice(s) unused: the script has "
+                 f"{len(hosts)} hosts")
+    table = {}
+    for host, spec in zip(hosts, params.voices):
+        engine_, voice = voice_engine(spec, ctx)
+        table[host] = (engine_, voice, spec)
+    return hosts, table
+
+
+class Podcast(engine.Transform):
+    """Speak a script with one voice per host: mixed, -16 LUFS, chapters, cover, feed."""
+
+    name = "podcast"
+    version = "1"
+    consumes = ("script", "document", "transcript")
+    produces = "audio"
+    Params = PodcastParams
+
+    def model_identity(self, params: PodcastParams, ctx: Context) -> str:
+        parts = []
+        for spec in params.voices:
+            engine_, voice = voice_engine(spec, ctx)
+            parts.append(engine_.identity(voice))
+        if params.timing == "aligned":
+            parts.append(ctx.registry.transcriber(params.transcriber).identity())
+        parts.append(text_generator(params, ctx).identity())
+        for what in ("intro", "outro", "music", "cover"):
+            path = _file(getattr(params, what), what)
+            if path is not None:
+                parts.append(f"{what}={file_sha256(path)[:16]}")
+        return "+".join(parts)
+
+    def run(self, source: Artifact, params: PodcastParams, ctx: Context) -> Audio:
+        timings: dict[str, float] = {}
+
+        def timer(name: str, seconds: float) -> None:
+            timings[name] = timings.get(name, 0.0) + seconds
+
+        started = time.perf_counter()
+        script = source if isinstance(source, Script) else write_script(source, params, ctx)
+        timer("script", time.perf_counter() - started)
+        if not script.turns:
+            raise TransformError(f"the script for {ctx.source_name} has no turns",
+                                 hint="check the podcast-script step")
+        intro, outro = _file(params.intro, "intro"), _file(params.outro, "outro")
+        music, cover_file = _file(params.music, "music"), _file(params.cover, "cover")
+        hosts, voices = host_voices(script, params, ctx)
+        passages = [pa.Passage(turn.text, voices[turn.speaker][0], voices[turn.speaker][1],
+                               speaker=turn.speaker, chapter=turn.chapter)
+                    for turn in script.turns]
+        work = ctx.work_dir
+        spoken = pa.speak(passages, work, speed=params.speed,
+                          progress=lambda f: ctx.progress(0.7 * f), timer=timer)
+        gaps = []
+        for i, item in enumerate(spoken):
+            if i == len(spoken) - 1:
+                gaps.append(0.0)
+                continue
+            base = params.gap / params.speed
+            if spoken[i + 1].passage.chapter != item.passage.chapter:
+                base *= CHAPTER_PAUSE_FACTOR
+            gaps.append(pa.pause(base, f"{i}\0{item.passage.text}"))
+
+        started = time.perf_counter()
+        offset = pa.media_duration(intro) if intro else 0.0
+        mixed = work / "mix.wav"
+        bed = pa.Bed(music, params.music_volume) if music else None
+        pa.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed)
+        timer("mixing", time.perf_counter() - started)
+
+        started = time.perf_counter()
+        wav, mp3 = work / "podcast.wav", work / "podcast.mp3"
+        loudness = pa.master(mixed, wav, deliver=lambda master: pa.encode_mp3(
+            master, mp3, bitrate=params.bitrate))
+        duration = pa.media_duration(wav)
+        timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
+        ctx.progress(0.8)
+
+        starts = pa.layout(spoken, gaps, offset)
+        started = time.perf_counter()
+        heard = heard_words(wav, params, ctx) if params.timing == "aligned" else None
+        timer("alignment", time.perf_counter() - started)
+        words = pa.timed_words(spoken, starts, heard, duration)
+        chapters = pa.chapters_of(spoken, starts, duration)
+        ctx.progress(0.9)
+
+        title = script.title or Path(ctx.source_name).stem
+        cover = cover_file.read_bytes() if cover_file else pa.generated_cover(title)
+        mime = pa.image_mime(cover_file) if cover_file else "image/png"
+        disclosure = pa.disclosures([(e, v) for e, v, _ in voices.values()])
+        artist = " & ".join(hosts)
+        started = time.perf_counter()
+        pa.write_tags(mp3, pa.Tags(
+            title=title, artist=artist, album=params.show or title,
+            comment="voices: " + ", ".join(f"{h}={voices[h][2]}" for h in hosts),
+            extra=disclosure, chapters=tuple(chapters), cover=cover, cover_mime=mime))
+        timer("tagging", time.perf_counter() - started)
+
+        turns = [{"speaker": item.passage.speaker, "voice": voices[item.passage.speaker][2],
+                  "chapter": item.passage.chapter, "start": round(start, 3),
+                  "end": round(start + item.duration, 3)}
+                 for item, start in zip(spoken, starts)]
+        metadata = {"script": pa.spoken_text(spoken),
+                    "voices": ", ".join(voices[h][2] for h in hosts),
+                    "hosts": ", ".join(hosts), "show": params.show or title,
+                    "true_peak_dbtp": f"{loudness.true_peak_dbfs:.2f}",
+                    "turns": json.dumps(turns, separators=(",", ":")),
+                    **record_disclosure(disclosure, ctx)}
+        date = _source_date(source)
+        if date:
+            metadata["date"] = date
+        speech = sum(s.duration for s in spoken)
+        ctx.metrics.update({
+            "loudness_lufs": loudness.integrated_lufs, "true_peak_dbtp": loudness.true_peak_dbfs,
+            "duration": round(duration, 3), "speech_seconds": round(speech, 3),
+            "words": len(words), "turns": len(turns),
+            "seconds": {k: round(v, 3) for k, v in timings.items()}})
+        if timings.get("synthesis"):
+            ctx.metrics["synthesis_realtime_factor"] = round(speech / timings["synthesis"], 2)
+        if not isinstance(source, Script):
+            target = params.minutes * 60
+            if abs(duration - target) > 0.25 * target:
+                ctx.note(f"the episode is {duration / 60:.1f} minutes for a target of "
+                         f"{params.minutes:g}")
+        ctx.progress(1.0)
+        return Audio(path=mp3, duration=duration, sample_rate=pa.MIX_RATE, channels=1,
+                     title=title, loudness_lufs=round(loudness.integrated_lufs, 2),
+                     words=tuple(words), chapters=tuple(chapters), metadata=metadata)
+
+    def exports(self, artifact: Audio) -> dict[str, bytes | Path]:
+        from plugins.podcast_feed import chapters_json, cover_of
+
+        turns = json.loads(artifact.metadata.get("turns", "[]"))
+        out = audio_exports(artifact, wav=False, hosts=artifact.metadata.get("hosts", ""),
+                            show=artifact.metadata.get("show", ""),
+                            date=artifact.metadata.get("date"), turns=turns)
+        out["chapters.json"] = chapters_json(artifact.chapters)
+        cover = cover_of(artifact.path)
+        if cover is not None:
+            out["cover." + cover[1]] = cover[0]
+        return out
+
+
+def _source_date(source: Artifact) -> str | None:
+    metadata = getattr(source, "metadata", None) or {}
+    return metadata.get("date") or None
+
+
+@engine.hookimpl
+def register_transforms(register):
+    register(PodcastScript)
+    register(Podcast)
+
+
+@engine.hookimpl
+def batch_finished(out_dir, results):
+    from plugins.podcast_feed import write_feed
+
+    write_feed(Path(out_dir), results)
