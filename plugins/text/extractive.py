@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import engine
 from engine.artifacts import Document
+from engine.textgen import thread_room
 from plugins.text.sentences import (STOPWORDS, compress, compressions, count_words,
                                     ends_sentence, normalize_space, split_sentences,
                                     split_to_fit, truncate_words)
@@ -435,12 +436,7 @@ class ExtractiveGenerator(engine.TextGenerator):
         """
         if max_posts < 1:
             return []
-        reserve = len(f" {max_posts}/{max_posts}")
-        room = max_chars - reserve
-        if room < 10:
-            raise engine.GeneratorError(
-                f"posts of {max_chars} characters leave no room for text after the "
-                f"numbering", hint=f"use max_chars of at least {reserve + 10}")
+        room = thread_room(max_chars, max_posts)
         ranking = _ranking(doc)
         chars_per_word = max(1.0, (len(doc.text()) + 1) / max(1, doc.word_count()))
         target = max(10, int(0.9 * max_posts * room / chars_per_word))
