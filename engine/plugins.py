@@ -41,6 +41,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.transcript",
     "plugins.narration",
     "plugins.podcast",
+    "plugins.captioned_video",
+    "plugins.long_to_short",
     "plugins.text_outputs",
 )
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import Field
 
 import engine
-from engine.artifacts import Audio, Transcript, Video
+from engine.artifacts import Audio, Transcript, Video, file_sha256
 from engine.errors import TransformError
 from engine.transcribers import Transcriber
 from engine.transform import Context, Params, Transform
@@ -40,6 +40,17 @@ def transcript_files(transcript: Transcript) -> dict[str, bytes | Path]:
             "srt": to_srt(cues).encode("utf-8"),
             "vtt": to_vtt(cues).encode("utf-8"),
             "json": transcript.to_json_bytes()}
+
+
+def transcribe_file(ctx: Context, path: Path, spec: str, language: str | None) -> Transcript:
+    """The transcript of a media file, made once per (file content, transcriber, language)
+    and cached with ``ctx.memo``: the ``transcript`` step and the video transforms that
+    need the same recording's words share one transcription."""
+    transcriber = get_transcriber(ctx, spec)
+    key = {"file": file_sha256(Path(path)), "transcriber": transcriber.identity(),
+           "language": language}
+    return ctx.memo("transcript", key, lambda: transcriber.transcribe(
+        Path(path), language=language, progress=ctx.progress))
 
 
 class SpeechParams(Params):
@@ -82,9 +93,7 @@ class TranscriptTransform(_SpeechTransform):
         if isinstance(source, Video) and not source.has_audio:
             raise TransformError(f"{source.title!r} has no audio stream and no subtitle "
                                  "track, so there is nothing to transcribe")
-        transcriber = get_transcriber(ctx, params.transcriber)
-        transcript = transcriber.transcribe(source.path, language=params.language,
-                                            progress=ctx.progress)
+        transcript = transcribe_file(ctx, source.path, params.transcriber, params.language)
         if not transcript.segments:
             ctx.note("no speech was recognised; the transcript is empty")
         return transcript.model_copy(update={"title": source.title})

@@ -4,7 +4,6 @@ loudness, chapters, tags and feed, and a music bed that ducks under speech."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

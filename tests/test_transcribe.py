@@ -265,7 +265,10 @@ def context(transcriber) -> Context:
 
 
 def audio(tmp_path, **fields) -> Audio:
-    return Audio(path=tmp_path / "a.wav", duration=2.0, sample_rate=16000, title="talk", **fields)
+    """An audio artifact over a real file (transcripts are cached by the file's content)."""
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"canned transcribers do not read this")
+    return Audio(path=path, duration=2.0, sample_rate=16000, title="talk", **fields)
 
 
 def test_transcript_transform_asks_the_named_transcriber(tmp_path):
@@ -280,6 +283,7 @@ def test_transcript_transform_asks_the_named_transcriber(tmp_path):
 
 def test_transcript_transform_prefers_a_video_subtitle_track(tmp_path):
     captions = Transcript(duration=3.0, segments=(Segment(start=0.5, end=2.0, text="Hi."),))
+    (tmp_path / "v.mkv").write_bytes(b"canned transcribers do not read this")
     video = Video(path=tmp_path / "v.mkv", duration=3.0, width=320, height=240, fps=25,
                   captions=captions, title="clip")
     canned = CannedTranscriber()
