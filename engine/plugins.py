@@ -36,6 +36,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.text.openai_generator",
     "plugins.speech.hibari_voice",
     "plugins.speech.piper_voice",
+    "plugins.speech.cloning",
+    "plugins.speech.coqui_voice",
     "plugins.speech.whisper",
     "plugins.speech.openai_transcriber",
     "plugins.transcript",
@@ -155,6 +157,22 @@ class Registry:
 
     def voice_engine(self, name: str):
         return self._instance("voice", name, lambda: self.voices.get(name)())
+
+    def claiming_engine(self, spec: str):
+        """The voice engine that speaks a spec naming no engine (a recording to clone)."""
+        return next((engine for engine in (self.voice_engine(r.name) for r in self.voices)
+                     if engine.claims(spec)), None)
+
+    def resolve_voice(self, spec: str):
+        """``(engine, VoiceInfo)`` for ``ENGINE:VOICE``, or a spec an engine claims."""
+        from engine.voices import resolve_voice
+        try:
+            return resolve_voice(spec, self.voice_engine)
+        except PluginError:
+            engine = self.claiming_engine(spec)
+            if engine is None:
+                raise
+            return engine, engine.voice(spec)
 
     def _component(self, table: str, spec: str):
         """An instance of a NAME:MODEL component, created once per spec and reused."""

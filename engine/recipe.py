@@ -229,10 +229,10 @@ def _registry_problems(params_model: type[BaseModel], values: dict[str, Any], wh
 
 def _component_problem(table_name: str, spec: str, registry: Registry) -> str | None:
     """Why ``spec`` names no registered component, or None when it does."""
-    if table_name == "voices" and ("/" in spec or spec.endswith((".wav", ".mp3", ".flac"))):
-        return None  # a reference recording: voice cloning checks it when it runs
     table = getattr(registry, table_name)
     name, rest = split_spec(spec)
+    if table_name == "voices" and name not in table and registry.claiming_engine(spec):
+        return None  # e.g. a reference recording: voice cloning checks it when it runs
     if name not in table:
         return (f"unknown {table.sort} {name!r}{did_you_mean(name, table.names())}; "
                 f"available: {', '.join(table.names()) or 'none'}")

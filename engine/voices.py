@@ -117,6 +117,11 @@ class VoiceEngine:
         Subclasses append the model's identity (a file digest or package version)."""
         return f"{self.name}:{self.voice(voice).name}@{self.version}"
 
+    def claims(self, spec: str) -> bool:
+        """Whether this engine speaks a voice spec that names no engine, such as a path to
+        a reference recording (voice cloning). Most engines claim nothing."""
+        return False
+
     def disclosure(self, voice: str | None) -> dict[str, str]:
         """Metadata every file made with this voice must carry, written into the file's
         tags and the manifest. Engines that imitate a real person (voice cloning) return

@@ -87,13 +87,43 @@ class CaptionedVideo(Transform):
                           work_dir=ctx.work_dir, progress=ctx.progress)
         ctx.metrics["captions"] = rendered.captions
         ctx.metrics["size"] = f"{width}x{height}"
+        disclosure = carried_disclosure(source)
+        if disclosure:
+            write_mp4_disclosure(out, disclosure)
+            ctx.metrics["disclosure"] = disclosure
         return Video(path=out, duration=round(duration, 3), width=width, height=height,
                      fps=params.fps, has_audio=audio is not None, title=source.title,
                      captions=transcript.model_copy(update={"title": source.title}),
-                     metadata={"caption_style": params.caption_style})
+                     metadata={"caption_style": params.caption_style,
+                               **{f"{DISCLOSURE}{k}": v for k, v in disclosure.items()}})
 
     def exports(self, artifact: Video) -> dict[str, bytes | Path]:
         return video_exports(artifact)
+
+
+#: prefix of the metadata keys in which narration and podcasts carry a synthetic-voice
+#: disclosure (see plugins/narration.py record_disclosure)
+DISCLOSURE = "disclosure:"
+
+
+def carried_disclosure(source: Audio | Video) -> dict[str, str]:
+    """The synthetic-voice disclosure an input carries (a cloned narration), by key."""
+    return {k[len(DISCLOSURE):]: v for k, v in source.metadata.items() if k.startswith(DISCLOSURE)}
+
+
+def write_mp4_disclosure(path: Path, disclosure: dict[str, str]) -> None:
+    """Write the disclosure into the mp4's tags: a comment and ``----:com.remixer:KEY`` atoms."""
+    from mutagen.mp4 import MP4, MP4FreeForm
+
+    tags = MP4(str(path))
+    if tags.tags is None:
+        tags.add_tags()
+    statement = disclosure.get("synthetic-voice")
+    if statement:
+        tags.tags["\xa9cmt"] = [statement]
+    for key, value in disclosure.items():
+        tags.tags[f"----:com.remixer:{key}"] = [MP4FreeForm(value.encode("utf-8"))]
+    tags.save()
 
 
 def video_exports(artifact: Video) -> dict[str, bytes | Path]:

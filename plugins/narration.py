@@ -25,7 +25,7 @@ import engine
 from engine.artifacts import Artifact, Audio, Document, Script, Transcript, as_document, file_sha256
 from engine.errors import TransformError
 from engine.transform import Context, Params, Transform
-from engine.voices import VoiceEngine, resolve_voice
+from engine.voices import VoiceEngine
 
 from plugins import podcast_audio as pa
 
@@ -54,6 +54,9 @@ class AudioParams(Params):
         "length (faster, no speech recognition)")
     transcriber: str = Field("whisper", description="transcriber used by timing: aligned",
                              json_schema_extra={"registry": "transcribers"})
+    voice_consent: bool = Field(False, description=(
+        "you have the speaker's consent to clone the voice of a reference recording (not "
+        "needed when the voice's profile states consent); the output is marked synthetic"))
 
 
 class NarrationParams(AudioParams):
@@ -62,10 +65,13 @@ class NarrationParams(AudioParams):
     read_title: bool = Field(True, description="read the title before the text")
 
 
-def voice_engine(spec: str, ctx: Context) -> tuple[VoiceEngine, str]:
-    """The engine and voice name a spec names; errors are one line naming the fix."""
+def voice_engine(spec: str, ctx: Context, consent: bool = False) -> tuple[VoiceEngine, str]:
+    """The engine and voice name a spec names (a recording to clone included, with the
+    user's ``consent`` declared); errors are one line naming the fix."""
+    from plugins.speech.cloning import with_consent
+
     try:
-        engine_, info = resolve_voice(spec, ctx.registry.voice_engine)
+        engine_, info = ctx.registry.resolve_voice(with_consent(spec, consent))
     except ValueError as exc:
         raise TransformError(str(exc), hint="`remixer voices` lists the voices") from None
     return engine_, info.name
@@ -132,14 +138,14 @@ class Narration(Transform):
     Params = NarrationParams
 
     def model_identity(self, params: NarrationParams, ctx: Context) -> str:
-        engine_, voice = voice_engine(params.voice, ctx)
+        engine_, voice = voice_engine(params.voice, ctx, params.voice_consent)
         identity = engine_.identity(voice)
         if params.timing == "aligned":
             identity += "+" + ctx.registry.transcriber(params.transcriber).identity()
         return identity
 
     def run(self, source: Artifact, params: NarrationParams, ctx: Context) -> Audio:
-        engine_, voice = voice_engine(params.voice, ctx)
+        engine_, voice = voice_engine(params.voice, ctx, params.voice_consent)
         title = getattr(source, "title", "") or Path(ctx.source_name).stem
         passages = [pa.Passage(text, engine_, voice, chapter=chapter)
                     for chapter, text in narration_blocks(source, params.read_title)]

@@ -179,7 +179,7 @@ def host_voices(script: Script, params: PodcastParams, ctx: Context):
                  f"{len(hosts)} hosts")
     table = {}
     for host, spec in zip(hosts, params.voices):
-        engine_, voice = voice_engine(spec, ctx)
+        engine_, voice = voice_engine(spec, ctx, params.voice_consent)
         table[host] = (engine_, voice, spec)
     return hosts, table
 
@@ -196,7 +196,7 @@ class Podcast(engine.Transform):
     def model_identity(self, params: PodcastParams, ctx: Context) -> str:
         parts = []
         for spec in params.voices:
-            engine_, voice = voice_engine(spec, ctx)
+            engine_, voice = voice_engine(spec, ctx, params.voice_consent)
             parts.append(engine_.identity(voice))
         if params.timing == "aligned":
             parts.append(ctx.registry.transcriber(params.transcriber).identity())

@@ -290,3 +290,17 @@ def test_article_to_short_recipe(invoke, tmp_path, registry):
     out = tmp_path / "out" / "article"
     assert media.probe(out / "short.mp4").video[0].height == 426
     assert list(srt.parse((out / "short.srt").read_text()))
+
+
+def test_a_cloned_voice_disclosure_reaches_the_mp4_tags(registry, ctx, tmp_path):
+    from mutagen.mp4 import MP4
+
+    audio = tone_audio(tmp_path, 1.5, timed(["Synthetic", "voice"])).model_copy(update={
+        "metadata": {"disclosure:synthetic-voice": "Synthetic voice: made by remixer.",
+                     "disclosure:voice-cloned-from": "ada"}})
+    video = transform(registry).run(audio, params(), ctx)
+    tags = MP4(str(video.path)).tags
+    assert tags["\xa9cmt"] == ["Synthetic voice: made by remixer."]
+    assert bytes(tags["----:com.remixer:voice-cloned-from"][0]) == b"ada"
+    assert ctx.metrics["disclosure"]["voice-cloned-from"] == "ada"
+    assert video.metadata["disclosure:synthetic-voice"].startswith("Synthetic voice")
