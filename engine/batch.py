@@ -6,6 +6,7 @@ The work itself is in :mod:`engine.runner` (one source) and :mod:`engine.executo
 
 from __future__ import annotations
 
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,7 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
               scheduler: str | None = None, debug: bool = False, progress: bool = False,
               console: Console | None = None) -> BatchSummary:
     """Run a validated recipe over every source matched by ``patterns``."""
+    started = time.perf_counter()
     console = console or Console(stderr=True)
     out = Console()
     paths = expand_sources(patterns, registry)
@@ -106,7 +108,9 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
         out.print(_summary_table(results))
     ran = sum(r.ran for r in results)
     cached = sum(r.cached for r in results)
-    out.print(f"{counts_line(results)} ({ran} steps ran, {cached} from cache). Report: {report}",
+    seconds = time.perf_counter() - started
+    out.print(f"{counts_line(results)} ({ran} steps ran, {cached} from cache) in {seconds:.2f} s. "
+              f"Report: {report}",
               highlight=False, soft_wrap=True)
     for r in failed:
         out.print(f"failed: {Path(r.path).name}: {r.error.splitlines()[0]}", highlight=False,
