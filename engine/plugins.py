@@ -38,6 +38,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.speech.piper_voice",
     "plugins.speech.cloning",
     "plugins.speech.coqui_voice",
+    "plugins.speech.openai_voice",
     "plugins.speech.whisper",
     "plugins.speech.openai_transcriber",
     "plugins.transcript",
