@@ -25,8 +25,7 @@ from engine.artifacts import Word
 from engine import atomic
 from engine.errors import ModelUnavailableError, TransformError
 from engine.plugins import did_you_mean, split_spec
-# the project's one sentence splitter (abbreviation-, URL- and list-aware); pure text rules
-from plugins.text.sentences import split_sentences
+from engine.sentences import split_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

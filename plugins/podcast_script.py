@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 from engine.artifacts import Document, Script, Section, Turn
 from engine.textgen import TextGenerator
-from plugins.text.sentences import STOPWORDS, count_words, normalize_space, split_sentences
+from engine.sentences import STOPWORDS, count_words, normalize_space, split_sentences
 
 Pick = Callable[[str, int], list[str]]
 

@@ -13,7 +13,7 @@ import engine
 from engine.artifacts import Document, Section
 from plugins.sources.markdown import MarkdownLoader
 from plugins.text.extractive import ExtractiveGenerator
-from plugins.text.sentences import compressions, count_words, ends_sentence, split_sentences
+from engine.sentences import compressions, count_words, ends_sentence, split_sentences
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "article.md"
 NUMBERING = re.compile(r" (\d+)/(\d+)$")

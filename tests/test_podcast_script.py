@@ -10,7 +10,7 @@ from engine.artifacts import Document, Section
 from engine.textgen import TextGenerator
 from plugins.podcast_script import (FIRST_TRANSITIONS, TRANSITIONS, Phrases, first_sentences,
                                     generator_picker, spoken, spoken_heading, write_dialogue)
-from plugins.text.sentences import count_words
+from engine.sentences import count_words
 
 HEADINGS = ("Why Tiny Forests", "The Cost Of Planting", "What Changed In Summer?",
             "Birds And Insects", "Schools", "Water Use", "Critics And Doubts", "What Comes Next")

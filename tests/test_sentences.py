@@ -1,10 +1,10 @@
-"""Sentence splitting, word counting and clause compression (plugins/text/sentences.py)."""
+"""Sentence splitting, word counting and clause compression (engine/sentences.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from plugins.text.sentences import (compress, compressions, count_words, ends_sentence,
+from engine.sentences import (compress, compressions, count_words, ends_sentence,
                                     looks_like_heading, split_clauses, split_sentences,
                                     split_to_fit, truncate_words)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import engine
 from engine.artifacts import Document
 from plugins.sources.textfile import DocumentBuilder, read_text
-from plugins.text.sentences import normalize_space
+from engine.sentences import normalize_space
 
 _DROPPED = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript",
             "template", "svg", "iframe", "button", "select", "textarea", "figure", "img",

@@ -17,7 +17,7 @@ import engine
 from engine.artifacts import Document
 from engine.errors import SourceError
 from plugins.sources.textfile import DocumentBuilder, read_text
-from plugins.text.sentences import normalize_space
+from engine.sentences import normalize_space
 
 
 def _as_string(value: Any) -> str:

@@ -16,7 +16,7 @@ from typing import Iterator
 import engine
 from engine.artifacts import Document
 from plugins.sources.textfile import DocumentBuilder, read_text
-from plugins.text.sentences import (is_list_item, looks_like_heading, split_paragraphs,
+from engine.sentences import (is_list_item, looks_like_heading, split_paragraphs,
                                     strip_list_marker)
 
 _UNDERLINE = re.compile(r"[=\-~*#]{3,}")

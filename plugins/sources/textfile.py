@@ -15,7 +15,7 @@ from pathlib import Path
 
 from engine.artifacts import Document, Section
 from engine.errors import SourceError
-from plugins.text.sentences import normalize_space
+from engine.sentences import normalize_space
 
 #: larger text sources are refused (a book is about 1 MB)
 MAX_BYTES = 20 * 1024 * 1024

@@ -247,8 +247,6 @@ def pull_coqui(model: str, *, assume_yes: bool, echo, confirm) -> Path:
 
 def models_group(cli):
     """The ``remixer models`` group (created once, shared by the plugins that add to it)."""
-    import click
-
     group = cli.commands.get("models")
     if group is None:
         @cli.group("models")

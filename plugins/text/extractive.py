@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import engine
 from engine.artifacts import Document
 from engine.textgen import thread_room
-from plugins.text.sentences import (STOPWORDS, compress, compressions, count_words,
+from engine.sentences import (STOPWORDS, compress, compressions, count_words,
                                     ends_sentence, normalize_space, split_sentences,
                                     split_to_fit, truncate_words)
 

@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 from engine.artifacts import Document
 from engine.errors import GeneratorError
-from plugins.text.sentences import split_sentences
+from engine.sentences import split_sentences
 
 #: tokens per whitespace-separated English word
 TOKENS_PER_WORD = 1.35

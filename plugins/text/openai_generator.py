@@ -38,7 +38,7 @@ from engine.artifacts import Document
 from engine.textgen import GeneratorSettings, Usage, thread_room
 from plugins.text import llm_client, mapreduce
 from plugins.text.llm_client import Answer, ChatClient, Unusable, extract_json
-from plugins.text.sentences import (compress, count_words, ends_sentence, split_sentences,
+from engine.sentences import (compress, count_words, ends_sentence, split_sentences,
                                     truncate_words)
 
 DEFAULT_MODEL = "gpt-4o-mini"

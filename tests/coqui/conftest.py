@@ -11,7 +11,6 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 TOKENS = ["[STOP]", "[UNK]", "[SPACE]", "[START]", "[en]"]

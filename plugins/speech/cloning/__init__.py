@@ -33,10 +33,9 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import engine
-from engine.errors import ModelUnavailableError, PluginError, TransformError
+from engine.errors import ModelUnavailableError, TransformError
 from engine.voices import Synthesis, VoiceEngine, VoiceInfo
 from plugins.speech.cloning.profiles import (BACKENDS, VoiceProfile, find_profile, load_profile,
                                              profile_names)
