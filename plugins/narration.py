@@ -167,10 +167,7 @@ class Narration(Transform):
         timer("mixing", time.perf_counter() - started)
 
         started = time.perf_counter()
-        wav, mp3 = work / "narration.wav", work / "narration.mp3"
-        loudness = pa.master(mixed, wav, deliver=lambda master: pa.encode_mp3(
-            master, mp3, bitrate=params.bitrate))
-        duration = pa.media_duration(wav)
+        wav, mp3, loudness, duration = pa.master_to_files(mixed, work, "narration", params.bitrate)
         timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
         ctx.progress(0.8)
 

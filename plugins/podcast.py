@@ -246,10 +246,7 @@ class Podcast(engine.Transform):
         timer("mixing", time.perf_counter() - started)
 
         started = time.perf_counter()
-        wav, mp3 = work / "podcast.wav", work / "podcast.mp3"
-        loudness = pa.master(mixed, wav, deliver=lambda master: pa.encode_mp3(
-            master, mp3, bitrate=params.bitrate))
-        duration = pa.media_duration(wav)
+        wav, mp3, loudness, duration = pa.master_to_files(mixed, work, "podcast", params.bitrate)
         timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
         ctx.progress(0.8)
 

@@ -257,6 +257,14 @@ def normalize(src: Path, dst: Path, *, gain_db: float, true_peak: float = TARGET
     media.run_ffmpeg(["-y", *media.graph_args(graph)], what=f"normalise {src.name!r}")
 
 
+def master_to_files(mixed: Path, work: Path, stem: str, bitrate: str):
+    """Master ``mixed`` into ``STEM.wav`` and ``STEM.mp3`` in ``work``: returns the two
+    paths, the measured loudness of the delivered mp3, and the duration."""
+    wav, mp3 = work / f"{stem}.wav", work / f"{stem}.mp3"
+    loudness = master(mixed, wav, deliver=lambda m: encode_mp3(m, mp3, bitrate=bitrate))
+    return wav, mp3, loudness, media_duration(wav)
+
+
 def master(src: Path, wav: Path, *, deliver: Callable[[Path], Path] | None = None,
            target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
            tolerance: float = 0.4, peak_limit: float = -1.2) -> media.Loudness:

@@ -222,16 +222,22 @@ def pull_coqui(model: str, *, assume_yes: bool, echo, confirm) -> Path:
     if not assume_yes and not confirm("Download it and accept its licence?"):
         raise ModelUnavailableError(f"{name} was not downloaded: the licence was not accepted",
                                     hint="run the command again and answer yes")
+    folder = download(name)
+    echo(f"{name} is ready in {folder}; use it as coqui:{name}")
+    return folder
+
+
+def download(name: str) -> Path:
+    """Download a Coqui model (and its vocoder) through Coqui's own model manager, once the
+    user has accepted its licence; returns the model's folder."""
     manager = _manager()
     manager.progress_bar = True
     previous = os.environ.get("COQUI_TOS_AGREED")
-    os.environ["COQUI_TOS_AGREED"] = "1"
+    os.environ["COQUI_TOS_AGREED"] = "1"  # agreed just now; Coqui would ask on stdin
     try:
         model_path, config_path, item = manager.download_model(name)
-        if item.get("default_vocoder"):
+        if item and item.get("default_vocoder"):
             manager.download_model(item["default_vocoder"])
-    except ModelUnavailableError:
-        raise
     except Exception as exc:  # noqa: BLE001 - network and hub errors of many kinds
         raise ModelUnavailableError(f"could not download {name}: {exc}",
                                     hint="check the network connection and try again") from exc
@@ -240,9 +246,7 @@ def pull_coqui(model: str, *, assume_yes: bool, echo, confirm) -> Path:
             os.environ.pop("COQUI_TOS_AGREED", None)
         else:
             os.environ["COQUI_TOS_AGREED"] = previous
-    folder = Path(config_path).parent if config_path else Path(model_path)
-    echo(f"{name} is ready in {folder}; use it as coqui:{name}")
-    return folder
+    return Path(config_path).parent if config_path else Path(model_path)
 
 
 def models_group(cli):

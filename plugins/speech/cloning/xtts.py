@@ -208,21 +208,8 @@ def pull(*, assume_yes: bool, echo, confirm) -> Path:
             "Do you agree to the CPML (or hold a commercial licence from Coqui)?"):
         raise ModelUnavailableError("XTTS v2 was not downloaded: the licence was not accepted",
                                     hint="run the command again and answer yes to download it")
-    from TTS.utils.manage import ModelManager
+    from plugins.speech.coqui_voice import download
 
-    manager = ModelManager(progress_bar=True)
-    previous = os.environ.get("COQUI_TOS_AGREED")
-    os.environ["COQUI_TOS_AGREED"] = "1"  # agreed just now; Coqui would ask on stdin
-    try:
-        model_path, config_path, _ = manager.download_model(MODEL_NAME)
-    except Exception as exc:  # noqa: BLE001 - network and hub errors of many kinds
-        raise ModelUnavailableError(f"could not download XTTS v2: {exc}",
-                                    hint="check the network connection and try again") from exc
-    finally:
-        if previous is None:
-            os.environ.pop("COQUI_TOS_AGREED", None)
-        else:
-            os.environ["COQUI_TOS_AGREED"] = previous
-    folder = Path(config_path).parent if config_path else Path(model_path)
+    folder = download(MODEL_NAME)
     echo(f"XTTS v2 is ready in {folder}; use it as clone:xtts:RECORDING_OR_PROFILE")
     return folder
