@@ -106,7 +106,7 @@ def main(out: Path = ROOT / "samples" / "talk.mp4") -> Path:
 
 
 def _sentences(text: str) -> list[str]:
-    from plugins.text.sentences import split_sentences
+    from engine.sentences import split_sentences
 
     return split_sentences(text)
 
