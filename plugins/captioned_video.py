@@ -60,19 +60,28 @@ class CaptionedVideoParams(CaptionParams):
         return self
 
 
-class CaptionedVideo(Transform):
+class SpeechVideoTransform(Transform):
+    """What the video transforms share: speech in (audio or video), a captioned mp4 with
+    .srt and .vtt out, and the transcriber that may time the words in the cache key."""
+
+    consumes = ("audio", "video")
+    produces = "video"
+
+    def model_identity(self, params: CaptionParams, ctx: Context) -> str:
+        from plugins.transcript import get_transcriber
+
+        return get_transcriber(ctx, params.transcriber).identity()
+
+    def exports(self, artifact: Video) -> dict[str, bytes | Path]:
+        return video_exports(artifact)
+
+
+class CaptionedVideo(SpeechVideoTransform):
     """Captioned video (vertical short, square, wide, audiogram) with .srt and .vtt."""
 
     name = "captioned-video"
     version = "1"
-    consumes = ("audio", "video")
-    produces = "video"
     Params = CaptionedVideoParams
-
-    def model_identity(self, params: CaptionedVideoParams, ctx: Context) -> str:
-        from plugins.transcript import get_transcriber
-
-        return get_transcriber(ctx, params.transcriber).identity()
 
     def run(self, source: Audio | Video, params: CaptionedVideoParams, ctx: Context) -> Video:
         transcript = source_transcript(source, params, ctx)
@@ -97,8 +106,6 @@ class CaptionedVideo(Transform):
                      metadata={"caption_style": params.caption_style,
                                **{f"{DISCLOSURE}{k}": v for k, v in disclosure.items()}})
 
-    def exports(self, artifact: Video) -> dict[str, bytes | Path]:
-        return video_exports(artifact)
 
 
 #: prefix of the metadata keys in which narration and podcasts carry a synthetic-voice

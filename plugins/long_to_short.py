@@ -42,8 +42,8 @@ import engine
 from engine import media
 from engine.artifacts import Audio, Video
 from engine.errors import TransformError
-from engine.transform import Context, Transform
-from plugins.captioned_video import video_exports
+from engine.transform import Context
+from plugins.captioned_video import SpeechVideoTransform
 from plugins.video import backgrounds
 from plugins.video.highlights import rank_highlights
 from plugins.video.render import (CaptionParams, render, shift_words, source_transcript,
@@ -64,19 +64,12 @@ class LongToShortParams(CaptionParams):
     wave_color: str = Field("#7FDBFF", description="audio sources: waveform colour")
 
 
-class LongToShort(Transform):
+class LongToShort(SpeechVideoTransform):
     """The Nth best highlight of a long recording as a captioned vertical clip."""
 
     name = "long-to-short"
     version = "1"
-    consumes = ("audio", "video")
-    produces = "video"
     Params = LongToShortParams
-
-    def model_identity(self, params: LongToShortParams, ctx: Context) -> str:
-        from plugins.transcript import get_transcriber
-
-        return get_transcriber(ctx, params.transcriber).identity()
 
     def run(self, source: Audio | Video, params: LongToShortParams, ctx: Context) -> Video:
         transcript = source_transcript(source, params, ctx)
@@ -130,7 +123,7 @@ class LongToShort(Transform):
         return reframed(inp.video, source, start, duration, params, width, height, ctx), audio
 
     def exports(self, artifact: Video) -> dict[str, bytes | Path]:
-        out = video_exports(artifact)
+        out = super().exports(artifact)
         if "highlight" in artifact.metadata:
             out["json"] = (json.dumps(json.loads(artifact.metadata["highlight"]), indent=2,
                                       ensure_ascii=False) + "\n").encode("utf-8")
