@@ -26,12 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import engine.plugins  # noqa: E402
-
-for _module in ("plugins.narration", "plugins.podcast"):   # until DEFAULT_PLUGINS has them
-    if _module not in engine.plugins.DEFAULT_PLUGINS:
-        engine.plugins.DEFAULT_PLUGINS += (_module,)
-
 from engine.plugins import PluginConfig, build_registry  # noqa: E402
 from engine.transform import Context  # noqa: E402
 
