@@ -84,10 +84,6 @@ def audio_file(folder: Path, seconds: float) -> Path:
 
 
 def ours(audio: Audio, params, folder: Path) -> tuple[float, Path, list]:
-    import engine.plugins
-
-    if "plugins.captioned_video" not in engine.plugins.DEFAULT_PLUGINS:
-        engine.plugins.DEFAULT_PLUGINS += ("plugins.captioned_video",)
     registry = build_registry(PluginConfig(load_entry_points=False))
     ctx = Context(registry=registry, step_id="bench", source_name="bench",
                   scratch_root=folder / "scratch")
