@@ -4,6 +4,7 @@ installed too; with Coqui, see tests/coqui)."""
 
 from __future__ import annotations
 
+import json
 import hashlib
 import subprocess
 import sys
@@ -400,3 +401,35 @@ def test_models_pull_without_coqui_is_one_line():
     result = CliRunner().invoke(cli, ["models", "pull", "xtts"])
     assert result.exit_code == 2
     assert "Coqui TTS, which is not installed" in result.output and "remixer[coqui]" in result.output
+
+
+# --------------------------------------------------------------------------- the recipe
+
+@pytest.mark.slow
+def test_narrate_recipe_in_the_voice_of_a_recording(invoke, sample, tmp_path):
+    """`remixer run recipes/narrate.yaml ARTICLE --set narration.voice=me.wav`, as issued."""
+    from mutagen.id3 import ID3
+
+    from .conftest import RECIPES
+
+    article = tmp_path / "note.md"
+    article.write_text("# A short note\n\nThis sentence is read in a cloned voice.\n")
+    out = tmp_path / "out"
+    refused = invoke("run", RECIPES / "narrate.yaml", article, "-o", out,
+                     "--set", f"narration.voice={sample}", "--set", "narration.timing=estimated")
+    assert refused.exit_code == 1
+    assert "needs the speaker's consent" in refused.output
+    assert not (out / "note" / "narration.mp3").exists()
+
+    result = invoke("run", RECIPES / "narrate.yaml", article, "-o", out,
+                    "--set", f"narration.voice={sample}", "--set", "narration.voice_consent=true",
+                    "--set", "narration.timing=estimated")
+    assert result.exit_code == 0, result.output
+    tags = {frame.desc: frame.text[0]
+            for frame in ID3(str(out / "note" / "narration.mp3")).getall("TXXX")}
+    assert tags["synthetic-voice"].startswith("Synthetic voice")
+    assert tags["voice-cloned-from"] == "me"
+    manifest = json.loads((out / "note" / "manifest.json").read_text())
+    (step,) = manifest["steps"]
+    assert step["model"].startswith("clone:match@")
+    assert step["metrics"]["disclosure"]["voice-consent"]
