@@ -4,8 +4,8 @@ installed too; with Coqui, see tests/coqui)."""
 
 from __future__ import annotations
 
-import json
 import hashlib
+import json
 import subprocess
 import sys
 import wave
