@@ -304,3 +304,14 @@ def test_a_cloned_voice_disclosure_reaches_the_mp4_tags(registry, ctx, tmp_path)
     assert bytes(tags["----:com.remixer:voice-cloned-from"][0]) == b"ada"
     assert ctx.metrics["disclosure"]["voice-cloned-from"] == "ada"
     assert video.metadata["disclosure:synthetic-voice"].startswith("Synthetic voice")
+
+
+def test_captions_linger_through_short_pauses_without_overlapping():
+    from plugins.video.ass import _lingering
+
+    first = [Word(text="First", start=0.0, end=0.4), Word(text="one.", start=0.4, end=0.9)]
+    second = [Word(text="Second", start=1.5, end=1.9), Word(text="one.", start=1.9, end=2.4)]
+    third = [Word(text="Third", start=5.0, end=5.4), Word(text="one.", start=5.4, end=5.8)]
+    groups = _lingering([(first, 0.9), (second, 2.4), (third, 5.8)])
+    # a 0.6 s pause is bridged; a 2.6 s one keeps the 0.4 s linger; never past the next
+    assert [end for _, end in groups] == [1.5, 2.8, 6.2]

@@ -46,6 +46,8 @@ _PHRASE_PAUSE = 0.35
 _CLAUSE = re.compile(r"[,;:—–-][\"'”’)\]]*$")
 #: seconds a phrase stays after its last word when the next one is later
 _LINGER = 0.4
+#: a gap between captions shorter than this is closed (a blink reads as flicker)
+_CHAIN = 0.5
 
 
 def parse_color(value: str) -> tuple[int, int, int, int]:
@@ -130,7 +132,21 @@ def group_words(words: Sequence[Word], style: CaptionStyle, font: Font,
         count = len(" ".join(cue.lines).split())
         groups.append((words[index:index + count], cue.end))
         index += count
-    return groups
+    return _lingering(groups)
+
+
+def _lingering(groups: list[tuple[list[Word], float]]) -> list[tuple[list[Word], float]]:
+    """Each caption stays up ``_LINGER`` after its last word, and through any gap shorter
+    than ``_CHAIN`` before the next one, but never past the next caption's first word:
+    pauses between sentences no longer flash an empty frame."""
+    out = []
+    for i, (group, end) in enumerate(groups):
+        following = groups[i + 1][0][0].start if i + 1 < len(groups) else math.inf
+        end = max(end, group[-1].end + _LINGER)
+        if following - end < _CHAIN:
+            end = following
+        out.append((group, min(end, following)))
+    return out
 
 
 def _phrases(words: list[Word], most: int) -> list[tuple[list[Word], float]]:
