@@ -80,7 +80,7 @@ class CaptionedVideo(SpeechVideoTransform):
     """Captioned video (vertical short, square, wide, audiogram) with .srt and .vtt."""
 
     name = "captioned-video"
-    version = "1"
+    version = "2"  # 2: captions linger and bridge short pauses
     Params = CaptionedVideoParams
 
     def run(self, source: Audio | Video, params: CaptionedVideoParams, ctx: Context) -> Video:
