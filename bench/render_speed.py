@@ -102,7 +102,7 @@ def ours(audio: Audio, params, folder: Path) -> tuple[float, Path, list]:
 def bare(audio: Audio, params, folder: Path) -> float:
     import ffmpeg
 
-    from plugins.captioned_video import background_streams
+    from plugins.video.captioned_video import background_streams
 
     width, height = params.frame_size()
     video, sound = background_streams(audio, params, width, height, audio.duration)
@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--skip-moviepy", action="store_true")
     args = parser.parse_args()
 
-    from plugins.captioned_video import CaptionedVideoParams
+    from plugins.video.captioned_video import CaptionedVideoParams
 
     options = {"preset": args.preset} if args.preset else {}
     params = CaptionedVideoParams(size=args.size, background="gradient",

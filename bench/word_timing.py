@@ -10,7 +10,7 @@ true start is the sample where its trimmed audio was placed. The gaps are short 
 that the recogniser hears sentences, not a list of words.
 
 What is measured. The file is transcribed by ``whisper`` (bundled tiny.en) and the
-script is aligned to the recognised words (plugins/alignment.py), exactly what captions
+script is aligned to the recognised words (plugins/speech/alignment.py), exactly what captions
 of our own narration use. For every script word: |aligned start - true start|. Prints
 the median (target < 150 ms), mean, 90th percentile and maximum, over several passes
 with different random gaps.
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plugins.alignment import aligned_transcript  # noqa: E402
+from plugins.speech.alignment import aligned_transcript  # noqa: E402
 from plugins.speech.whisper import WhisperTranscriber  # noqa: E402
 from tests.media_helpers import SENTENCES, word_timed_speech  # noqa: E402
 

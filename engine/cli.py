@@ -9,31 +9,16 @@ from __future__ import annotations
 
 import sys
 import traceback
-from dataclasses import dataclass, field
 
 import click
 
 from engine import __version__
+from engine.commands import State, add_builtin_commands
 from engine.errors import RecipeError, RemixerError
-from engine.plugins import PluginConfig, Registry, build_registry
+from engine.plugins import PluginConfig, build_registry
 
 EXIT_FAILED_SOURCES = 1
 EXIT_USAGE = 2
-
-
-@dataclass
-class State:
-    """What every command shares: plugin configuration, registry, debug flag."""
-
-    config: PluginConfig
-    debug: bool = False
-    _registry: Registry | None = field(default=None, repr=False)
-
-    @property
-    def registry(self) -> Registry:
-        if self._registry is None:
-            self._registry = build_registry(self.config)
-        return self._registry
 
 
 class RemixerGroup(click.Group):
@@ -94,7 +79,6 @@ def create_cli(config: PluginConfig = PluginConfig()) -> click.Group:
                                      load_entry_points=config.load_entry_points,
                                      allowlist=config.allowlist), debug=debug)
 
-    from engine.commands import add_builtin_commands
     add_builtin_commands(cli)
     registry = build_registry(config)
     registry.pm.hook.register_commands(cli=cli)

@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from engine.cache import Cache, default_cache_dir
 from engine.errors import RemixerError
+from engine.plugins import PluginConfig, Registry, build_registry
+
+
+@dataclass
+class State:
+    """What every command shares: plugin configuration, registry, debug flag."""
+
+    config: PluginConfig
+    debug: bool = False
+    _registry: Registry | None = field(default=None, repr=False)
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = build_registry(self.config)
+        return self._registry
+
 
 _STEP_HELP = "Override a parameter for this run, e.g. summary.words=200 (repeatable)."
 
 
-def _state(ctx: click.Context):
-    from engine.cli import State
+def _state(ctx: click.Context) -> State:
     return ctx.ensure_object(State)
 
 

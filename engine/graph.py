@@ -11,13 +11,19 @@ from __future__ import annotations
 import graphlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable, Protocol
 
 from engine.errors import Problem
 from engine.plugins import Registry
 
-if TYPE_CHECKING:  # pragma: no cover
-    from engine.recipe import StepSpec
+
+class StepSpec(Protocol):
+    """What the graph reads of a recipe step (``engine.recipe.StepSpec`` is one)."""
+
+    id: str
+    use: str
+    from_: str
+    output: bool
 
 #: the input name of steps that read the loaded source file
 SOURCE = "source"
@@ -47,7 +53,7 @@ def slug_value(value: Any) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", str(value).lower()).strip("-") or "x"
 
 
-def _cycle_problems(steps: list["StepSpec"], where_of: dict[str, str]) -> tuple[list[str], list[Problem]]:
+def _cycle_problems(steps: list[StepSpec], where_of: dict[str, str]) -> tuple[list[str], list[Problem]]:
     sorter = graphlib.TopologicalSorter(
         {s.id: ([s.from_] if s.from_ != SOURCE else []) for s in steps})
     try:
@@ -59,7 +65,7 @@ def _cycle_problems(steps: list["StepSpec"], where_of: dict[str, str]) -> tuple[
                             "; one of them must read from `source` or another step")]
 
 
-def _kind_problems(steps: list["StepSpec"], where_of: dict[str, str],
+def _kind_problems(steps: list[StepSpec], where_of: dict[str, str],
                    registry: Registry) -> list[Problem]:
     by_id = {s.id: s for s in steps}
     loader_kinds = {r.obj.produces for r in registry.loaders}
@@ -83,7 +89,7 @@ def _kind_problems(steps: list["StepSpec"], where_of: dict[str, str],
     return problems
 
 
-def check_graph(steps: list["StepSpec"], where_of: dict[str, str],
+def check_graph(steps: list[StepSpec], where_of: dict[str, str],
                 registry: Registry) -> list[Problem]:
     """Cycles and kind mismatches among steps whose transforms and inputs exist."""
     known = {s.id for s in steps if s.use in registry.transforms}
@@ -92,7 +98,7 @@ def check_graph(steps: list["StepSpec"], where_of: dict[str, str],
     return problems or _kind_problems(usable, where_of, registry)
 
 
-def expand_nodes(steps: list["StepSpec"], combos_of: dict[str, list[tuple[tuple, Any]]],
+def expand_nodes(steps: list[StepSpec], combos_of: dict[str, list[tuple[tuple, Any]]],
                  where_of: dict[str, str]) -> tuple[list[Node], list[Problem]]:
     """Concrete nodes in topological order, for a recipe that passed every other check."""
     order, problems = _cycle_problems(steps, where_of)

@@ -8,7 +8,6 @@ in a :class:`Registry`, where a name used twice is a startup error naming both p
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.metadata
 import importlib.util
@@ -22,6 +21,10 @@ import pluggy
 
 from engine import hookspecs
 from engine.errors import PluginError
+from engine.names import did_you_mean, split_spec
+from engine.textgen import GeneratorSettings
+from engine.transform import Transform
+from engine.voices import resolve_voice
 
 ENTRY_POINT_GROUP = "remixer"
 ALLOWLIST_ENV = "REMIXER_LOAD_PLUGINS"
@@ -41,12 +44,12 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.speech.openai_voice",
     "plugins.speech.whisper",
     "plugins.speech.openai_transcriber",
-    "plugins.transcript",
-    "plugins.narration",
-    "plugins.podcast",
-    "plugins.captioned_video",
-    "plugins.long_to_short",
-    "plugins.text_outputs",
+    "plugins.speech.transcript",
+    "plugins.audio.narration",
+    "plugins.audio.podcast",
+    "plugins.video.captioned_video",
+    "plugins.video.long_to_short",
+    "plugins.text.outputs",
 )
 
 T = TypeVar("T")
@@ -106,18 +109,6 @@ class Table(Generic[T]):
         return sorted(self.entries)
 
 
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """``" (did you mean 'summary'?)"`` or an empty string."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def split_spec(spec: str) -> tuple[str, str | None]:
-    """``"openai:gpt-4o-mini"`` -> ``("openai", "gpt-4o-mini")``; ``"whisper"`` -> ``("whisper", None)``."""
-    name, sep, rest = spec.partition(":")
-    return name, (rest if sep and rest else None)
-
-
 class Registry:
     """Everything the loaded plugins provide, by name."""
 
@@ -146,7 +137,6 @@ class Registry:
 
     def text_generator(self, spec: str, settings=None):
         """A generator for ``NAME[:MODEL]`` with the step's ``llm:`` settings, reused."""
-        from engine.textgen import GeneratorSettings
         settings = settings or GeneratorSettings()
         name, model = split_spec(spec)
         factory = self.text_generators.get(name)
@@ -166,7 +156,6 @@ class Registry:
 
     def resolve_voice(self, spec: str):
         """``(engine, VoiceInfo)`` for ``ENGINE:VOICE``, or a spec an engine claims."""
-        from engine.voices import resolve_voice
         try:
             return resolve_voice(spec, self.voice_engine)
         except PluginError:
@@ -211,7 +200,6 @@ class Registry:
         caller(register=lambda obj: add(obj, pname))
 
     def _add_transform(self, cls: type, plugin: str) -> None:
-        from engine.transform import Transform
         if not (isinstance(cls, type) and issubclass(cls, Transform)):
             raise PluginError(f"plugin {plugin} registered {cls!r}, which is not a Transform",
                               hint="register a subclass of engine.Transform")

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import Problem, RecipeError, RemixerError
 from engine.graph import SOURCE, Node, check_graph, expand_nodes, slug_value
-from engine.plugins import Registry, did_you_mean, split_spec
+from engine.names import did_you_mean, split_spec
+from engine.plugins import Registry
 
 STEP_ID = r"^[a-z0-9][a-z0-9_-]*$"
 

@@ -19,7 +19,6 @@ from engine.artifacts import Artifact
 
 if TYPE_CHECKING:  # pragma: no cover
     from engine.cache import Cache
-    from engine.plugins import Registry
 
 
 class Params(BaseModel):
@@ -32,7 +31,8 @@ class Params(BaseModel):
 class Context:
     """What a running step may use besides its input and parameters."""
 
-    registry: "Registry"
+    #: the run's ``engine.plugins.Registry`` (the registry sits above transforms: not imported)
+    registry: Any
     step_id: str
     source_name: str
     #: where ``work_dir`` is made, on first use (the cache's disk, so files move cheaply)

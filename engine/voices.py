@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
 from engine.artifacts import Word
 from engine import atomic
 from engine.errors import ModelUnavailableError, TransformError
-from engine.plugins import did_you_mean, split_spec
+from engine.names import did_you_mean, split_spec
 from engine.sentences import split_sentences
 
 if TYPE_CHECKING:  # pragma: no cover

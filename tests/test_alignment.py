@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from engine.artifacts import Word
-from plugins.alignment import align, aligned_transcript, segments_from_words
+from plugins.speech.alignment import align, aligned_transcript, segments_from_words
 
 from . import media_helpers as mh
 

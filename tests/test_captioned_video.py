@@ -37,7 +37,7 @@ def tone_audio(tmp_path: Path, seconds: float, words=()) -> Audio:
 
 
 def params(**kwargs):
-    from plugins.captioned_video import CaptionedVideoParams
+    from plugins.video.captioned_video import CaptionedVideoParams
 
     defaults = {"size": "320x568", "fps": 25, "preset": "ultrafast"}
     return CaptionedVideoParams(**{**defaults, **kwargs})
@@ -217,7 +217,7 @@ def test_video_input_uses_its_captions_and_picture(registry, ctx, tmp_path, fit)
 
 def test_audio_without_words_and_no_speech_is_a_clear_error(registry, ctx, tmp_path,
                                                             monkeypatch):
-    import plugins.transcript
+    import plugins.speech.transcript
 
     class Deaf:
         def identity(self):
@@ -226,14 +226,14 @@ def test_audio_without_words_and_no_speech_is_a_clear_error(registry, ctx, tmp_p
         def transcribe(self, path, language=None, progress=None):
             return Transcript(duration=1.0)
 
-    monkeypatch.setattr(plugins.transcript, "get_transcriber", lambda ctx, spec: Deaf())
+    monkeypatch.setattr(plugins.speech.transcript, "get_transcriber", lambda ctx, spec: Deaf())
     audio = tone_audio(tmp_path, 1.0)
     with pytest.raises(TransformError, match="no word timings.*recognised no speech"):
         transform(registry).run(audio, params(), ctx)
 
 
 def test_transcription_is_memoised_across_steps(registry, tmp_path, monkeypatch):
-    import plugins.transcript
+    import plugins.speech.transcript
     from engine.cache import Cache
 
     calls = []
@@ -248,7 +248,7 @@ def test_transcription_is_memoised_across_steps(registry, tmp_path, monkeypatch)
             return Transcript(duration=1.0, segments=(
                 Segment(start=0.2, end=0.9, text="Hello there.", words=words),))
 
-    monkeypatch.setattr(plugins.transcript, "get_transcriber", lambda ctx, spec: Counting())
+    monkeypatch.setattr(plugins.speech.transcript, "get_transcriber", lambda ctx, spec: Counting())
     audio = tone_audio(tmp_path, 1.5)
     cache = Cache(tmp_path / "memo")
     for step in ("a", "b"):

@@ -8,7 +8,7 @@ import pytest
 
 from engine.artifacts import Segment, Transcript, Word
 from engine.errors import SourceError
-from plugins.captions import (CueLimits, cues_from_words, estimate_words, to_srt, to_vtt,
+from plugins.speech.captions import (CueLimits, cues_from_words, estimate_words, to_srt, to_vtt,
                               transcript_cues)
 from plugins.sources.subtitles import SubtitleLoader
 

@@ -63,7 +63,7 @@ def test_plugins_lists_builtins_with_their_sources(invoke):
     result = invoke("plugins", "--json")
     listing = json.loads(result.output)
     transforms = {t["name"]: t for t in listing["transforms"]}
-    assert transforms["summary"]["plugin"] == "plugins.text_outputs"
+    assert transforms["summary"]["plugin"] == "plugins.text.outputs"
     assert "document" in transforms["summary"]["consumes"]
     assert {g["name"] for g in listing["text generators"]} >= {"extractive"}
     assert ".md" in {e for loader in listing["source loaders"] for e in loader["extensions"]}

@@ -276,12 +276,12 @@ def test_disclosure_is_written_into_id3_tags(tmp_path, library):
     from mutagen.id3 import ID3
 
     from engine.media import encode_audio
-    from plugins import podcast_audio as pa
+    from plugins.audio import production
 
     wav = write_wav(tmp_path / "x.wav", np.zeros(RATE, np.float32))
     mp3 = encode_audio(wav, tmp_path / "x.mp3")
     entries = disclosure_metadata("clone:ada")
-    pa.write_tags(mp3, pa.Tags(title="t", artist="clone:ada", extra=entries))
+    production.write_tags(mp3, production.Tags(title="t", artist="clone:ada", extra=entries))
     frames = {frame.desc: frame.text[0] for frame in ID3(str(mp3)).getall("TXXX")}
     assert frames["synthetic-voice"] == entries["synthetic-voice"]
     assert frames["voice-consent"] == CONSENT

@@ -12,7 +12,7 @@ from engine import media
 from engine.artifacts import Audio, Segment, Transcript, Video, Word
 from engine.errors import TransformError
 from engine.transform import Context
-from plugins.captions import ends_sentence
+from plugins.speech.captions import ends_sentence
 from tests import media_helpers as mh
 
 
@@ -219,7 +219,7 @@ def ctx(registry, tmp_path):
 
 
 def params(**kwargs):
-    from plugins.long_to_short import LongToShortParams
+    from plugins.video.long_to_short import LongToShortParams
 
     return LongToShortParams(**{"size": "180x320", "fps": 25, "preset": "ultrafast", **kwargs})
 

@@ -9,7 +9,7 @@ import pytest
 
 from engine import media
 from engine.artifacts import Document, Script, Section, Text, Turn
-from plugins.narration import narration_blocks
+from plugins.audio.narration import narration_blocks
 
 from .conftest import RECIPES
 

@@ -34,7 +34,7 @@ def test_builtins_are_registered_like_plugins(registry):
     names = {registry.pm.get_name(p) for p in registry.pm.get_plugins()}
     assert set(DEFAULT_PLUGINS) <= names
     assert {"summary", "key-points", "social-post"} <= set(registry.transforms.names())
-    assert registry.transforms.entries["summary"].plugin == "plugins.text_outputs"
+    assert registry.transforms.entries["summary"].plugin == "plugins.text.outputs"
 
 
 def test_third_party_package_runs_from_a_recipe(installed_wordcount, tmp_path):
@@ -74,7 +74,7 @@ def test_plugins_dir_loads_one_file_plugins(tmp_path):
 def test_name_clash_is_a_startup_error_naming_both(tmp_path):
     folder = write_plugin(tmp_path / "p", "clash", """
         import engine
-        from plugins.text_outputs import Summary
+        from plugins.text.outputs import Summary
 
         class MySummary(Summary):
             pass
@@ -86,7 +86,7 @@ def test_name_clash_is_a_startup_error_naming_both(tmp_path):
     with pytest.raises(PluginError) as info:
         build_registry(PluginConfig(load_entry_points=False, plugins_dirs=(str(folder),)))
     message = str(info.value)
-    assert "'summary' is registered by both plugins.text_outputs and" in message
+    assert "'summary' is registered by both plugins.text.outputs and" in message
     assert "clash.py" in message
 
 

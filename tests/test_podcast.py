@@ -195,7 +195,7 @@ def test_feed_lists_every_successful_episode_and_escapes_titles(tmp_path):
     import feedparser
     from types import SimpleNamespace as NS
 
-    from plugins.podcast_feed import write_feed
+    from plugins.audio.feed import write_feed
 
     def episode(slug: str, title: str, date: str | None) -> NS:
         folder = tmp_path / slug

@@ -8,7 +8,7 @@ import pytest
 
 from engine.artifacts import Document, Section
 from engine.textgen import TextGenerator
-from plugins.podcast_script import (FIRST_TRANSITIONS, TRANSITIONS, Phrases, first_sentences,
+from plugins.text.podcast_script import (FIRST_TRANSITIONS, TRANSITIONS, Phrases, first_sentences,
                                     generator_picker, spoken, spoken_heading, write_dialogue)
 from engine.sentences import count_words
 

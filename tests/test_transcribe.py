@@ -22,7 +22,7 @@ from engine.transform import Context
 from plugins.speech import openai_transcriber
 from plugins.speech.openai_transcriber import OpenAITranscriber
 from plugins.speech.whisper import WhisperTranscriber
-from plugins.transcript import AlignTransform, TranscriptTransform
+from plugins.speech.transcript import AlignTransform, TranscriptTransform
 
 from . import media_helpers as mh
 from .conftest import RECIPES

@@ -55,7 +55,7 @@ def split_speaker(voice: str) -> tuple[str, str | None]:
 
 def model_item(name: str) -> dict:
     """A model's entry in Coqui's list; unknown names raise a one-line error."""
-    from engine.plugins import did_you_mean
+    from engine.names import did_you_mean
 
     manager = _manager()
     try:

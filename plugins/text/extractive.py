@@ -419,9 +419,9 @@ class ExtractiveGenerator(engine.TextGenerator):
 
     def dialogue(self, doc: Document, *, hosts: list[str], words: int,
                  tone: str = "") -> list[tuple[str, str, str | None]]:
-        """A conversation written offline by ``plugins.podcast_script.write_dialogue``,
+        """A conversation written offline by ``plugins.text.podcast_script.write_dialogue``,
         each section's key sentences picked by this generator's ranking (``summarize``)."""
-        from plugins.podcast_script import generator_picker, write_dialogue
+        from plugins.text.podcast_script import generator_picker, write_dialogue
 
         script = write_dialogue(doc, list(hosts), target_minutes=words / 150,
                                 words_per_minute=150, key_sentences=generator_picker(self))

@@ -8,7 +8,7 @@ never leaves the frame.
 
 Styles:
 
-* ``karaoke``: cues of one or two lines (the DP of :mod:`plugins.captions`, with a
+* ``karaoke``: cues of one or two lines (the DP of :mod:`plugins.speech.captions`, with a
   character limit derived from the measured width); while a word is spoken it takes the
   highlight colour. Each word is its own event (the whole cue, one word coloured) from
   its start to the next word's start, so the highlight is exact to the centisecond.
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
 from engine.artifacts import Word
-from plugins.captions import CueLimits, cues_from_words, ends_sentence
+from plugins.speech.captions import CueLimits, cues_from_words, ends_sentence
 from plugins.video.fonts import Font, fit_lines
 
 CaptionMode = Literal["karaoke", "phrases", "subtitles"]

@@ -1,7 +1,7 @@
 """Choosing self-contained highlights of a long recording from its timed words.
 
 1. Sentences: the transcript's words split after sentence-ending punctuation
-   (:func:`plugins.alignment.segments_from_words`), each with its start and end time.
+   (:func:`plugins.speech.alignment.segments_from_words`), each with its start and end time.
 2. Salience: the offline extractive ranker's measures (:mod:`plugins.text.extractive`):
    TF-IDF vectors, TextRank over their similarity graph blended with similarity to the
    whole talk, scaled so the best sentence scores 1.
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from engine.artifacts import Word
-from plugins.alignment import segments_from_words
-from plugins.captions import ends_sentence
+from plugins.speech.alignment import segments_from_words
+from plugins.speech.captions import ends_sentence
 from plugins.text.extractive import _LEANING_OPENERS, _scaled, _terms, _textrank, _tfidf
 
 #: a window may be this much shorter or longer than its target

@@ -20,7 +20,7 @@ from engine import media
 from engine.artifacts import Audio, Transcript, Video, Word
 from engine.errors import TransformError
 from engine.transform import Context, Params
-from plugins.captions import estimate_words
+from plugins.speech.captions import estimate_words
 from plugins.video.ass import CaptionStyle, ass_document, caption_events, parse_color
 from plugins.video.fonts import Font, load_font
 
@@ -135,7 +135,7 @@ def transcript_words(transcript: Transcript) -> list[Word]:
 def words_transcript(words: Sequence[Word], *, title: str = "", duration: float = 0.0,
                      language: str = "en") -> Transcript:
     """Timed words as a transcript of one segment per sentence (for sidecars and JSON)."""
-    from plugins.alignment import segments_from_words
+    from plugins.speech.alignment import segments_from_words
 
     return Transcript(language=language, duration=duration, title=title,
                       segments=tuple(segments_from_words(list(words))))
@@ -152,7 +152,7 @@ def source_transcript(source: Audio | Video, params: CaptionParams, ctx: Context
     if isinstance(source, Video) and not source.has_audio:
         raise TransformError(f"{source.title!r} has no captions and no sound to transcribe",
                              hint="give a video with speech or a subtitle track")
-    from plugins.transcript import transcribe_file
+    from plugins.speech.transcript import transcribe_file
 
     ctx.note(f"no word timings came with the input; transcribed with {params.transcriber}")
     transcript = transcribe_file(ctx, Path(source.path), params.transcriber, params.language)

@@ -36,7 +36,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import ModelUnavailableError, TransformError
-from engine.plugins import did_you_mean
+from engine.names import did_you_mean
 from plugins.speech.cloning.reference import AUDIO_EXTENSIONS
 
 LIBRARY_ENV = "REMIXER_VOICES"

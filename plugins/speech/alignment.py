@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 
 from engine.artifacts import Segment, Transcript, Word
 from engine.transcribers import Transcriber
-from plugins.captions import ends_sentence
+from plugins.speech.captions import ends_sentence
 
 #: typical speaking rate, for placing script words before the first or after the last anchor
 _SECONDS_PER_CHAR = 0.065

@@ -43,7 +43,7 @@ from engine import media
 from engine.artifacts import Audio, Video
 from engine.errors import TransformError
 from engine.transform import Context
-from plugins.captioned_video import SpeechVideoTransform
+from plugins.video.captioned_video import SpeechVideoTransform
 from plugins.video import backgrounds
 from plugins.video.highlights import rank_highlights
 from plugins.video.render import (CaptionParams, render, shift_words, source_transcript,

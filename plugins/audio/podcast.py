@@ -2,7 +2,7 @@
 (a script spoken by one voice per host, mixed, mastered and tagged), and the batch feed.
 
 ``podcast-script`` asks the text generator for a dialogue (offline: the extractive
-generator and ``plugins.podcast_script.write_dialogue``; ``openai:MODEL``: the model
+generator and ``plugins.text.podcast_script.write_dialogue``; ``openai:MODEL``: the model
 writes it). ``podcast`` speaks each turn in its host's voice, leaves natural pauses
 between turns (slightly varied, deterministically), adds an optional intro, outro and a
 music bed that ducks under speech, normalises loudness to -16 LUFS with true peak below
@@ -15,7 +15,7 @@ music bed that ducks under speech, normalises loudness to -16 LUFS with true pea
 * ``podcast.cover.png`` (or .jpg): the cover.
 
 After the batch, ``OUT/podcast.xml`` is an RSS 2.0 feed with every episode
-(plugins/podcast_feed.py).
+(plugins/audio/feed.py).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from engine.artifacts import Artifact, Audio, Script, Turn, as_document, file_sh
 from engine.errors import TransformError
 from engine.transform import Context
 
-from plugins import podcast_audio as pa
-from plugins.narration import (AudioParams, audio_exports, heard_words, record_disclosure,
+from plugins.audio import production
+from plugins.audio.narration import (AudioParams, audio_exports, heard_words, record_disclosure,
                                voice_engine)
-from plugins.text_outputs import TextParams, record_usage, text_generator
+from plugins.text.outputs import TextParams, record_usage, text_generator
 
 #: speaking pace the scripts are planned at: the built-in voices with the pauses
 #: between sentences and turns (measured on samples/article.md, see bench/podcast_e2e.py)
@@ -222,11 +222,11 @@ class Podcast(engine.Transform):
         intro, outro = _file(params.intro, "intro"), _file(params.outro, "outro")
         music, cover_file = _file(params.music, "music"), _file(params.cover, "cover")
         hosts, voices = host_voices(script, params, ctx)
-        passages = [pa.Passage(turn.text, voices[turn.speaker][0], voices[turn.speaker][1],
+        passages = [production.Passage(turn.text, voices[turn.speaker][0], voices[turn.speaker][1],
                                speaker=turn.speaker, chapter=turn.chapter)
                     for turn in script.turns]
         work = ctx.work_dir
-        spoken = pa.speak(passages, work, speed=params.speed,
+        spoken = production.speak(passages, work, speed=params.speed,
                           progress=lambda f: ctx.progress(0.7 * f), timer=timer)
         gaps = []
         for i, item in enumerate(spoken):
@@ -236,35 +236,35 @@ class Podcast(engine.Transform):
             base = params.gap / params.speed
             if spoken[i + 1].passage.chapter != item.passage.chapter:
                 base *= CHAPTER_PAUSE_FACTOR
-            gaps.append(pa.pause(base, f"{i}\0{item.passage.text}"))
+            gaps.append(production.pause(base, f"{i}\0{item.passage.text}"))
 
         started = time.perf_counter()
-        offset = pa.media_duration(intro) if intro else 0.0
+        offset = production.media_duration(intro) if intro else 0.0
         mixed = work / "mix.wav"
-        bed = pa.Bed(music, params.music_volume) if music else None
-        pa.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed)
+        bed = production.Bed(music, params.music_volume) if music else None
+        production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed)
         timer("mixing", time.perf_counter() - started)
 
         started = time.perf_counter()
-        wav, mp3, loudness, duration = pa.master_to_files(mixed, work, "podcast", params.bitrate)
+        wav, mp3, loudness, duration = production.master_to_files(mixed, work, "podcast", params.bitrate)
         timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
         ctx.progress(0.8)
 
-        starts = pa.layout(spoken, gaps, offset)
+        starts = production.layout(spoken, gaps, offset)
         started = time.perf_counter()
         heard = heard_words(wav, params, ctx) if params.timing == "aligned" else None
         timer("alignment", time.perf_counter() - started)
-        words = pa.timed_words(spoken, starts, heard, duration)
-        chapters = pa.chapters_of(spoken, starts, duration)
+        words = production.timed_words(spoken, starts, heard, duration)
+        chapters = production.chapters_of(spoken, starts, duration)
         ctx.progress(0.9)
 
         title = script.title or Path(ctx.source_name).stem
-        cover = cover_file.read_bytes() if cover_file else pa.generated_cover(title)
-        mime = pa.image_mime(cover_file) if cover_file else "image/png"
-        disclosure = pa.disclosures([(e, v) for e, v, _ in voices.values()])
+        cover = cover_file.read_bytes() if cover_file else production.generated_cover(title)
+        mime = production.image_mime(cover_file) if cover_file else "image/png"
+        disclosure = production.disclosures([(e, v) for e, v, _ in voices.values()])
         artist = " & ".join(hosts)
         started = time.perf_counter()
-        pa.write_tags(mp3, pa.Tags(
+        production.write_tags(mp3, production.Tags(
             title=title, artist=artist, album=params.show or title,
             comment="voices: " + ", ".join(f"{h}={voices[h][2]}" for h in hosts),
             extra=disclosure, chapters=tuple(chapters), cover=cover, cover_mime=mime))
@@ -274,7 +274,7 @@ class Podcast(engine.Transform):
                   "chapter": item.passage.chapter, "start": round(start, 3),
                   "end": round(start + item.duration, 3)}
                  for item, start in zip(spoken, starts)]
-        metadata = {"script": pa.spoken_text(spoken),
+        metadata = {"script": production.spoken_text(spoken),
                     "voices": ", ".join(voices[h][2] for h in hosts),
                     "hosts": ", ".join(hosts), "show": params.show or title,
                     "true_peak_dbtp": f"{loudness.true_peak_dbfs:.2f}",
@@ -297,12 +297,12 @@ class Podcast(engine.Transform):
                 ctx.note(f"the episode is {duration / 60:.1f} minutes for a target of "
                          f"{params.minutes:g}")
         ctx.progress(1.0)
-        return Audio(path=mp3, duration=duration, sample_rate=pa.MIX_RATE, channels=1,
+        return Audio(path=mp3, duration=duration, sample_rate=production.MIX_RATE, channels=1,
                      title=title, loudness_lufs=round(loudness.integrated_lufs, 2),
                      words=tuple(words), chapters=tuple(chapters), metadata=metadata)
 
     def exports(self, artifact: Audio) -> dict[str, bytes | Path]:
-        from plugins.podcast_feed import chapters_json, cover_of
+        from plugins.audio.feed import chapters_json, cover_of
 
         turns = json.loads(artifact.metadata.get("turns", "[]"))
         out = audio_exports(artifact, wav=False, hosts=artifact.metadata.get("hosts", ""),
@@ -328,6 +328,6 @@ def register_transforms(register):
 
 @engine.hookimpl
 def batch_finished(out_dir, results):
-    from plugins.podcast_feed import write_feed
+    from plugins.audio.feed import write_feed
 
     write_feed(Path(out_dir), results)

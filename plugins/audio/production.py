@@ -6,7 +6,7 @@ mastering and tagging.
   returns where every sentence sits.
 * :func:`timed_words` gives every script token a time: the sentence spans are exact
   (we wrote the audio), and inside a sentence the recogniser's words are aligned to the
-  script (``plugins.alignment.align``), or, without a transcriber, the sentence's time is
+  script (``plugins.speech.alignment.align``), or, without a transcriber, the sentence's time is
   shared in proportion to how long each word takes to say.
 * :func:`mix` joins the passages with pauses, optional intro/outro, and a music bed
   ducked under speech (``sidechaincompress``), in one ffmpeg run.
@@ -120,7 +120,7 @@ def timed_words(spoken: Sequence[Spoken], starts: Sequence[float],
     without them, the sentence's time is shared by how long each word takes to say.
     Times never go backwards and every word stays inside its sentence.
     """
-    from plugins.alignment import _spread, align
+    from plugins.speech.alignment import _spread, align
 
     heard = sorted((w for w in (heard or ()) if w.text.strip()), key=lambda w: w.start)
     words: list[Word] = []

@@ -25,7 +25,7 @@ from engine import media
 from engine.artifacts import Audio, Video
 from engine.errors import TransformError
 from engine.transform import Context, Transform
-from plugins.captions import to_srt, to_vtt, transcript_cues
+from plugins.speech.captions import to_srt, to_vtt, transcript_cues
 from plugins.video import backgrounds
 from plugins.video.ass import parse_color
 from plugins.video.render import CaptionParams, render, source_transcript, transcript_words
@@ -68,7 +68,7 @@ class SpeechVideoTransform(Transform):
     produces = "video"
 
     def model_identity(self, params: CaptionParams, ctx: Context) -> str:
-        from plugins.transcript import get_transcriber
+        from plugins.speech.transcript import get_transcriber
 
         return get_transcriber(ctx, params.transcriber).identity()
 
@@ -109,7 +109,7 @@ class CaptionedVideo(SpeechVideoTransform):
 
 
 #: prefix of the metadata keys in which narration and podcasts carry a synthetic-voice
-#: disclosure (see plugins/narration.py record_disclosure)
+#: disclosure (see plugins/audio/narration.py record_disclosure)
 DISCLOSURE = "disclosure:"
 
 

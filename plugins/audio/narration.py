@@ -27,7 +27,7 @@ from engine.errors import TransformError
 from engine.transform import Context, Params, Transform
 from engine.voices import VoiceEngine
 
-from plugins import podcast_audio as pa
+from plugins.audio import production
 
 #: pause between the sections of a narration, in seconds at speed 1.0
 SECTION_PAUSE = 1.1
@@ -147,7 +147,7 @@ class Narration(Transform):
     def run(self, source: Artifact, params: NarrationParams, ctx: Context) -> Audio:
         engine_, voice = voice_engine(params.voice, ctx, params.voice_consent)
         title = getattr(source, "title", "") or Path(ctx.source_name).stem
-        passages = [pa.Passage(text, engine_, voice, chapter=chapter)
+        passages = [production.Passage(text, engine_, voice, chapter=chapter)
                     for chapter, text in narration_blocks(source, params.read_title)]
         if not passages:
             raise TransformError(f"{ctx.source_name} has no text to narrate",
@@ -158,40 +158,40 @@ class Narration(Transform):
             timings[name] = timings.get(name, 0.0) + seconds
 
         work = ctx.work_dir
-        spoken = pa.speak(passages, work, speed=params.speed,
+        spoken = production.speak(passages, work, speed=params.speed,
                           progress=lambda f: ctx.progress(0.7 * f), timer=timer)
-        gaps = [pa.pause(SECTION_PAUSE / params.speed, s.passage.text) for s in spoken[:-1]] + [0.0]
+        gaps = [production.pause(SECTION_PAUSE / params.speed, s.passage.text) for s in spoken[:-1]] + [0.0]
         started = time.perf_counter()
         mixed = work / "mix.wav"
-        pa.mix(spoken, gaps, mixed)
+        production.mix(spoken, gaps, mixed)
         timer("mixing", time.perf_counter() - started)
 
         started = time.perf_counter()
-        wav, mp3, loudness, duration = pa.master_to_files(mixed, work, "narration", params.bitrate)
+        wav, mp3, loudness, duration = production.master_to_files(mixed, work, "narration", params.bitrate)
         timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
         ctx.progress(0.8)
 
-        starts = pa.layout(spoken, gaps)
+        starts = production.layout(spoken, gaps)
         started = time.perf_counter()
         heard = heard_words(wav, params, ctx) if params.timing == "aligned" else None
         timer("alignment", time.perf_counter() - started)
-        words = pa.timed_words(spoken, starts, heard, duration)
-        chapters = pa.chapters_of(spoken, starts, duration)
+        words = production.timed_words(spoken, starts, heard, duration)
+        chapters = production.chapters_of(spoken, starts, duration)
         ctx.progress(0.9)
 
-        disclosure = pa.disclosures([(engine_, voice)])
+        disclosure = production.disclosures([(engine_, voice)])
         album = (source.metadata.get("album") if isinstance(source, Document) else None) or title
         started = time.perf_counter()
-        pa.write_tags(mp3, pa.Tags(title=title, artist=f"{engine_.name}:{voice}", album=album,
+        production.write_tags(mp3, production.Tags(title=title, artist=f"{engine_.name}:{voice}", album=album,
                                    comment="narrated by remixer", extra=disclosure,
                                    chapters=tuple(chapters)))
         timer("tagging", time.perf_counter() - started)
 
-        metadata = {"script": pa.spoken_text(spoken), "voices": params.voice,
+        metadata = {"script": production.spoken_text(spoken), "voices": params.voice,
                     "true_peak_dbtp": f"{loudness.true_peak_dbfs:.2f}",
                     **record_disclosure(disclosure, ctx)}
         master = keep_file(ctx, "narration-wav", Audio(path=wav, duration=duration,
-                                                       sample_rate=pa.MIX_RATE, title=title))
+                                                       sample_rate=production.MIX_RATE, title=title))
         metadata["wav"] = str(master.path)
         ctx.metrics.update({"loudness_lufs": loudness.integrated_lufs,
                             "true_peak_dbtp": loudness.true_peak_dbfs,
@@ -200,7 +200,7 @@ class Narration(Transform):
         if timings.get("synthesis"):
             ctx.metrics["synthesis_realtime_factor"] = round(duration / timings["synthesis"], 2)
         ctx.progress(1.0)
-        return Audio(path=mp3, duration=duration, sample_rate=pa.MIX_RATE, channels=1,
+        return Audio(path=mp3, duration=duration, sample_rate=production.MIX_RATE, channels=1,
                      title=title, loudness_lufs=round(loudness.integrated_lufs, 2),
                      words=tuple(words), chapters=tuple(chapters), metadata=metadata)
 

@@ -1,13 +1,13 @@
 """Transforms ``transcript`` (speech to timed text) and ``align`` (time a known script).
 
 Both write the transcript as .txt, .srt, .vtt (readable caption cues, see
-plugins/captions.py) and .json (segments and words with times).
+plugins/speech/captions.py) and .json (segments and words with times).
 
 ``align`` exists because a step has one input: the audio of a narration or podcast must
 carry the script it was spoken from, in ``metadata["script"]`` (or, failing that, as the
 texts of its ``words``). The output's words are then exactly the script's, timed by the
 transcriber. Steps that make the audio themselves call
-:func:`plugins.alignment.aligned_transcript` directly instead.
+:func:`plugins.speech.alignment.aligned_transcript` directly instead.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from engine.artifacts import Audio, Transcript, Video, file_sha256
 from engine.errors import TransformError
 from engine.transcribers import Transcriber
 from engine.transform import Context, Params, Transform
-from plugins.alignment import aligned_transcript
-from plugins.captions import to_srt, to_vtt, transcript_cues
+from plugins.speech.alignment import aligned_transcript
+from plugins.speech.captions import to_srt, to_vtt, transcript_cues
 
 #: where an audio artifact carries the text it was spoken from
 SCRIPT_KEY = "script"
