@@ -11,7 +11,7 @@ Import what a plugin needs from here::
 
 import pluggy
 
-from engine.artifacts import (Artifact, Audio, Chapter, Document, Script, Section, Segment,
+from engine.artifacts import (Artifact, Audio, Chapter, Document, Figure, Script, Section, Segment,
                               Text, Transcript, Turn, Video, Word)
 from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, PluginError,
                            RecipeError, RemixerError, SourceError, TransformError)
@@ -26,7 +26,7 @@ hookimpl = pluggy.HookimplMarker("remixer")
 __version__ = "0.1.0"
 
 __all__ = [
-    "Artifact", "Audio", "Chapter", "Context", "Document", "GeneratorError", "MediaError",
+    "Artifact", "Audio", "Chapter", "Context", "Document", "Figure", "GeneratorError", "MediaError",
     "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
     "Section", "Segment", "SourceError", "SourceLoader", "Text", "TextGenerator", "Transcriber", "Transcript",
     "Transform", "TransformError", "Turn", "Video", "Synthesis", "VoiceEngine", "VoiceInfo",

@@ -70,14 +70,32 @@ class Artifact(BaseModel):
 
 # --------------------------------------------------------------------------- document
 
+class Figure(BaseModel):
+    """An image the source shows: a local file (with its digest) or a remote address.
+
+    The digest makes a document's own digest change when an image's bytes change, so
+    steps that draw the image (explainer videos, thumbnails) are re-run; the file itself
+    stays where the loader found or extracted it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str | None = None
+    url: str | None = None
+    sha256: str | None = None
+    caption: str = ""
+    alt: str = ""
+
+
 class Section(BaseModel):
-    """A heading (None for text before the first heading) and its paragraphs."""
+    """A heading (None for text before the first heading), its paragraphs and figures."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     heading: str | None = None
     level: int = Field(1, ge=1, le=6)
     paragraphs: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
 
 
 class Document(Artifact):
