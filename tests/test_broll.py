@@ -120,3 +120,16 @@ def test_missing_folder_and_empty_input(tmp_path):
     (tmp_path / "empty").mkdir()
     assert broll.match(["A sentence."], tmp_path / "empty") == [None]
     assert broll.match([], tmp_path / "empty") == []
+
+
+def test_a_caption_in_another_language_matches(tmp_path):
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    for name, caption in (("a.png", "coucher de soleil sur la ville"),
+                          ("b.png", "un chat endormi sur le canapé")):
+        _image(folder / name)
+        (folder / name).with_suffix(".txt").write_text(caption, "utf-8")
+    matches = broll.match(["My cat sleeps on the couch all afternoon.",
+                           "The city skyline glows orange as the sun goes down."],
+                          folder, cache_dir=tmp_path / "cache")
+    assert [m.path.name for m in matches] == ["b.png", "a.png"]
