@@ -164,17 +164,20 @@ def generated_cover(title: str, size: int = 1400, *, show: str = "",
         while font.getlength(label) > size * (1 - 2 * MARGIN) and len(label) > 1:
             label = label[:-2].rstrip() + "…"
         draw.text((left, size * 0.105), label, font=font, fill=_rgb(accent))
+    # the accent bar sits under the show's name, or right above the title without one
     bar_y = size * 0.175
-    draw.rectangle((left, bar_y, left + size * 0.09, bar_y + size * 0.009), fill=_rgb(accent))
 
     if not missing_glyphs(title):
         font, lines = fit_title(title, size)
         px = font.size
         block = len(lines) * px * LINE_HEIGHT
         y = size * TITLE_TOP + (size * (TITLE_BOTTOM - TITLE_TOP) - block) / 2
+        if not show:
+            bar_y = max(y - size * 0.05, size * 0.105)
         for line in lines:
             draw.text((left, y), line, font=font, fill=(255, 255, 255))
             y += px * LINE_HEIGHT
+    draw.rectangle((left, bar_y, left + size * 0.09, bar_y + size * 0.009), fill=_rgb(accent))
 
     names = [h.strip() for h in hosts if h.strip()]
     if names and not missing_glyphs("".join(names), "Medium"):
