@@ -30,16 +30,33 @@ UNRELATED = ("The committee will publish its findings next spring.",
 
 
 def _image(path: Path) -> Path:
-    return mh.lavfi(path, "testsrc2=size=64x48", extra=("-frames:v", "1"))
+    """A small real picture (a colour ramp) in the format its suffix names."""
+    from PIL import Image
+
+    ramp = np.linspace(0, 255, 64 * 48 * 3).astype(np.uint8).reshape(48, 64, 3)
+    Image.fromarray(ramp).save(path)
+    return path
 
 
-@pytest.fixture
-def library(tmp_path):
-    folder = tmp_path / "library"
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """The library of PAIRS and an embedding cache shared by this module's tests."""
+    root = tmp_path_factory.mktemp("broll")
+    folder = root / "library"
     folder.mkdir()
     for name, _ in PAIRS:
         _image(folder / name)
-    return folder
+    return folder, root / "cache"
+
+
+@pytest.fixture
+def library(shared):
+    return shared[0]
+
+
+@pytest.fixture
+def cache(shared):
+    return shared[1]
 
 
 def test_items_are_described_by_name_and_sidecar(tmp_path):
@@ -58,21 +75,21 @@ def test_items_are_described_by_name_and_sidecar(tmp_path):
     ]
 
 
-def test_each_sentence_gets_its_picture(library, tmp_path):
+def test_each_sentence_gets_its_picture(library, cache):
     sentences = [sentence for _, sentence in PAIRS]
-    matches = broll.match(sentences, library, cache_dir=tmp_path / "cache")
+    matches = broll.match(sentences, library, cache_dir=cache)
     assert [m.path.name if m else None for m in matches] == [name for name, _ in PAIRS]
     assert all(m.kind == "image" and 0.3 <= m.similarity <= 1 for m in matches)
 
 
-def test_unrelated_sentences_get_nothing(library, tmp_path):
-    assert broll.match(list(UNRELATED), library, cache_dir=tmp_path / "cache") == [None, None]
+def test_unrelated_sentences_get_nothing(library, cache):
+    assert broll.match(list(UNRELATED), library, cache_dir=cache) == [None, None]
 
 
-def test_calibration_separates_matching_from_unrelated_pairs(library, tmp_path):
+def test_calibration_separates_matching_from_unrelated_pairs(library, cache):
     sentences = [sentence for _, sentence in PAIRS] + list(UNRELATED)
     items = broll.library_items(library)
-    scores = broll.similarities(sentences, [i.description for i in items], tmp_path / "c")
+    scores = broll.similarities(sentences, [i.description for i in items], cache)
     names = [i.path.name for i in items]
     related = np.zeros_like(scores, dtype=bool)
     for row, (name, _) in enumerate(PAIRS):
@@ -98,7 +115,11 @@ def test_an_item_is_used_once_by_the_sentence_it_fits_best(tmp_path):
         [None, None, None]
 
 
-def test_description_embeddings_are_cached(library, tmp_path, monkeypatch):
+def test_description_embeddings_are_cached(tmp_path, monkeypatch):
+    library = tmp_path / "library"
+    library.mkdir()
+    for name, _ in PAIRS:
+        _image(library / name)
     cache = tmp_path / "cache"
     sentences = [PAIRS[0][1]]
     first = broll.match(sentences, library, cache_dir=cache)

