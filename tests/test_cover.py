@@ -92,3 +92,33 @@ def test_a_title_the_font_cannot_draw_is_left_off():
     frame = pixels(cover.generated_cover("東京の朝", SIZE, show="Tokyo Mornings"))
     box = frame[int(SIZE * cover.TITLE_TOP):int(SIZE * cover.TITLE_BOTTOM)]
     assert not white(box).any()
+
+
+@pytest.mark.parametrize("covers", [("generated", "generated"), ("generated", "given")])
+def test_the_feed_gets_a_show_cover_when_every_episode_cover_was_generated(tmp_path, covers):
+    import json
+    from types import SimpleNamespace as NS
+
+    import feedparser
+
+    from plugins.audio.feed import write_feed
+
+    results = []
+    for slug, origin in zip(("one", "two"), covers):
+        folder = tmp_path / slug
+        folder.mkdir()
+        (folder / "podcast.mp3").write_bytes(slug.encode() * 100)
+        (folder / "podcast.json").write_text(json.dumps({
+            "title": f"Episode {slug}", "duration": 60.0, "hosts": "Alex, Sam",
+            "show": "The Urban Desk", "cover": origin}))
+        files = ["podcast.mp3", "podcast.json", "podcast.cover.png"]
+        results.append(NS(slug=slug, status="ok", steps=[
+            NS(id="podcast", transform="podcast", status="ok", files=files)]))
+    feed = feedparser.parse(str(write_feed(tmp_path, results)))
+    show_cover = tmp_path / "podcast.cover.png"
+    if covers == ("generated", "generated"):
+        assert feed.feed.image.href == "podcast.cover.png"
+        assert show_cover.read_bytes() == cover.generated_cover("The Urban Desk",
+                                                                hosts=["Alex", "Sam"])
+    else:                                              # a given cover is the show's own
+        assert feed.feed.image.href == "one/podcast.cover.png" and not show_cover.exists()

@@ -284,6 +284,7 @@ class Podcast(engine.Transform):
         metadata = {"script": production.spoken_text(spoken),
                     "voices": ", ".join(voices[h][2] for h in hosts),
                     "hosts": ", ".join(hosts), "show": params.show or title,
+                    "cover": "given" if cover_file else "generated",
                     "true_peak_dbtp": f"{loudness.true_peak_dbfs:.2f}",
                     "turns": json.dumps(turns, separators=(",", ":")),
                     **record_disclosure(disclosure, ctx)}
@@ -314,6 +315,7 @@ class Podcast(engine.Transform):
         turns = json.loads(artifact.metadata.get("turns", "[]"))
         out = audio_exports(artifact, wav=False, hosts=artifact.metadata.get("hosts", ""),
                             show=artifact.metadata.get("show", ""),
+                            cover=artifact.metadata.get("cover", ""),
                             date=artifact.metadata.get("date"), turns=turns)
         out["chapters.json"] = chapters_json(artifact.chapters)
         cover = cover_of(artifact.path)
