@@ -84,6 +84,9 @@ class MediaProvider:
         """The item's file in ``dest_dir`` (``<name>-<kind>-<id><suffix>``), downloaded
         once: a file already there is reused."""
         dest_dir = Path(dest_dir)
+        if urllib.parse.urlsplit(item.url).scheme not in ("http", "https"):
+            raise StockError(f"{self.name}: {item.kind} {item.id} has no web address to "
+                             f"download ({item.url[:60]!r})", hint="choose another item")
         suffix = Path(urllib.parse.urlsplit(item.url).path).suffix.lower()
         if not suffix or len(suffix) > 5:
             suffix = ".mp4" if item.kind == "video" else ".jpg"

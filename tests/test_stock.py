@@ -69,7 +69,11 @@ def test_a_third_party_provider_plugs_in_and_a_wrong_one_is_refused(tmp_path):
     '''))
     registry = build_registry(PluginConfig(plugins_dirs=(str(folder),), load_entry_points=False))
     assert registry.media_providers.names() == ["my-library", "pexels"]
-    assert registry.media_provider("my-library").search("x")[0].author == "Me"
+    library = registry.media_provider("my-library")
+    item = library.search("x")[0]
+    assert item.author == "Me"
+    with pytest.raises(StockError, match="no web address"):       # file:// is never read
+        library.download(item, tmp_path / "stock")
     (folder / "mine.py").write_text(textwrap.dedent('''
         import engine
 
