@@ -176,7 +176,8 @@ def match(sentences: Sequence[str], folder: Path, *, threshold: float = 0.3,
     Each item is used at most once, pairs taken best first; nothing below ``threshold``
     (calibrated similarity, see the module's docstring); items whose name and sidecar say
     nothing (``IMG_2041.jpg`` alone) are never chosen. ``cache_dir`` holds description
-    embeddings (default: ``<remixer cache>/broll``).
+    embeddings (default: ``$REMIXER_CACHE_DIR/broll``, else ``~/.cache/remixer/broll``; a
+    transform passes ``ctx.cache.root / "broll"`` so ``--cache-dir`` is honoured).
     """
     import numpy as np
 
