@@ -14,8 +14,9 @@ import pluggy
 from engine.artifacts import (Artifact, Audio, Chapter, Document, Figure, Script, Section, Segment,
                               Text, Transcript, Turn, Video, Word)
 from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, PluginError,
-                           RecipeError, RemixerError, SourceError, TransformError)
+                           RecipeError, RemixerError, SourceError, StockError, TransformError)
 from engine.sources import SourceLoader
+from engine.stock import MediaProvider, StockItem
 from engine.textgen import TextGenerator
 from engine.transcribers import Transcriber
 from engine.transform import Context, Params, Transform
@@ -27,8 +28,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Artifact", "Audio", "Chapter", "Context", "Document", "Figure", "GeneratorError", "MediaError",
-    "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
-    "Section", "Segment", "SourceError", "SourceLoader", "Text", "TextGenerator", "Transcriber", "Transcript",
+    "MediaProvider", "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
+    "Section", "Segment", "SourceError", "SourceLoader", "StockError", "StockItem", "Text", "TextGenerator", "Transcriber", "Transcript",
     "Transform", "TransformError", "Turn", "Video", "Synthesis", "VoiceEngine", "VoiceInfo",
     "Word", "hookimpl",
 ]
