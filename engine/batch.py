@@ -7,6 +7,7 @@ The work itself is in :mod:`engine.runner` (one source) and :mod:`engine.executo
 from __future__ import annotations
 
 import time
+import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,8 +71,10 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
     options = RunOptions(out_dir=out_dir, cache_dir=cache_dir, force=force, only=tuple(only),
                          debug=debug)
     key = recipe_key(recipe.raw)
+    run_id = uuid.uuid4().hex
     source_jobs = [SourceJob(path=p, slug=s, recipe_raw=recipe.raw, recipe_origin=recipe_origin,
-                             plugin_config=plugin_config, options=options, recipe_key=key)
+                             plugin_config=plugin_config, options=options, recipe_key=key,
+                             run_id=run_id)
                    for p, s in zip(paths, assign_slugs(paths))]
     steps_per_source = len(select(recipe.nodes, only) if only else recipe.nodes)
 
