@@ -7,6 +7,7 @@ The work itself is in :mod:`engine.runner` (one source) and :mod:`engine.executo
 from __future__ import annotations
 
 import time
+import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
 from rich.table import Table
 
 from engine import atomic
+from engine.batch_index import BatchIndex, run_identity
 from engine.errors import RemixerError
 from engine.executors import run_jobs
 from engine.graph import select
@@ -70,17 +72,26 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
     options = RunOptions(out_dir=out_dir, cache_dir=cache_dir, force=force, only=tuple(only),
                          debug=debug)
     key = recipe_key(recipe.raw)
+    run_id = uuid.uuid4().hex
     source_jobs = [SourceJob(path=p, slug=s, recipe_raw=recipe.raw, recipe_origin=recipe_origin,
-                             plugin_config=plugin_config, options=options, recipe_key=key)
+                             plugin_config=plugin_config, options=options, recipe_key=key,
+                             run_id=run_id)
                    for p, s in zip(paths, assign_slugs(paths))]
     steps_per_source = len(select(recipe.nodes, only) if only else recipe.nodes)
+    index = None if force or only else BatchIndex(out_dir, run_identity(recipe, registry))
+    fresh, stale = index.split(source_jobs) if index else ([], list(enumerate(source_jobs)))
+    results: list[SourceResult | None] = [None] * len(source_jobs)
+    for i, result in fresh:
+        results[i] = result
+    job_of = {job.slug: job for _, job in stale}
 
     bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), TaskProgressColumn(),
                     TimeElapsedColumn(), console=console, transient=False,
                     disable=not progress)
     with bars if progress else nullcontext():
-        sources_task = bars.add_task("sources", total=len(source_jobs))
-        steps_task = bars.add_task("steps", total=len(source_jobs) * steps_per_source)
+        sources_task = bars.add_task("sources", total=len(source_jobs), completed=len(fresh))
+        steps_task = bars.add_task("steps", total=len(source_jobs) * steps_per_source,
+                                   completed=len(fresh) * steps_per_source)
 
         current_task = bars.add_task("", total=1.0, visible=False)
 
@@ -98,9 +109,17 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
         def on_result(result: SourceResult) -> None:
             reported = len(result.steps) if step_events else 0
             bars.advance(steps_task, steps_per_source - reported)
+            if index:
+                index.record(job_of[result.slug], result)
 
-        results = run_jobs(source_jobs, workers=jobs, executor=executor, scheduler=scheduler,
-                           on_event=on_event, on_result=on_result)
+        try:
+            ran = run_jobs([job for _, job in stale], workers=jobs, executor=executor,
+                           scheduler=scheduler, on_event=on_event, on_result=on_result)
+        finally:
+            if index:
+                index.close()
+        for (i, _), result in zip(stale, ran):
+            results[i] = result
     registry.pm.hook.batch_finished(out_dir=out_dir, results=results)
     report = write_report(results, out_dir, recipe.name)
     failed = [r for r in results if r.status != "ok"]

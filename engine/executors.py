@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Callable
 
@@ -27,18 +28,31 @@ def _crashed(job: SourceJob, exc: BaseException) -> SourceResult:
                         error=f"worker died while processing it: {type(exc).__name__}: {exc}")
 
 
+#: sources in flight per worker: enough to keep every worker busy, few enough that the
+#: coordinator's bookkeeping per completion stays constant however large the batch
+WINDOW_PER_WORKER = 4
+
+
+def _record(results: list, i: int, result: SourceResult, on_result: ResultSink | None) -> None:
+    results[i] = result
+    if on_result:
+        on_result(result)
+
+
 def run_inline(jobs: list[SourceJob], on_event: EventSink | None,
                on_result: ResultSink | None) -> list[SourceResult]:
-    results = []
-    for job in jobs:
-        result = process_source(job, on_event)
-        if on_result:
-            on_result(result)
-        results.append(result)
+    results: list = [None] * len(jobs)
+    for i, job in enumerate(jobs):
+        _record(results, i, process_source(job, on_event), on_result)
     return results
 
 
 _EVENTS = None  # the parent's event queue, set in each pool worker
+_BUFFER: list[tuple[str, str, str]] = []
+_FLUSHED = [0.0]
+#: a worker sends its events at most this often (and when a source ends): one queue
+#: message per batch of events instead of one per event
+FLUSH_SECONDS = 0.1
 
 
 def _start_worker(events) -> None:
@@ -58,51 +72,85 @@ def _start_worker(events) -> None:
             os._exit(1)
 
 
+def _buffer_event(*event: str) -> None:
+    _BUFFER.append(event)
+    now = time.monotonic()
+    if now - _FLUSHED[0] >= FLUSH_SECONDS:
+        _flush_events(now)
+
+
+def _flush_events(now: float) -> None:
+    if _BUFFER:
+        _EVENTS.put(list(_BUFFER))
+        _BUFFER.clear()
+    _FLUSHED[0] = now
+
+
 def _process_reporting(job: SourceJob) -> SourceResult:
-    """Worker side of the pool: forward step events to the parent's queue."""
-    return process_source(job, lambda *event: _EVENTS.put(event))
+    """Worker side of the pool: forward step events to the parent's queue, in batches."""
+    try:
+        return process_source(job, _buffer_event)
+    finally:
+        _flush_events(time.monotonic())
 
 
 def run_pool(jobs: list[SourceJob], workers: int, on_event: EventSink | None,
              on_result: ResultSink | None) -> list[SourceResult]:
     """A pool of ``workers`` processes, forked from a clean server process that has
     already imported the engine and the built-in plugins (never from this process, which
-    runs threads), so workers start in milliseconds instead of re-importing everything."""
+    runs threads), so workers start in milliseconds instead of re-importing everything.
+
+    At most ``WINDOW_PER_WORKER`` sources per worker are in flight: each completion costs
+    the coordinator the same whatever the batch size, and a finished source's future is
+    dropped as soon as its result is recorded."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["engine.runner", *DEFAULT_PLUGINS])
     events = context.SimpleQueue()
-    results: dict[int, SourceResult] = {}
+    results: list = [None] * len(jobs)
+    todo = iter(enumerate(jobs))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(events,)) as pool:
-        pending: dict[Future, int] = {pool.submit(_process_reporting, job): i
-                                      for i, job in enumerate(jobs)}
+        pending: dict[Future, int] = {}
+
+        def fill() -> None:
+            while len(pending) < workers * WINDOW_PER_WORKER:
+                item = next(todo, None)
+                if item is None:
+                    return
+                pending[pool.submit(_process_reporting, item[1])] = item[0]
+
+        fill()
         while pending:
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             _drain(events, on_event)
             for future in done:
                 i = pending.pop(future)
                 try:
-                    results[i] = future.result()
+                    result = future.result()
                 except Exception as exc:  # noqa: BLE001 - a dead worker fails its source only
-                    results[i] = _crashed(jobs[i], exc)
-                if on_result:
-                    on_result(results[i])
+                    result = _crashed(jobs[i], exc)
+                _record(results, i, result, on_result)
+            fill()
         _drain(events, on_event)
-    return [results[i] for i in range(len(jobs))]
+    return results
 
 
 def _drain(events, on_event: EventSink | None) -> None:
     while not events.empty():
-        event = events.get()
-        if on_event:
-            on_event(*event)
+        for event in events.get():
+            if on_event:
+                on_event(*event)
 
 
 def run_dask(jobs: list[SourceJob], workers: int, scheduler: str | None,
              on_event: EventSink | None, on_result: ResultSink | None) -> list[SourceResult]:
     """Send jobs to a Dask cluster (``scheduler`` address) or a local one of ``workers``.
 
-    Workers must see the same paths for sources, output and cache (a shared disk).
+    Workers must see the same paths for sources, output and cache (a shared disk). Jobs
+    go out in a bounded window and each future is released once its result is recorded,
+    so neither the client nor the workers hold the whole batch. A task that Dask runs
+    twice (its worker was lost after finishing it) finds its own run's manifest and
+    returns that record instead of overwriting it (see ``runner.process_source``).
     """
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -121,20 +169,35 @@ def run_dask(jobs: list[SourceJob], workers: int, scheduler: str | None,
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = client.map(process_source, jobs, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        results: dict[int, SourceResult] = {}
-        for future in as_completed(futures):
-            i = index[future.key]
+        window = max(1, sum(client.nthreads().values()) or workers) * WINDOW_PER_WORKER
+        results: list = [None] * len(jobs)
+        index: dict[str, int] = {}
+        todo = iter(enumerate(jobs))
+        flow = as_completed()
+
+        def submit_next() -> None:
+            item = next(todo, None)
+            if item is not None:
+                i, job = item
+                future = client.submit(process_source, job, pure=False,
+                                       key=f"remixer-{job.run_id or 'run'}-{i}")
+                index[future.key] = i
+                flow.add(future)
+
+        for _ in range(window):
+            submit_next()
+        for future in flow:
+            i = index.pop(future.key)
             try:
-                results[i] = future.result()
+                result = future.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker fails its source only
-                results[i] = _crashed(jobs[i], exc)
+                result = _crashed(jobs[i], exc)
+            future.release()
             if on_event:
-                on_event(results[i].slug, "", results[i].status)
-            if on_result:
-                on_result(results[i])
-        return [results[i] for i in range(len(jobs))]
+                on_event(result.slug, "", result.status)
+            _record(results, i, result, on_result)
+            submit_next()
+        return results
     finally:
         client.close()
         if cluster is not None:

@@ -75,6 +75,9 @@ class SourceJob:
     options: RunOptions
     #: identifies recipe_raw, so workers validate each recipe once (see recipe_key())
     recipe_key: str = ""
+    #: identifies the batch run: a repeated attempt at this job in the same run (a Dask
+    #: task recomputed after its worker was lost) returns the first attempt's record
+    run_id: str = ""
 
 
 def recipe_key(raw: dict[str, Any]) -> str:
@@ -288,7 +291,8 @@ def _up_to_date(job: SourceJob, nodes, registry: Registry, loader, out_dir: Path
                                 notes=step.get("notes", [])))
     for step in manifest["steps"]:
         step.update({"cache": "hit", "seconds": 0.0})
-    _write_manifest(out_dir, manifest)  # unchanged (so not rewritten) after the first re-run
+    manifest["run"] = job.run_id
+    _write_manifest(out_dir, manifest)
     for node in nodes:
         if events:
             events(job.slug, node.id, "ok")
@@ -332,11 +336,43 @@ def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache
     return result
 
 
+def result_from_manifest(manifest: dict[str, Any], job: SourceJob) -> SourceResult:
+    """The SourceResult a manifest records (the inverse of ``_finish``)."""
+    plain = {f for f in StepRecord.__dataclass_fields__ if f != "detail"}
+    steps = [StepRecord(**{k: v for k, v in step.items() if k in plain},
+                        detail={k: v for k, v in step.items() if k not in plain})
+             for step in manifest.get("steps", [])]
+    return SourceResult(path=str(job.path), slug=job.slug, status=manifest["status"],
+                        error=manifest.get("error", ""), seconds=manifest.get("seconds", 0.0),
+                        steps=steps)
+
+
+def _this_runs_record(job: SourceJob, out_dir: Path) -> SourceResult | None:
+    """The result an earlier attempt of this same run wrote, if one did."""
+    if not job.run_id:
+        return None
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("run") == job.run_id:
+            return result_from_manifest(manifest, job)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
 def process_source(job: SourceJob, events: EventSink | None = None) -> SourceResult:
-    """Load one source, run every node, write its outputs and manifest."""
+    """Load one source, run every node, write its outputs and manifest.
+
+    Exactly once per run: a second attempt at the same job in the same run (Dask
+    recomputes a finished task whose worker died before its result was collected) finds
+    the manifest the first attempt wrote and returns that record, without touching it.
+    """
     started = time.perf_counter()
     result = SourceResult(path=str(job.path), slug=job.slug, status="ok")
     out_dir = job.options.out_dir / job.slug
+    earlier = _this_runs_record(job, out_dir)
+    if earlier is not None:
+        return earlier
     source_info: dict[str, Any] = {"path": str(job.path), "name": job.path.name}
     recipe_name = None
     try:
@@ -407,6 +443,7 @@ def _finish(result: SourceResult, out_dir: Path, job: SourceJob, source_info: di
     result.seconds = round(time.perf_counter() - started, 4)
     manifest = {
         "remixer": __version__,
+        "run": job.run_id,
         "recipe": {"name": recipe_name, "path": job.recipe_origin},
         "source": source_info,
         "status": result.status,

@@ -71,3 +71,48 @@ def test_report_renders_in_chromium(batch, tmp_path):
                     f"--screenshot={shot}", "--window-size=1200,1600",
                     (batch / "index.html").as_uri()], capture_output=True, timeout=120)
     assert shot.stat().st_size > 10_000
+
+
+def _many_results(count: int):
+    from engine.runner import SourceResult, StepRecord
+    steps = [StepRecord(id=f"step-{k}", step="s", transform="summary", status="ok",
+                        cache="miss", files=[f"step-{k}.md"]) for k in range(9)]
+    results = [SourceResult(path=f"/in/article-{i:05d}.md", slug=f"article-{i:05d}",
+                            status="ok", steps=steps) for i in range(count)]
+    results[-1] = SourceResult(path="/in/x <b>y.md", slug="x-b-y", status="failed",
+                               error="empty file")
+    return results
+
+
+def test_a_large_batch_report_pages_and_stays_small(tmp_path):
+    from engine.report import PAGE_SIZE, write_report
+    results = _many_results(10_000)
+    index = write_report(results, tmp_path, "article-text")
+    assert index.stat().st_size < 1_000_000
+    pages = sorted((tmp_path / "report").glob("page-*.html"))
+    assert len(pages) == 10_000 // PAGE_SIZE - 1  # index.html is page 1
+    assert 'href="../article-09998/step-0.md"' in pages[-1].read_text() or \
+        any('article-09998/step-0.md' in p.read_text() for p in pages)
+    # unchanged results: nothing is rewritten (the time stamp aside)
+    stamps = {p: p.stat().st_mtime_ns for p in [index, *pages]}
+    write_report(results, tmp_path, "article-text")
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+    # fewer sources next time: stale pages go
+    write_report(results[:150], tmp_path, "article-text")
+    assert [p.name for p in (tmp_path / "report").glob("page-*.html")] == ["page-2.html"]
+
+
+@pytest.mark.slow
+def test_large_report_search_works_in_chromium(tmp_path):
+    from engine.report import write_report
+    browser = chromium()
+    write_report(_many_results(10_000), tmp_path, "article-text")
+    url = (tmp_path / "index.html").as_uri()
+    dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p'}",
+                          "--dump-dom", url + "?q=article-09990"],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert 'href="report/page-100.html#article-09990"' in dom
+    dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p'}",
+                          "--dump-dom", url + "?status=failed"],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert "x &lt;b&gt;y.md" in dom and "<b>y" not in dom
