@@ -3,8 +3,8 @@
 A summary, a search box and status filter, then one card per source with its status, its
 error in plain words and every output linked (text previewed, audio and video playable in
 place), ``PAGE_SIZE`` sources a page: the first page is ``index.html``, the others
-``report/page-N.html``. Every page is plain HTML that works without scripts; the search
-reads ``report/sources.js``, one short row a source, and renders matches as text, never
+``_report/page-N.html``. Every page is plain HTML that works without scripts; the search
+reads ``_report/sources.js``, one short row a source, and renders matches as text, never
 as markup (``index.html?q=NAME&status=failed`` opens with a search filled in). A page is
 written only when its content changed, so a cached re-run of a large batch rewrites
 nothing. Text previews are read only for batches of at most ``PREVIEW_SOURCES`` sources:
@@ -26,7 +26,8 @@ REPORT = "index.html"
 PREVIEW_CHARS = 400
 PAGE_SIZE = 100
 PREVIEW_SOURCES = 500
-PAGES_DIR = "report"
+#: never a source's folder: slugs are lower-case letters, digits and hyphens only
+PAGES_DIR = "_report"
 TEXT_EXTS = {"md", "txt", "srt", "vtt"}
 AUDIO_EXTS = {"mp3", "wav", "m4a", "ogg", "opus", "flac"}
 VIDEO_EXTS = {"mp4", "webm", "mov"}
@@ -57,7 +58,7 @@ SEARCH_SCRIPT = """
       var r = rows[i];
       if ((s && r[2] !== s) || (q && r[1].toLowerCase().indexOf(q) < 0)) continue;
       var li = document.createElement('li'), a = document.createElement('a');
-      a.href = root + (r[3] === 1 ? 'index.html' : 'report/page-' + r[3] + '.html') + '#' + r[0];
+      a.href = root + (r[3] === 1 ? 'index.html' : '_report/page-' + r[3] + '.html') + '#' + r[0];
       a.textContent = r[1];
       li.appendChild(a);
       li.appendChild(document.createTextNode(' \u00b7 ' + r[2]));

@@ -89,7 +89,7 @@ def test_a_large_batch_report_pages_and_stays_small(tmp_path):
     results = _many_results(10_000)
     index = write_report(results, tmp_path, "article-text")
     assert index.stat().st_size < 1_000_000
-    pages = sorted((tmp_path / "report").glob("page-*.html"))
+    pages = sorted((tmp_path / "_report").glob("page-*.html"))
     assert len(pages) == 10_000 // PAGE_SIZE - 1  # index.html is page 1
     assert 'href="../article-09998/step-0.md"' in pages[-1].read_text() or \
         any('article-09998/step-0.md' in p.read_text() for p in pages)
@@ -99,7 +99,7 @@ def test_a_large_batch_report_pages_and_stays_small(tmp_path):
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
     # fewer sources next time: stale pages go
     write_report(results[:150], tmp_path, "article-text")
-    assert [p.name for p in (tmp_path / "report").glob("page-*.html")] == ["page-2.html"]
+    assert [p.name for p in (tmp_path / "_report").glob("page-*.html")] == ["page-2.html"]
 
 
 @pytest.mark.slow
@@ -111,7 +111,7 @@ def test_large_report_search_works_in_chromium(tmp_path):
     dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p'}",
                           "--dump-dom", url + "?q=article-09990"],
                          capture_output=True, text=True, timeout=120).stdout
-    assert 'href="report/page-100.html#article-09990"' in dom
+    assert 'href="_report/page-100.html#article-09990"' in dom
     dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p'}",
                           "--dump-dom", url + "?status=failed"],
                          capture_output=True, text=True, timeout=120).stdout
