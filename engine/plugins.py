@@ -35,6 +35,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.sources.html",
     "plugins.sources.media",
     "plugins.sources.subtitles",
+    "plugins.sources.pdf",
     "plugins.text.extractive",
     "plugins.text.openai_generator",
     "plugins.speech.hibari_voice",

@@ -227,6 +227,7 @@ def _load_source(job: SourceJob, loader, cache: Cache, info: dict[str, Any]) -> 
     key = _load_key(job, loader)
     cached = None if job.options.force else cache.get(key)
     if cached is None:
+        loader.assets_dir = cache.root / "assets"
         cached = cache.put(key, loader.load(job.path), adopt_files=False)
     info.update({"loader": loader.name, "kind": loader.produces, "digest": cached.digest,
                  "load_key": key})

@@ -22,6 +22,9 @@ class SourceLoader:
     extensions: ClassVar[tuple[str, ...]]
     #: the artifact kind ``load`` returns
     produces: ClassVar[str]
+    #: where a loader stores images it extracts (content-addressed, never beside the
+    #: source); the runner points it into the run's cache before each load
+    assets_dir: Path | None = None
 
     def load(self, path: Path) -> Artifact:
         raise NotImplementedError
