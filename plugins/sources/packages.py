@@ -48,6 +48,12 @@ def open_package(path: Path, kind: str, fix: str) -> zipfile.ZipFile:
     if size > MAX_FILE_BYTES:
         raise SourceError(f"{name} is {_mb(size)}, over the {_mb(MAX_FILE_BYTES)} limit for "
                           f"a {kind}", hint="split it into smaller files")
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise SourceError(f"{name} is an OLE compound file, not a zip: a password-protected "
+                          f"Office file or the old binary format",
+                          hint=f"remove the password, or save it as a current {kind}")
     try:
         archive = zipfile.ZipFile(path)
         members = archive.infolist()

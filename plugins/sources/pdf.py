@@ -45,7 +45,8 @@ _PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4}|[ivxlcdm]{1,7})(\s*(of|/)\s*\d{1
                           re.IGNORECASE)
 _FOOTNOTE_MARK = re.compile(r"^(\d{1,3}|[*†‡§¶])(\s|\.|\)|(?=[A-Z]))")
 _CAPTION = re.compile(r"^(figure|fig\.|image|photo|chart|illustration)\s*\d*", re.IGNORECASE)
-_HYPHENS = ("-", "\x02", "\u00ad", "\u2010")
+#: PDFium reports a hyphen it recognises at a line end as U+FFFE (or 0x02)
+_HYPHENS = ("-", "\ufffe", "\x02", "\u00ad", "\u2010")
 _BULLET = re.compile(r"^[\u2022\u25aa\u25cf\u2013\u25e6\uf0b7\uf0a7-]\s+")
 _SENTENCE_END = (".", "!", "?", ":", "\u201d", '"', ")")
 _BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demibold")
@@ -156,7 +157,8 @@ def _page_lines(page_number: int, textpage) -> list[Line]:
             bolds.append(bold)
             raw.FPDFText_GetCharBox(textpage, index, left, right, bottom, top)
             boxes.append((left.value, right.value, bottom.value, top.value))
-        lines.append(Line(page=page_number, text=stripped, size=sorted(sizes)[1],
+        # PDFium joins a line ending in a hyphen it recognises to the next, marking it U+FFFE
+        lines.append(Line(page=page_number, text=stripped.replace("\ufffe", ""), size=sorted(sizes)[1],
                           bold=all(bolds), left=boxes[0][0], right=max(b[1] for b in boxes),
                           top=max(b[3] for b in boxes), bottom=min(b[2] for b in boxes)))
     return lines
@@ -252,7 +254,7 @@ def _joined(previous: str, line: str) -> str:
     """``previous`` and the next line's text, joining words split by a hyphen."""
     if previous.endswith(_HYPHENS) and line[:1].islower():
         return previous[:-1] + line
-    return f"{previous} {line}"
+    return f"{previous.rstrip(chr(0xfffe))} {line}"
 
 
 def _title(metadata_title: str, headings: list[Line]) -> str:

@@ -1,0 +1,265 @@
+"""PDF, Word, EPUB and slide loaders on real files made by the writer libraries."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from engine.errors import SourceError
+from plugins.sources import packages
+from plugins.sources.docx import DocxLoader
+from plugins.sources.epub import EpubLoader
+from plugins.sources.pdf import PdfLoader
+from plugins.sources.pptx import PptxLoader
+from tests.document_helpers import (make_docx, make_epub, make_pdf, make_pptx,
+                                    make_scanned_pdf)
+
+PROSE = ("Street trees cool the pavement in summer and shade the people who walk beneath "
+         "them every day of the year. ")
+BLOCKS = [
+    ("h1", "Roots Under the Pavement"),
+    ("p", PROSE * 3),
+    ("h2", "Why the soil matters"),
+    ("p", PROSE * 4),
+    ("image", "Figure 1: Soil cells under a new street"),
+    ("p", PROSE * 5),
+    ("h3", "Structural soil"),
+    ("p", PROSE * 6),
+    ("li", "Loosen the soil before planting."),
+    ("li", "Water the young trees weekly."),
+    ("h2", "What cities do next"),
+    ("p", PROSE * 8),
+    ("table", [["City", "Trees"], ["Oslo", "12000"]]),
+    ("p", "The last paragraph closes the article. " * 5),
+]
+
+
+def loaded(loader, path: Path, tmp_path: Path):
+    loader.assets_dir = tmp_path / "assets"
+    return loader.load(path)
+
+
+def failure(loader, path: Path) -> str:
+    """The one-line SourceError loading ``path`` raises; it names the file."""
+    with pytest.raises(SourceError) as info:
+        loader.load(path)
+    message = str(info.value)
+    assert "\n" not in message and path.name in message
+    return message
+
+
+def check_figure(figure, tmp_path: Path) -> None:
+    """Extracted into the assets folder under its own digest, never beside the source."""
+    import hashlib
+
+    path = Path(figure.path)
+    assert path.is_file() and path.is_relative_to(tmp_path / "assets")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == figure.sha256 in path.name
+
+
+# --------------------------------------------------------------------------- PDF
+
+def test_pdf_structure(tmp_path):
+    path = make_pdf(tmp_path / "report.pdf", BLOCKS, title="Roots Under the Pavement",
+                    author="Maren Ostby", header="City Journal - Spring issue",
+                    footnote="Source: the city's 2023 tree survey.")
+    doc = loaded(PdfLoader(), path, tmp_path)
+    assert doc.title == "Roots Under the Pavement"
+    assert doc.metadata["author"] == "Maren Ostby" and doc.metadata["pages"] == "2"
+    headings = [(s.heading, s.level) for s in doc.sections if s.heading]
+    assert headings == [("Why the soil matters", 1), ("Structural soil", 2),
+                        ("What cities do next", 1), ("Notes", 1)]
+    text = doc.text()
+    assert "City Journal" not in text                       # running header gone
+    assert not any(p.strip().isdigit() for p in doc.paragraphs())  # page numbers gone
+    assert doc.sections[-1].paragraphs == ("1 Source: the city's 2023 tree survey.",)
+    assert "survey" not in " ".join(p for s in doc.sections[:-1] for p in s.paragraphs)
+    assert "Loosen the soil before planting." in doc.paragraphs()  # bullet glyph dropped
+    assert text.count("Street trees cool") == 3 + 4 + 5 + 6 + 8
+    figures = [f for s in doc.sections for f in s.figures]
+    assert len(figures) == 1 and figures[0].caption == "Figure 1: Soil cells under a new street"
+    assert doc.sections[1].figures == (figures[0],)
+    check_figure(figures[0], tmp_path)
+
+
+def test_pdf_hyphenation_joined(tmp_path):
+    from reportlab.pdfgen.canvas import Canvas
+
+    path = tmp_path / "hyphen.pdf"
+    canvas = Canvas(str(path))
+    canvas.setFont("Helvetica", 11)
+    for number, line in enumerate(["The new avenue needs struc-", "tural soil under every",
+                                   "tree, says an engi-", "neer."]):
+        canvas.drawString(72, 700 - 14 * number, line)
+    canvas.save()
+    doc = loaded(PdfLoader(), path, tmp_path)
+    assert doc.paragraphs() == ["The new avenue needs structural soil under every tree, says "
+                                "an engineer."]
+
+
+def test_pdf_bad_files(tmp_path):
+    loader = PdfLoader()
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    assert "is empty" in failure(loader, empty)
+    good = make_pdf(tmp_path / "good.pdf", BLOCKS)
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(good.read_bytes()[:900])
+    message = failure(loader, truncated)
+    assert "damaged" in message or "no text" in message
+    locked = make_pdf(tmp_path / "locked.pdf", BLOCKS, encrypt="s3cret")
+    assert "encrypted with a password" in failure(loader, locked)
+    scan = make_scanned_pdf(tmp_path / "scan.pdf")
+    message = failure(loader, scan)
+    assert "needs OCR" in message and "ocrmypdf" in message
+    docx_named_pdf = tmp_path / "draft.pdf"
+    docx_named_pdf.write_bytes(make_docx(tmp_path / "x.docx", BLOCKS).read_bytes())
+    assert "not a PDF" in failure(loader, docx_named_pdf)
+
+
+def test_pdf_limits(tmp_path, monkeypatch):
+    from plugins.sources import pdf
+
+    path = make_pdf(tmp_path / "long.pdf", BLOCKS * 3)
+    monkeypatch.setattr(pdf, "MAX_PAGES", 2)
+    assert "pages, over the limit of 2" in failure(PdfLoader(), path)
+    monkeypatch.setattr(pdf, "MAX_BYTES", 1000)
+    assert "over the 0 MB limit" in failure(PdfLoader(), path)
+
+
+# --------------------------------------------------------------------------- DOCX
+
+def test_docx_structure(tmp_path):
+    path = make_docx(tmp_path / "draft.docx", BLOCKS, title="Roots Under the Pavement",
+                     author="Maren Ostby")
+    doc = loaded(DocxLoader(), path, tmp_path)
+    assert doc.title == "Roots Under the Pavement" and doc.metadata["author"] == "Maren Ostby"
+    assert [(s.heading, s.level) for s in doc.sections if s.heading] == [
+        ("Why the soil matters", 1), ("Structural soil", 2), ("What cities do next", 1)]
+    assert "Loosen the soil before planting." in doc.paragraphs()
+    assert "City: Oslo; Trees: 12000" in doc.paragraphs()
+    figure, = [f for s in doc.sections for f in s.figures]
+    assert figure.caption == "Figure 1: Soil cells under a new street"
+    assert "Figure 1" not in doc.text()
+    check_figure(figure, tmp_path)
+
+
+def test_docx_title_style_used_when_no_core_title(tmp_path):
+    path = make_docx(tmp_path / "untitled.docx", BLOCKS)
+    assert loaded(DocxLoader(), path, tmp_path).title == "Roots Under the Pavement"
+
+
+# --------------------------------------------------------------------------- PPTX
+
+def test_pptx_slides(tmp_path):
+    path = make_pptx(tmp_path / "deck.pptx", [
+        {"title": "Why trees", "bullets": ["Shade cools streets", "Roots need soil"],
+         "notes": "Mention the 2023 survey here.", "image": True},
+        {"title": "", "bullets": ["Plant 500 trees by spring"]},
+    ], title="Tree deck", author="Ana Lima")
+    doc = loaded(PptxLoader(), path, tmp_path)
+    assert doc.title == "Tree deck" and doc.metadata == {
+        "author": "Ana Lima", "date": doc.metadata["date"], "slides": "2"}
+    first, second = doc.sections
+    assert first.heading == "Why trees"
+    assert first.paragraphs == ("Shade cools streets", "Roots need soil",
+                                "Mention the 2023 survey here.")
+    assert len(first.figures) == 1 and not second.figures
+    check_figure(first.figures[0], tmp_path)
+    assert second.heading == "Slide 2" and second.paragraphs == ("Plant 500 trees by spring",)
+
+
+# --------------------------------------------------------------------------- EPUB
+
+def test_epub_chapters(tmp_path):
+    path = make_epub(tmp_path / "book.epub", [
+        ("Chapter One", ["It was spring when the river rose.", "Nobody expected it."]),
+        ("Chapter Two", ["Summer came early.", "The banks held."])],
+        title="River Book", author="Kim Berg", date="2024-03-01")
+    doc = loaded(EpubLoader(), path, tmp_path)
+    assert doc.title == "River Book"
+    assert doc.metadata == {"author": "Kim Berg", "date": "2024-03-01", "language": "en"}
+    assert [(s.heading, s.paragraphs) for s in doc.sections] == [
+        ("Chapter One", ("It was spring when the river rose.", "Nobody expected it.")),
+        ("Chapter Two", ("Summer came early.", "The banks held."))]
+    figure, = doc.sections[0].figures
+    assert figure.caption == "Plate 1: the river in spring" and figure.alt == "A plate"
+    check_figure(figure, tmp_path)
+
+
+def test_epub_entity_expansion_and_external_entities_refused(tmp_path):
+    laughs = b"""<?xml version="1.0"?><!DOCTYPE html [<!ENTITY a "aaaaaaaaaa">
+<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><html><body><p>&b;</p></body></html>"""
+    external = b"""<?xml version="1.0"?><!DOCTYPE html [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<html><body><p>&x;</p></body></html>"""
+    for name, data in (("laughs", laughs), ("external", external)):
+        path = make_epub(tmp_path / f"{name}.epub", [("One", ["Text."])],
+                         extra={"OEBPS/ch1.xhtml": data})
+        message = failure(EpubLoader(), path)
+        assert "declares XML entities" in message
+
+
+def test_epub_deep_nesting_refused(tmp_path):
+    deep = b"<html><body>" + b"<div>" * 5000 + b"x" + b"</div>" * 5000 + b"</body></html>"
+    path = make_epub(tmp_path / "deep.epub", [("One", ["Text."])],
+                     extra={"OEBPS/ch1.xhtml": deep})
+    assert "nests elements over" in failure(EpubLoader(), path)
+
+
+# --------------------------------------------------------------------------- all zip formats
+
+@pytest.mark.parametrize("loader,suffix", [(DocxLoader(), ".docx"), (PptxLoader(), ".pptx"),
+                                           (EpubLoader(), ".epub")])
+def test_package_bad_files(tmp_path, loader, suffix):
+    empty = tmp_path / f"empty{suffix}"
+    empty.write_bytes(b"")
+    assert "is empty" in failure(loader, empty)
+    text = tmp_path / f"notes{suffix}"
+    text.write_text("just some text, not a document", encoding="utf-8")
+    assert "not a zip archive" in failure(loader, text)
+    good = {".docx": lambda p: make_docx(p, BLOCKS),
+            ".pptx": lambda p: make_pptx(p, [{"title": "A", "bullets": ["b"]}]),
+            ".epub": lambda p: make_epub(p, [("One", ["Text."])])}[suffix](tmp_path / f"g{suffix}")
+    truncated = tmp_path / f"truncated{suffix}"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    assert "truncated or damaged" in failure(loader, truncated)
+    ole = tmp_path / f"locked{suffix}"
+    ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
+    assert "password-protected" in failure(loader, ole)
+    pdf = make_pdf(tmp_path / "real.pdf", BLOCKS)
+    wrong = tmp_path / f"report{suffix}"
+    wrong.write_bytes(pdf.read_bytes())
+    assert "not a zip archive" in failure(loader, wrong)
+    bomb = tmp_path / f"bomb{suffix}"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"<a>" + b" " * (50 * 1024 * 1024) + b"</a>")
+    assert "zip bomb" in failure(loader, bomb)
+
+
+def test_package_unpacked_size_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(packages, "MAX_UNPACKED", 10_000)
+    path = make_docx(tmp_path / "big.docx", BLOCKS * 5)
+    assert "would unpack to" in failure(DocxLoader(), path)
+
+
+def test_docx_entity_expansion_refused(tmp_path):
+    path = make_docx(tmp_path / "evil.docx", BLOCKS)
+    evil = tmp_path / "evil2.docx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(evil, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE d [<!ENTITY e "boom">]>', 1)
+            target.writestr(item, data)
+    assert "declares XML entities" in failure(DocxLoader(), evil)
+
+
+def test_images_are_content_addressed_and_shared(tmp_path):
+    one = make_docx(tmp_path / "one.docx", BLOCKS)
+    two = make_epub(tmp_path / "two.epub", [("One", ["Text here."])])
+    a = [f for s in loaded(DocxLoader(), one, tmp_path).sections for f in s.figures]
+    b = [f for s in loaded(EpubLoader(), two, tmp_path).sections for f in s.figures]
+    assert a[0].sha256 == b[0].sha256 and a[0].path == b[0].path  # same picture, one file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assets", "one.docx", "two.epub"]
