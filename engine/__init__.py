@@ -15,7 +15,7 @@ from engine.artifacts import (Artifact, Audio, Chapter, Document, Figure, Script
                               Text, Transcript, Turn, Video, Word)
 from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, PluginError,
                            RecipeError, RemixerError, SourceError, TransformError)
-from engine.sources import SourceLoader
+from engine.sources import ExpandedSource, ExpandSettings, SourceExpander, SourceLoader
 from engine.textgen import TextGenerator
 from engine.transcribers import Transcriber
 from engine.transform import Context, Params, Transform
@@ -28,7 +28,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Artifact", "Audio", "Chapter", "Context", "Document", "Figure", "GeneratorError", "MediaError",
     "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
-    "Section", "Segment", "SourceError", "SourceLoader", "Text", "TextGenerator", "Transcriber", "Transcript",
+    "Section", "Segment", "SourceError", "SourceLoader", "SourceExpander", "ExpandedSource",
+    "ExpandSettings", "Text", "TextGenerator", "Transcriber", "Transcript",
     "Transform", "TransformError", "Turn", "Video", "Synthesis", "VoiceEngine", "VoiceInfo",
     "Word", "hookimpl",
 ]
