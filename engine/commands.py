@@ -117,7 +117,7 @@ def schema(ctx):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def plugins_command(ctx, as_json):
-    """List transforms, source loaders, voices, transcribers and text generators."""
+    """List transforms, source loaders and expanders, voices, transcribers and text generators."""
     registry = _state(ctx).registry
     listing = {
         "transforms": [{"name": r.name, "plugin": r.plugin, "consumes": list(r.obj.consumes),
@@ -125,6 +125,9 @@ def plugins_command(ctx, as_json):
                        for r in registry.transforms],
         "source loaders": [{"name": r.name, "plugin": r.plugin, "produces": r.obj.produces,
                             "extensions": list(r.obj.extensions)} for r in registry.loaders],
+        "source expanders": [{"name": r.name, "plugin": r.plugin,
+                              "summary": (r.obj.__doc__ or "").strip().splitlines()[0]}
+                             for r in registry.expanders],
         "voices": [{"name": r.name, "plugin": r.plugin} for r in registry.voices],
         "transcribers": [{"name": r.name, "plugin": r.plugin} for r in registry.transcribers],
         "text generators": [{"name": r.name, "plugin": r.plugin}
@@ -140,7 +143,9 @@ def plugins_command(ctx, as_json):
             if "consumes" in e:
                 detail = f"{'/'.join(e['consumes'])} -> {e['produces']}  {e['summary']}"
             elif "extensions" in e:
-                detail = f"{' '.join(e['extensions'])} -> {e['produces']}"
+                detail = f"{' '.join(e['extensions']) or '(by name)'} -> {e['produces']}"
+            elif "summary" in e:
+                detail = e["summary"]
             click.echo(f"  {e['name']:<18} {detail}  [{e['plugin']}]".rstrip())
 
 

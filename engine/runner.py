@@ -249,6 +249,11 @@ def _load_key(job: SourceJob, loader) -> str:
     return step_key(f"load:{loader.name}", loader.version, origin, file_sha256(job.path), "")
 
 
+def _shown_path(job: SourceJob) -> str:
+    """What the summary and the report call the source: its file, or the URL it came from."""
+    return job.origin.origin if job.origin else str(job.path)
+
+
 def _with_origin(artifact, job: SourceJob):
     """The loaded artifact with the origin's metadata (a feed item's) filling its gaps;
     an audio or video file named after its download takes the item's title."""
@@ -332,7 +337,7 @@ def _up_to_date(job: SourceJob, nodes, registry: Registry, loader, out_dir: Path
     for node in nodes:
         if events:
             events(job.slug, node.id, "ok")
-    return SourceResult(path=str(job.path), slug=job.slug, status="ok", steps=steps)
+    return SourceResult(path=_shown_path(job), slug=job.slug, status="ok", steps=steps)
 
 
 def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache,
@@ -375,7 +380,7 @@ def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache
 def process_source(job: SourceJob, events: EventSink | None = None) -> SourceResult:
     """Load one source, run every node, write its outputs and manifest."""
     started = time.perf_counter()
-    result = SourceResult(path=str(job.path), slug=job.slug, status="ok")
+    result = SourceResult(path=_shown_path(job), slug=job.slug, status="ok")
     out_dir = job.options.out_dir / job.slug
     source_info: dict[str, Any] = {"path": str(job.path), "name": job.path.name}
     recipe_name = None
