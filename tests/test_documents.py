@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import SourceError
 from plugins.sources import packages
 from plugins.sources.docx import DocxLoader
 from plugins.sources.epub import EpubLoader
 from plugins.sources.pdf import PdfLoader
 from plugins.sources.pptx import PptxLoader
+from tests.test_loaders import source_error
 from tests.document_helpers import (make_docx, make_epub, make_pdf, make_pptx,
                                     make_scanned_pdf)
 
@@ -39,15 +39,6 @@ BLOCKS = [
 def loaded(loader, path: Path, tmp_path: Path):
     loader.assets_dir = tmp_path / "assets"
     return loader.load(path)
-
-
-def failure(loader, path: Path) -> str:
-    """The one-line SourceError loading ``path`` raises; it names the file."""
-    with pytest.raises(SourceError) as info:
-        loader.load(path)
-    message = str(info.value)
-    assert "\n" not in message and path.name in message
-    return message
 
 
 def check_figure(figure, tmp_path: Path) -> None:
@@ -103,20 +94,20 @@ def test_pdf_bad_files(tmp_path):
     loader = PdfLoader()
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
-    assert "is empty" in failure(loader, empty)
+    assert "is empty" in source_error(loader, empty)
     good = make_pdf(tmp_path / "good.pdf", BLOCKS)
     truncated = tmp_path / "truncated.pdf"
     truncated.write_bytes(good.read_bytes()[:900])
-    message = failure(loader, truncated)
+    message = source_error(loader, truncated)
     assert "damaged" in message or "no text" in message
     locked = make_pdf(tmp_path / "locked.pdf", BLOCKS, encrypt="s3cret")
-    assert "encrypted with a password" in failure(loader, locked)
+    assert "encrypted with a password" in source_error(loader, locked)
     scan = make_scanned_pdf(tmp_path / "scan.pdf")
-    message = failure(loader, scan)
+    message = source_error(loader, scan)
     assert "needs OCR" in message and "ocrmypdf" in message
     docx_named_pdf = tmp_path / "draft.pdf"
     docx_named_pdf.write_bytes(make_docx(tmp_path / "x.docx", BLOCKS).read_bytes())
-    assert "not a PDF" in failure(loader, docx_named_pdf)
+    assert "not a PDF" in source_error(loader, docx_named_pdf)
 
 
 def test_pdf_limits(tmp_path, monkeypatch):
@@ -124,9 +115,9 @@ def test_pdf_limits(tmp_path, monkeypatch):
 
     path = make_pdf(tmp_path / "long.pdf", BLOCKS * 3)
     monkeypatch.setattr(pdf, "MAX_PAGES", 2)
-    assert "pages, over the limit of 2" in failure(PdfLoader(), path)
+    assert "pages, over the limit of 2" in source_error(PdfLoader(), path)
     monkeypatch.setattr(pdf, "MAX_BYTES", 1000)
-    assert "over the 0 MB limit" in failure(PdfLoader(), path)
+    assert "over the 0 MB limit" in source_error(PdfLoader(), path)
 
 
 # --------------------------------------------------------------------------- DOCX
@@ -197,7 +188,7 @@ def test_epub_entity_expansion_and_external_entities_refused(tmp_path):
     for name, data in (("laughs", laughs), ("external", external)):
         path = make_epub(tmp_path / f"{name}.epub", [("One", ["Text."])],
                          extra={"OEBPS/ch1.xhtml": data})
-        message = failure(EpubLoader(), path)
+        message = source_error(EpubLoader(), path)
         assert "declares XML entities" in message
 
 
@@ -205,7 +196,7 @@ def test_epub_deep_nesting_refused(tmp_path):
     deep = b"<html><body>" + b"<div>" * 5000 + b"x" + b"</div>" * 5000 + b"</body></html>"
     path = make_epub(tmp_path / "deep.epub", [("One", ["Text."])],
                      extra={"OEBPS/ch1.xhtml": deep})
-    assert "nests elements over" in failure(EpubLoader(), path)
+    assert "nests elements over" in source_error(EpubLoader(), path)
 
 
 # --------------------------------------------------------------------------- all zip formats
@@ -215,33 +206,33 @@ def test_epub_deep_nesting_refused(tmp_path):
 def test_package_bad_files(tmp_path, loader, suffix):
     empty = tmp_path / f"empty{suffix}"
     empty.write_bytes(b"")
-    assert "is empty" in failure(loader, empty)
+    assert "is empty" in source_error(loader, empty)
     text = tmp_path / f"notes{suffix}"
     text.write_text("just some text, not a document", encoding="utf-8")
-    assert "not a zip archive" in failure(loader, text)
+    assert "not a zip archive" in source_error(loader, text)
     good = {".docx": lambda p: make_docx(p, BLOCKS),
             ".pptx": lambda p: make_pptx(p, [{"title": "A", "bullets": ["b"]}]),
             ".epub": lambda p: make_epub(p, [("One", ["Text."])])}[suffix](tmp_path / f"g{suffix}")
     truncated = tmp_path / f"truncated{suffix}"
     truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
-    assert "truncated or damaged" in failure(loader, truncated)
+    assert "truncated or damaged" in source_error(loader, truncated)
     ole = tmp_path / f"locked{suffix}"
     ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
-    assert "password-protected" in failure(loader, ole)
+    assert "password-protected" in source_error(loader, ole)
     pdf = make_pdf(tmp_path / "real.pdf", BLOCKS)
     wrong = tmp_path / f"report{suffix}"
     wrong.write_bytes(pdf.read_bytes())
-    assert "not a zip archive" in failure(loader, wrong)
+    assert "not a zip archive" in source_error(loader, wrong)
     bomb = tmp_path / f"bomb{suffix}"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("word/document.xml", b"<a>" + b" " * (50 * 1024 * 1024) + b"</a>")
-    assert "zip bomb" in failure(loader, bomb)
+    assert "zip bomb" in source_error(loader, bomb)
 
 
 def test_package_unpacked_size_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(packages, "MAX_UNPACKED", 10_000)
     path = make_docx(tmp_path / "big.docx", BLOCKS * 5)
-    assert "would unpack to" in failure(DocxLoader(), path)
+    assert "would unpack to" in source_error(DocxLoader(), path)
 
 
 def test_docx_entity_expansion_refused(tmp_path):
@@ -253,7 +244,7 @@ def test_docx_entity_expansion_refused(tmp_path):
             if item.filename == "word/document.xml":
                 data = data.replace(b"?>", b'?><!DOCTYPE d [<!ENTITY e "boom">]>', 1)
             target.writestr(item, data)
-    assert "declares XML entities" in failure(DocxLoader(), evil)
+    assert "declares XML entities" in source_error(DocxLoader(), evil)
 
 
 def test_images_are_content_addressed_and_shared(tmp_path):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import SourceError
 from engine.sources import ExpandSettings
 from plugins.sources import fetch as fetch_module
 from plugins.sources.feeds import FeedFileExpander

@@ -19,7 +19,7 @@ from engine.artifacts import Document
 from engine.sentences import normalize_space
 from plugins.sources.assets import MAX_IMAGES, store_image
 from plugins.sources.outline import Outline
-from plugins.sources.packages import check_xml_parts, open_package
+from plugins.sources.packages import open_checked
 
 _HEADING = re.compile(r"^heading\s*([1-6])$", re.IGNORECASE)
 _NS_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -69,15 +69,12 @@ class DocxLoader(engine.SourceLoader):
         import docx
         from docx.table import Table
 
+        from docx.opc.exceptions import PackageNotFoundError
+
         path = Path(path)
-        fix = "open it in Word or LibreOffice and save it again as .docx"
-        with open_package(path, "Word document", fix) as archive:
-            check_xml_parts(archive, path.name)
-        try:
-            document = docx.Document(str(path))
-        except (KeyError, ValueError) as error:  # a zip that is not a Word package
-            from engine.errors import SourceError
-            raise SourceError(f"{path.name} is not a Word document ({error})", hint=fix) from None
+        document = open_checked(path, "Word document",
+                                "open it in Word or LibreOffice and save it again as .docx",
+                                docx.Document, (PackageNotFoundError, KeyError, ValueError))
         outline = Outline(path.name)
         title = ""
         images = 0

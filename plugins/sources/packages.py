@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any, Callable
 
 from engine.errors import SourceError
 
@@ -119,3 +120,15 @@ def check_xml_parts(archive: zipfile.ZipFile, name: str) -> None:
     for member in archive.infolist():
         if member.filename.lower().endswith(_XML_SUFFIXES):
             check_xml(read_member(archive, member.filename, name), f"{name}: {member.filename}")
+
+
+def open_checked(path: Path, kind: str, fix: str, opener: Callable[[str], Any],
+                 errors: tuple[type[Exception], ...]) -> Any:
+    """An Office package checked (the zip, then every XML part), then opened by
+    ``opener``; the library's ``errors`` on a zip that is not a ``kind`` become one line."""
+    with open_package(path, kind, fix) as archive:
+        check_xml_parts(archive, path.name)
+    try:
+        return opener(str(path))
+    except errors as error:
+        raise SourceError(f"{path.name} is not a {kind} ({error})", hint=fix) from None

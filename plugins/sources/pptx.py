@@ -17,7 +17,7 @@ from engine.errors import SourceError
 from engine.sentences import normalize_space
 from plugins.sources.assets import MAX_IMAGES, store_image
 from plugins.sources.outline import Outline
-from plugins.sources.packages import check_xml_parts, open_package
+from plugins.sources.packages import open_checked
 
 MAX_SLIDES = 2000
 #: groups nested deeper than this are not opened
@@ -49,13 +49,9 @@ class PptxLoader(engine.SourceLoader):
         from pptx.exc import PackageNotFoundError
 
         path = Path(path)
-        fix = "open it in PowerPoint or LibreOffice Impress and save it again as .pptx"
-        with open_package(path, "slide deck", fix) as archive:
-            check_xml_parts(archive, path.name)
-        try:
-            deck = Presentation(str(path))
-        except (PackageNotFoundError, KeyError, ValueError) as error:
-            raise SourceError(f"{path.name} is not a slide deck ({error})", hint=fix) from None
+        deck = open_checked(path, "slide deck", "open it in PowerPoint or LibreOffice Impress "
+                            "and save it again as .pptx", Presentation,
+                            (PackageNotFoundError, KeyError, ValueError))
         if len(deck.slides) > MAX_SLIDES:
             raise SourceError(f"{path.name} has {len(deck.slides)} slides, over the limit of "
                               f"{MAX_SLIDES}", hint="split the deck")
