@@ -192,6 +192,7 @@ def test_video_page_without_the_extra(settings, monkeypatch):
 
 def test_video_url_through_yt_dlp(settings, tmp_path):
     pytest.importorskip("yt_dlp")
+    from plugins.sources.media import VideoLoader
     from tests.media_helpers import video
 
     clip = video(tmp_path / "clip.mp4", 1.0).read_bytes()
@@ -199,6 +200,31 @@ def test_video_url_through_yt_dlp(settings, tmp_path):
         source = expand_one(f"video:{server.url}/clip.mp4", settings)
     assert source.error == "" and source.path.read_bytes() == clip
     assert source.path.is_relative_to(settings.cache_dir / "downloads")
+    assert VideoLoader().load(source.path).captions is None
+
+
+def test_video_page_subtitles_become_captions(settings, tmp_path):
+    """A page with an HTML5 video and an English subtitle track: the video is downloaded
+    once, the subtitles travel inside it, and the loader hands them to the transcript."""
+    pytest.importorskip("yt_dlp")
+    from plugins.sources.media import VideoLoader
+    from tests.media_helpers import video
+
+    page = (b'<html><head><title>Trees talk</title></head><body><video controls>'
+            b'<source src="/clip.mp4" type="video/mp4"><track kind="subtitles" src="/clip.vtt" '
+            b'srclang="en" label="English"></video></body></html>')
+    routes = {"/talk": Route(page), "/clip.vtt": Route(
+                  b"WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nStreet trees cool the pavement.\n",
+                  "text/vtt"),
+              "/clip.mp4": Route(video(tmp_path / "clip.mp4", 2.0).read_bytes(), "video/mp4")}
+    with Server(routes) as server:
+        source = expand_one(f"video:{server.url}/talk", settings)
+        again = expand_one(f"video:{server.url}/talk", settings)
+        assert server.hits("/clip.mp4") == 1          # the second run reused the download
+    assert source.error == "" and again.path == source.path
+    assert dict(source.metadata)["title"].startswith("Trees talk")  # yt-dlp numbers entries
+    loaded = VideoLoader().load(source.path)
+    assert loaded.captions.text() == "Street trees cool the pavement."
 
 
 def test_manifest_keeps_the_origin(invoke, tmp_path):

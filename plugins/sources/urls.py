@@ -15,10 +15,12 @@ with one line saying how to install it.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import engine
+from engine import atomic
 from engine.errors import SourceError
 from engine.sources import ExpandedSource, ExpandSettings
 from plugins.sources.feeds import expand_feed, looks_like_feed
@@ -37,18 +39,19 @@ def is_video_page(spec: str) -> bool:
     return any(host == h or host.endswith("." + h) or h in host for h in VIDEO_HOSTS)
 
 
-def download_video(url: str, downloads: Path) -> Path:
-    """The video behind a page, downloaded once by yt-dlp (with subtitles when offered)."""
+def download_video(url: str, downloads: Path) -> tuple[Path, dict[str, str]]:
+    """The video behind a page, downloaded once by yt-dlp (with subtitles when offered),
+    and the page's title, uploader and date."""
     try:
         import yt_dlp
     except ImportError:
         raise SourceError(f"{url} is a video page, which needs the web-video extra",
                           hint="pip install 'remixer[web-video]' (yt-dlp)") from None
     folder = Path(downloads) / ("video-" + hashlib.sha256(url.encode()).hexdigest()[:32])
-    done = sorted(folder.glob("*.mp4")) + sorted(folder.glob("*.webm")) + \
-        sorted(folder.glob("*.mkv"))
-    if done:
-        return done[0]
+    done = sorted(folder.glob("*.captioned.mkv")) or sorted(folder.glob("*.mp4")) + \
+        sorted(folder.glob("*.webm")) + sorted(folder.glob("*.mkv"))
+    if done and (folder / "info.json").is_file():
+        return done[0], json.loads((folder / "info.json").read_text(encoding="utf-8"))
     options = {"outtmpl": str(folder / "%(title).80B.%(ext)s"), "quiet": True,
                "no_warnings": True, "noprogress": True, "format": "best[height<=1080]/best",
                "writesubtitles": True, "subtitleslangs": ["en.*", "en"],
@@ -64,7 +67,36 @@ def download_video(url: str, downloads: Path) -> Path:
                           hint="check the address; some sites need cookies or are unsupported") from None
     if not path.is_file():
         raise SourceError(f"{url}: yt-dlp reported no video file", hint="check the address")
-    return path
+    date = info.get("upload_date") or ""
+    about = {"title": info.get("title") or "", "author": info.get("uploader") or "",
+             "date": f"{date[:4]}-{date[4:6]}-{date[6:]}" if len(date) == 8 else "", "url": url}
+    about = {key: str(value) for key, value in about.items() if value}
+    video = _with_subtitles(path)
+    atomic.write_bytes(folder / "info.json", json.dumps(about).encode("utf-8"))
+    return video, about
+
+
+def _with_subtitles(video: Path) -> Path:
+    """The video with the site's subtitles (downloaded beside it) as a subtitle stream, so
+    the ``video`` loader hands them to the transcript instead of recognising speech."""
+    from engine import media
+    from engine.errors import MediaError
+
+    subtitles = sorted(video.parent.glob(f"{video.stem}*.vtt")) + \
+        sorted(video.parent.glob(f"{video.stem}*.srt"))
+    if not subtitles:
+        return video
+    target = video.with_name(f"{video.stem}.captioned.mkv")
+    try:
+        with atomic.replacing(target) as partial:
+            media.run_ffmpeg(["-i", str(video), "-i", str(subtitles[0]), "-map", "0:v",
+                              "-map", "0:a?", "-map", "1", "-c", "copy", "-c:s", "srt",
+                              "-f", "matroska", "-y", str(partial)],
+                             what="add the site's subtitles to the video")
+    except MediaError:
+        return video  # unusable subtitles: the transcript recognises the speech instead
+    video.unlink()
+    return target
 
 
 class UrlExpander(engine.SourceExpander):
@@ -80,8 +112,8 @@ class UrlExpander(engine.SourceExpander):
         url = spec.removeprefix(VIDEO_PREFIX)
         try:
             if is_video_page(spec):
-                return [ExpandedSource(path=download_video(url, downloads), origin=url,
-                                       metadata=(("url", url),))]
+                video, about = download_video(url, downloads)
+                return [ExpandedSource(path=video, origin=url, metadata=tuple(sorted(about.items())))]
             download = fetch(url, downloads)
             if download.content_type.endswith("xml") and looks_like_feed(download.path.read_bytes()):
                 return expand_feed(download.path.read_bytes(), url, settings)
