@@ -90,6 +90,19 @@ def test_web_page_main_content_images_and_revalidation(settings, tmp_path):
     assert again.path == source.path and again.path.stat().st_mtime_ns == first_stat
 
 
+def test_last_modified_revalidation(settings):
+    stamp = "Thu, 18 Apr 2024 10:00:00 GMT"
+    with Server({"/a": Route(ARTICLE, last_modified=stamp)}) as server:
+        first = expand_one(f"{server.url}/a", settings)
+        written = first.path.stat().st_mtime_ns
+        second = expand_one(f"{server.url}/a", settings)
+        assert second.path.stat().st_mtime_ns == written   # 304: the file was kept as it was
+        sent = [headers.get("If-Modified-Since") for path, headers in server.requests
+                if path == "/a"]
+    assert sent == [None, stamp] and second.path == first.path
+    assert second.path.read_bytes() == ARTICLE
+
+
 def test_changed_page_is_fetched_again(settings):
     routes = {"/a": Route(ARTICLE, etag='"v1"')}
     with Server(routes) as server:

@@ -23,6 +23,8 @@ class Route:
     delay: float = 0.0
     #: answer 304 when the client's If-None-Match equals this ETag
     etag: str = ""
+    #: answer 304 when the client's If-Modified-Since equals this date
+    last_modified: str = ""
 
 
 class Server:
@@ -44,9 +46,10 @@ class Server:
                     self.end_headers()
                     return
                 time.sleep(route.delay)
-                if route.etag and self.headers.get("If-None-Match") == route.etag:
+                if (route.etag and self.headers.get("If-None-Match") == route.etag) or \
+                        (route.last_modified and
+                         self.headers.get("If-Modified-Since") == route.last_modified):
                     self.send_response(304)
-                    self.send_header("ETag", route.etag)
                     self.end_headers()
                     return
                 self.send_response(route.status)
@@ -55,6 +58,8 @@ class Server:
                     self.send_header(key, value)
                 if route.etag:
                     self.send_header("ETag", route.etag)
+                if route.last_modified:
+                    self.send_header("Last-Modified", route.last_modified)
                 if isinstance(route.body, bytes):
                     self.send_header("Content-Length", str(len(route.body)))
                     self.end_headers()
