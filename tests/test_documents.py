@@ -75,6 +75,32 @@ def test_pdf_structure(tmp_path):
     check_figure(figures[0], tmp_path)
 
 
+def test_pdf_two_columns(tmp_path):
+    """Narrow columns: paragraphs run on over the column break, in reading order."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+
+    styles = getSampleStyleSheet()
+    path = tmp_path / "columns.pdf"
+    document = BaseDocTemplate(str(path), pagesize=A4, title="Two columns")
+    width, height = A4
+    column = (width - 100) / 2
+    document.addPageTemplates([PageTemplate(frames=[
+        Frame(40, 60, column, height - 120), Frame(60 + column, 60, column, height - 120)])])
+    story = []
+    for part in range(4):
+        story.append(Paragraph(f"Part {part}", styles["Heading1"]))
+        story += [Paragraph(f"Paragraph {part}.{n} begins here, and " + "the avenue needs soil "
+                            "and water, and patience from everyone, " * 6 + f"until {part}.{n} "
+                            "ends.", styles["BodyText"]) for n in range(3)]
+    document.build(story)
+    doc = loaded(PdfLoader(), path, tmp_path)
+    assert [s.heading for s in doc.sections] == [f"Part {n}" for n in range(4)]
+    assert [p.split(" begins")[0] + " | " + p.split("until ")[1] for p in doc.paragraphs()] == [
+        f"Paragraph {part}.{n} | {part}.{n} ends." for part in range(4) for n in range(3)]
+
+
 def test_pdf_hyphenation_joined(tmp_path):
     from reportlab.pdfgen.canvas import Canvas
 

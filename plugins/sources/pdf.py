@@ -10,8 +10,10 @@ each line keeps its font size, weight and position. From those lines:
 - a line ending in a hyphen joins the next one without it when that starts in lower case;
 - footnotes (smaller lines at the foot of a page that start with a marker) are kept apart,
   in a last section "Notes", instead of being glued into the prose;
-- a new paragraph starts at a vertical gap, an indent, or after a short line that ends a
-  sentence;
+- a new paragraph starts at a vertical gap, an indent, or after a line that ends a
+  sentence well short of its column's right edge; a paragraph runs on over a column or
+  page break unless a sentence ended there (columns are read in content order, which
+  LaTeX, Word and most producers write column by column);
 - images (at least 32x32 pixels) are extracted to the content-addressed assets folder and
   become the figures of the section they appear in, with a "Figure ..." line beneath
   one as its caption.
@@ -292,13 +294,13 @@ class PdfLoader(engine.SourceLoader):
         import pypdfium2 as pdfium
 
         pages: list[list[Line]] = []
-        heights: list[float] = []
+        sizes: list[tuple[float, float]] = []
         pictures: list[Picture] = []
         images_seen = 0
         try:
             for number in range(len(pdf)):
                 page = pdf[number]
-                heights.append(page.get_height())
+                sizes.append(page.get_size())
                 textpage = page.get_textpage()
                 pages.append(_page_lines(number, textpage))
                 pictures += _pictures(number, page, self.assets_dir, MAX_IMAGES - len(pictures))
@@ -317,11 +319,11 @@ class PdfLoader(engine.SourceLoader):
                                                         f"{path.name} ocr.pdf` and pass ocr.pdf")
             raise SourceError(f"{path.name} has no text", hint="pass a PDF with text in it")
         metadata = pdf.get_metadata_dict(skip_empty=True)
-        return self._document(path, pages, heights, pictures, metadata)
+        return self._document(path, pages, sizes, pictures, metadata)
 
-    def _document(self, path: Path, pages: list[list[Line]], heights: list[float],
+    def _document(self, path: Path, pages: list[list[Line]], sizes: list[tuple[float, float]],
                   pictures: list[Picture], metadata: dict[str, str]) -> Document:
-        pages = _drop_running_lines(pages, heights)
+        pages = _drop_running_lines(pages, [height for _, height in sizes])
         body = _body_size([line for lines in pages for line in lines])
         notes: list[Line] = []
         kept = []
@@ -334,7 +336,7 @@ class PdfLoader(engine.SourceLoader):
         styles = sorted({(h.size, h.bold) for h in headings
                          if not (h.page == 0 and h.text == title)}, reverse=True)
         outline = Outline(path.name)
-        self._walk(kept, pictures, body, title, styles, outline)
+        self._walk(kept, [width for width, _ in sizes], pictures, body, title, styles, outline)
         self._notes(notes, outline)
         info = {"author": metadata.get("Author", ""),
                 "date": _pdf_date(metadata.get("CreationDate", "")),
@@ -344,8 +346,8 @@ class PdfLoader(engine.SourceLoader):
                              empty_hint="pass a PDF with prose in it")
 
     @staticmethod
-    def _walk(pages: list[list[Line]], pictures: list[Picture], body: float, title: str,
-              styles: list[tuple[float, bool]], outline: Outline) -> None:
+    def _walk(pages: list[list[Line]], widths: list[float], pictures: list[Picture], body: float,
+              title: str, styles: list[tuple[float, bool]], outline: Outline) -> None:
         """Headings, paragraphs and figures, page by page in reading order."""
         paragraph = ""
         previous: Line | None = None
@@ -353,8 +355,7 @@ class PdfLoader(engine.SourceLoader):
         for page_number, lines in enumerate(pages):
             waiting = sorted((p for p in pictures if p.page == page_number),
                              key=lambda p: -p.top)
-            right_margin = max((line.right for line in lines), default=0)
-            left_margin = min((line.left for line in lines), default=0)
+            edges = _column_edges(lines, widths[page_number])
             captioned: Picture | None = None
             for line in lines:
                 while waiting and waiting[0].top >= line.top:
@@ -389,8 +390,8 @@ class PdfLoader(engine.SourceLoader):
                     previous = line
                     continue
                 bullet = _BULLET.match(line.text)
-                if paragraph and (bullet or previous is not None and
-                                  _new_paragraph(previous, line, body, left_margin, right_margin)):
+                if paragraph and (bullet or previous is not None and _new_paragraph(
+                        previous, line, body, edges.get(id(previous), previous.right))):
                     outline.paragraph(paragraph)
                     paragraph = ""
                 text = line.text[bullet.end():] if bullet else line.text
@@ -416,21 +417,25 @@ class PdfLoader(engine.SourceLoader):
         outline.paragraph(current)
 
 
-def _new_paragraph(previous: Line, line: Line, body: float, left_margin: float,
-                   right_margin: float) -> bool:
-    """Whether ``line`` starts a new paragraph after ``previous``."""
+def _new_paragraph(previous: Line, line: Line, body: float, edge: float) -> bool:
+    """Whether ``line`` starts a new paragraph after ``previous``; ``edge`` is the right
+    edge of ``previous``'s column."""
     if _is_heading(previous, body) or abs(previous.size - line.size) > 0.5:
         return True
-    if previous.page != line.page:  # a paragraph runs on over the page break
+    if previous.page != line.page or line.top > previous.bottom + body:
+        # the next page or column: a paragraph runs on unless a sentence ended there
         return previous.text.endswith(_SENTENCE_END) and not line.text[:1].islower()
-    if line.top > previous.bottom + body:  # moved up: the next column
+    if previous.bottom - line.top > 0.75 * body:
         return True
-    gap = previous.bottom - line.top
-    if gap > 0.75 * body:
-        return True
-    if line.left > left_margin + 1.5 * body and line.left > previous.left + body:
-        return True  # indented first line
-    return previous.right < right_margin - 6 * body and previous.text.endswith(_SENTENCE_END)
+    if line.left > previous.left + body:
+        return True  # an indented first line
+    return previous.right < edge - 6 * body and previous.text.endswith(_SENTENCE_END)
+
+
+def _column_edges(lines: list[Line], width: float) -> dict[int, float]:
+    """The right edge of each line's column: the furthest right of lines starting near it."""
+    return {id(line): max(other.right for other in lines
+                          if abs(other.left - line.left) < 0.15 * width) for line in lines}
 
 
 @engine.hookimpl
