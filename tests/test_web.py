@@ -192,6 +192,26 @@ def test_local_feed_file_is_a_batch(settings, tmp_path):
         assert expander.claims(str(feed)) and not expander.claims(str(tmp_path / "x.rss"))
         sources = expander.expand(str(feed), settings)
     assert len(sources) == 1 and sources[0].loader == "webpage"
+    empty = tmp_path / "empty.rss"
+    empty.write_bytes(b"<rss><channel><title>x</title></channel></rss>")
+    failed, = FeedFileExpander().expand(str(empty), settings)
+    assert failed.path is None and failed.error.endswith("empty.rss is a feed with no items")
+    truncated = tmp_path / "truncated.rss"
+    truncated.write_bytes(b"<rss><channel><title>x</title><item><title>half")
+    salvaged, = FeedFileExpander().expand(str(truncated), settings)  # one line, no crash
+    assert salvaged.path is None and "has no http(s) link" in salvaged.error
+
+
+def test_document_by_address_goes_to_its_loader(settings, tmp_path, registry):
+    from tests.document_helpers import make_pdf
+    from tests.test_documents import BLOCKS
+
+    pdf = make_pdf(tmp_path / "r.pdf", BLOCKS, title="Roots").read_bytes()
+    with Server({"/files/report": Route(pdf, "application/pdf")}) as server:
+        source = expand_one(f"{server.url}/files/report", settings)
+    assert source.path.name == "report.pdf" and source.loader == ""
+    assert registry.loader_for(source.path).name == "pdf"
+    assert registry.loader_for(source.path).load(source.path).title == "Roots"
 
 
 def test_video_page_without_the_extra(settings, monkeypatch):
@@ -203,6 +223,7 @@ def test_video_page_without_the_extra(settings, monkeypatch):
                             "the web-video extra (pip install 'remixer[web-video]' (yt-dlp))")
 
 
+@pytest.mark.slow
 def test_video_url_through_yt_dlp(settings, tmp_path):
     pytest.importorskip("yt_dlp")
     from plugins.sources.media import VideoLoader
@@ -216,6 +237,7 @@ def test_video_url_through_yt_dlp(settings, tmp_path):
     assert VideoLoader().load(source.path).captions is None
 
 
+@pytest.mark.slow
 def test_video_page_subtitles_become_captions(settings, tmp_path):
     """A page with an HTML5 video and an English subtitle track: the video is downloaded
     once, the subtitles travel inside it, and the loader hands them to the transcript."""
