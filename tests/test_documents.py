@@ -254,10 +254,18 @@ def test_package_bad_files(tmp_path, loader, suffix):
     assert "zip bomb" in source_error(loader, bomb)
 
 
-def test_package_unpacked_size_limit(tmp_path, monkeypatch):
+def test_package_size_limits(tmp_path, monkeypatch):
+    from plugins.sources import pptx
+
+    deck = make_pptx(tmp_path / "deck.pptx", [{"title": "A", "bullets": ["b"]}] * 3)
+    monkeypatch.setattr(pptx, "MAX_SLIDES", 2)
+    assert "has 3 slides, over the limit of 2" in source_error(PptxLoader(), deck)
     monkeypatch.setattr(packages, "MAX_UNPACKED", 10_000)
     path = make_docx(tmp_path / "big.docx", BLOCKS * 5)
     assert "would unpack to" in source_error(DocxLoader(), path)
+    monkeypatch.setattr(packages, "MAX_FILE_BYTES", 1000)
+    book = make_epub(tmp_path / "book.epub", [("One", ["Text."])])
+    assert "over the 0 MB limit" in source_error(EpubLoader(), book)
 
 
 def test_docx_entity_expansion_refused(tmp_path):

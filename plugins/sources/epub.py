@@ -82,7 +82,7 @@ class EpubLoader(engine.SourceLoader):
     def load(self, path: Path) -> Document:
         path = Path(path)
         outline = Outline(path.name)
-        with open_package(path, "EPUB book", _FIX) as archive:
+        with open_package(path, "e-book", _FIX) as archive:
             _, metadata, spine = _package(archive, path.name)
             budget = [MAX_IMAGES]
             for chapter in spine:

@@ -45,10 +45,10 @@ def open_package(path: Path, kind: str, fix: str) -> zipfile.ZipFile:
         raise SourceError(f"cannot read {name}: {error.strerror or error}",
                           hint="check that the path exists and is readable") from None
     if size == 0:
-        raise SourceError(f"{name} is empty", hint=f"pass a {kind} with content")
+        raise SourceError(f"{name} is empty", hint="pass a file with content")
     if size > MAX_FILE_BYTES:
-        raise SourceError(f"{name} is {_mb(size)}, over the {_mb(MAX_FILE_BYTES)} limit for "
-                          f"a {kind}", hint="split it into smaller files")
+        raise SourceError(f"{name} is {_mb(size)}, over the {_mb(MAX_FILE_BYTES)} limit",
+                          hint="split it into smaller files")
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
