@@ -24,7 +24,7 @@ from engine.plugins import PluginConfig, Registry
 from engine.recipe import Recipe
 from engine.report import counts_line, write_report
 from engine.runner import (PROGRESS, RunOptions, SourceJob, SourceResult, assign_slugs, expand_all,
-                           recipe_key, source_path)
+                           recipe_key, slug_basis, source_path)
 from engine.sources import ExpandSettings
 
 
@@ -73,10 +73,11 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
     options = RunOptions(out_dir=out_dir, cache_dir=cache_dir, force=force, only=tuple(only),
                          debug=debug)
     key = recipe_key(recipe.raw)
+    slugs = assign_slugs([slug_basis(source) for source in sources])
     source_jobs = [SourceJob(path=p, slug=s, recipe_raw=recipe.raw, recipe_origin=recipe_origin,
                              plugin_config=plugin_config, options=options, recipe_key=key,
                              origin=None if source.origin == str(p) else source)
-                   for p, s, source in zip(paths, assign_slugs(paths), sources)]
+                   for p, s, source in zip(paths, slugs, sources)]
     steps_per_source = len(select(recipe.nodes, only) if only else recipe.nodes)
 
     bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), TaskProgressColumn(),

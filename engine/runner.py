@@ -168,6 +168,11 @@ def source_path(source: ExpandedSource) -> Path:
     return source.path if source.path is not None else Path(slugify(source.name or source.origin))
 
 
+def slug_basis(source: ExpandedSource) -> Path:
+    """What a source's slug is made from: its ``name`` (a feed item's title), else its path."""
+    return Path(slugify(source.name)) if source.name else source_path(source)
+
+
 def slugify(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "source"

@@ -58,7 +58,7 @@ class ExpandedSource:
     loader: str = ""
     metadata: tuple[tuple[str, str], ...] = ()
     error: str = ""
-    #: the source's name when it has no file (its slug is made from it)
+    #: what the source's slug is made from (a feed item's title); default: the file's name
     name: str = ""
 
 

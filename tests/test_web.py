@@ -275,3 +275,24 @@ def test_manifest_keeps_the_origin(invoke, tmp_path):
     broken = json.loads((tmp_path / "out" / "broken" / "manifest.json").read_text())
     assert broken["status"] == "failed" and "answered HTTP 500" in broken["error"]
     assert "failed: broken: " in result.output and "HTTP 500" in result.output
+
+
+def test_feed_run_from_the_command_line(invoke, tmp_path):
+    """`remixer run RECIPE FEED --limit 2`: newest two items, slugs from their titles."""
+    from tests.conftest import RECIPES
+
+    with Server({"/post": Route(ARTICLE)}) as server:
+        server.routes["/feed"] = Route(rss([
+            item("Oldest story", f"{server.url}/post", "Mon, 01 Jan 2024 10:00:00 GMT"),
+            item("Newest story", f"{server.url}/post?v=2", "Fri, 05 Jan 2024 10:00:00 GMT"),
+            item("Gone story", f"{server.url}/gone", "Thu, 04 Jan 2024 10:00:00 GMT"),
+        ]), "application/atom+xml")
+        result = invoke("run", RECIPES / "article-text.yaml", f"{server.url}/feed",
+                        "--limit", "2", "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == [
+        "gone-story", "newest-story"]
+    newest = json.loads((tmp_path / "out" / "newest-story" / "manifest.json").read_text())
+    assert newest["status"] == "ok" and newest["source"]["origin"] == f"{server.url}/post?v=2"
+    gone = json.loads((tmp_path / "out" / "gone-story" / "manifest.json").read_text())
+    assert "feed item 'Gone story'" in gone["error"] and "HTTP 404" in gone["error"]

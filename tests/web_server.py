@@ -39,7 +39,7 @@ class Server:
 
             def do_GET(self):  # noqa: N802 - http.server's name
                 server.requests.append((self.path, dict(self.headers)))
-                route = server.routes.get(self.path)
+                route = server.routes.get(self.path.split("?")[0])
                 if route is None:
                     self.send_response(404)
                     self.send_header("Content-Length", "0")

@@ -83,7 +83,7 @@ def expand_feed(data: bytes, origin: str, settings: ExpandSettings) -> list[Expa
             continue
         html = download.content_type in ("text/html", "application/xhtml+xml")
         sources.append(ExpandedSource(path=download.path, origin=target, metadata=pairs,
-                                      loader="webpage" if html else ""))
+                                      loader="webpage" if html else "", name=label))
     return sources
 
 
