@@ -32,6 +32,24 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
+def read_head(path: Path, max_bytes: int, size: int = 1024) -> bytes:
+    """The first ``size`` bytes of a document file, after one-line refusals of a missing,
+    unreadable, empty or oversized file."""
+    try:
+        length = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(size)
+    except OSError as error:
+        raise SourceError(f"cannot read {path.name}: {error.strerror or error}",
+                          hint="check that the path exists and is readable") from None
+    if length == 0:
+        raise SourceError(f"{path.name} is empty", hint="pass a file with content")
+    if length > max_bytes:
+        raise SourceError(f"{path.name} is {_mb(length)}, over the {_mb(max_bytes)} limit",
+                          hint="split it into smaller files")
+    return head
+
+
 def open_package(path: Path, kind: str, fix: str) -> zipfile.ZipFile:
     """The zip archive at ``path``, checked for size, member count and compression ratio.
 
@@ -39,18 +57,7 @@ def open_package(path: Path, kind: str, fix: str) -> zipfile.ZipFile:
     file that is not a readable archive at all.
     """
     name = path.name
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise SourceError(f"cannot read {name}: {error.strerror or error}",
-                          hint="check that the path exists and is readable") from None
-    if size == 0:
-        raise SourceError(f"{name} is empty", hint="pass a file with content")
-    if size > MAX_FILE_BYTES:
-        raise SourceError(f"{name} is {_mb(size)}, over the {_mb(MAX_FILE_BYTES)} limit",
-                          hint="split it into smaller files")
-    with open(path, "rb") as handle:
-        head = handle.read(8)
+    head = read_head(path, MAX_FILE_BYTES)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise SourceError(f"{name} is an OLE compound file, not a zip: a password-protected "
                           f"Office file or the old binary format",

@@ -34,6 +34,7 @@ from engine.artifacts import Document, Figure
 from engine.errors import SourceError
 from plugins.sources.assets import MAX_IMAGES, store_image
 from plugins.sources.outline import Outline
+from plugins.sources.packages import read_head
 
 MAX_BYTES = 200 * 1024 * 1024
 MAX_PAGES = 2000
@@ -82,19 +83,7 @@ def _open(path: Path):
     import pypdfium2 as pdfium
 
     name = path.name
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as handle:
-            head = handle.read(1024)
-    except OSError as error:
-        raise SourceError(f"cannot read {name}: {error.strerror or error}",
-                          hint="check that the path exists and is readable") from None
-    if size == 0:
-        raise SourceError(f"{name} is empty", hint="pass a PDF with content")
-    if size > MAX_BYTES:
-        raise SourceError(f"{name} is {size // (1024 * 1024)} MB, over the "
-                          f"{MAX_BYTES // (1024 * 1024)} MB limit for PDFs",
-                          hint="split it into smaller files")
+    head = read_head(path, MAX_BYTES)
     if b"%PDF" not in head:
         kind = "a zip archive (a Word, EPUB or slide file?)" if head.startswith(b"PK") else \
             "text" if head[:200].isascii() else "something else"
