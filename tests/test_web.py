@@ -25,7 +25,8 @@ every day of the year, which is why cities plant them along their busiest street
 <h2>Why the soil matters</h2>
 <p>Structural soil gives roots room to spread and to find water deep down, so an avenue
 survives long dry summers that would kill trees planted in compacted ground.</p>
-<figure><img src="/img/soil.png" alt="Soil cells under a new street"></figure>
+<figure><img src="/img/soil.png" alt="Soil cells under a new street">
+<figcaption>Soil cells wait for the first trees.</figcaption></figure>
 <p>Engineers now lay soil cells under new pavements before a single tree is planted, and
 the first results from those streets look promising to everyone involved.</p>
 </article><footer>Copyright 2024 City Journal. All rights reserved.</footer></body></html>"""
@@ -83,6 +84,8 @@ def test_web_page_main_content_images_and_revalidation(settings, tmp_path):
     assert "Subscribe" not in text and "Copyright" not in text   # boilerplate dropped
     figure, = [f for s in doc.sections for f in s.figures]
     assert figure.url == f"{server.url}/img/soil.png" and figure.alt == "Soil cells under a new street"
+    assert figure.caption == "Soil cells wait for the first trees."
+    assert "wait for the first trees" not in text   # the caption is not glued into the prose
     assert Path(figure.path).read_bytes() == PNG and figure.sha256 in figure.path
     # the re-run revalidated with the ETag, got 304 and kept the same file
     assert len(page_requests) == 2 and page_requests[1].get("If-None-Match") == '"v1"'

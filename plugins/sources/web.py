@@ -1,7 +1,8 @@
 """Web pages fetched from an ``http(s)://`` URL: the main content, extracted by trafilatura.
 
 trafilatura (Apache-2.0) drops navigation, footers, comments and other boilerplate and
-keeps the article's headings, paragraphs, lists, tables and images; its metadata gives
+keeps the article's headings, paragraphs, lists, tables and images (captions taken from the
+page's own ``<figcaption>``); its metadata gives
 title, author, date and site name. Images are downloaded through the same cached,
 robots-respecting fetcher (:mod:`plugins.sources.fetch`), stored content-addressed and
 kept as figures with their address and alt text; one that cannot be fetched keeps only
@@ -49,6 +50,7 @@ class WebPageLoader(engine.SourceLoader):
                               hint="the page may need a browser (scripts) or be mostly images")
         root = etree.fromstring(extracted.encode("utf-8"),
                                 etree.XMLParser(resolve_entities=False, no_network=True))
+        captions = _figure_captions(html, url)
         outline = Outline(name)
         title = root.get("title") or ""
         fetched = 0
@@ -59,7 +61,8 @@ class WebPageLoader(engine.SourceLoader):
                     level = int((element.get("rend") or "h2").lstrip("h") or 2)
                     outline.heading(text, max(1, level - 1))
             elif element.tag == "graphic":
-                figure, took = self._figure(element, path, fetched < MAX_PAGE_IMAGES)
+                figure, took = self._figure(element, path, fetched < MAX_PAGE_IMAGES,
+                                            captions.get(element.get("src") or "", ""))
                 fetched += took
                 outline.figure(figure)
             elif element.tag == "row":
@@ -72,11 +75,12 @@ class WebPageLoader(engine.SourceLoader):
         return outline.build(title=title, metadata=metadata,
                              empty_hint="the page may need a browser (scripts) to show its text")
 
-    def _figure(self, element, page: Path, fetch_it: bool) -> tuple[Figure | None, int]:
+    def _figure(self, element, page: Path, fetch_it: bool,
+                caption: str) -> tuple[Figure | None, int]:
         src = element.get("src") or ""
         if not src.startswith(("http://", "https://")):
             return None, 0
-        alt, caption = element.get("alt") or "", element.get("title") or ""
+        alt, caption = element.get("alt") or "", caption or element.get("title") or ""
         if fetch_it:
             try:
                 download = fetch(src, page.parent.parent, accept=("image/",))
@@ -87,6 +91,21 @@ class WebPageLoader(engine.SourceLoader):
             except (SourceError, OSError):
                 pass  # the figure keeps its address; the text still loads
         return Figure(url=src, caption=caption.strip(), alt=alt.strip()), 0
+
+
+def _figure_captions(html: str, url: str) -> dict[str, str]:
+    """``<figcaption>`` text by absolute image address (trafilatura keeps images, not
+    their captions)."""
+    from urllib.parse import urljoin
+
+    from bs4 import BeautifulSoup
+
+    captions = {}
+    for figure in BeautifulSoup(html, "html.parser").find_all("figure"):
+        image, caption = figure.find("img"), figure.find("figcaption")
+        if image is not None and image.get("src") and caption is not None:
+            captions[urljoin(url, image["src"])] = " ".join(caption.get_text(" ").split())
+    return captions
 
 
 @engine.hookimpl
