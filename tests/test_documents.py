@@ -101,6 +101,41 @@ def test_pdf_two_columns(tmp_path):
         f"Paragraph {part}.{n} | {part}.{n} ends." for part in range(4) for n in range(3)]
 
 
+def test_pdf_lessons_from_real_manuals(tmp_path):
+    """Layouts met in real PDFs (a texinfo manual, a DocBook spec): running heads that
+    change with the chapter, list items with a hanging indent, and a small-type listing
+    of numbers at the foot of a page, which is not a footnote block."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    path = tmp_path / "manual.pdf"
+    canvas = Canvas(str(path))  # A4: 595 x 842 points
+    for page, head in enumerate(["Chapter 1: Trees 1", "Chapter 1: Trees 2",
+                                 "Chapter 2: Soil 3", "Chapter 2: Soil 4"]):
+        canvas.setFont("Helvetica", 9)
+        canvas.drawString(72, 800, head)
+        canvas.setFont("Helvetica", 11)
+        y = 740
+        for line in (["\u2022 Street trees cool the pavement and shade the people walking,",
+                      "which makes summer streets bearable for everyone."] if page == 0 else
+                     [f"Page {page + 1} explains one more thing about the trees."]):
+            canvas.drawString(72 if line.startswith("\u2022") else 84, y, line)
+            y -= 14
+        if page == 3:
+            canvas.setFont("Courier", 9)
+            for number, field in ((2, "CARD16 MAJOR"), (2, "CARD16 MINOR"), (4, "CARD32 LIST")):
+                canvas.drawString(84, y - 10, f"{number} {field}")
+                y -= 11
+        canvas.showPage()
+    canvas.save()
+    doc = loaded(PdfLoader(), path, tmp_path)
+    text = doc.text()
+    assert "Chapter" not in text                       # running heads gone, both chapters
+    assert doc.paragraphs()[0] == ("Street trees cool the pavement and shade the people "
+                                   "walking, which makes summer streets bearable for everyone.")
+    assert "Notes" not in [s.heading for s in doc.sections]   # the listing stays in place
+    assert "CARD16 MAJOR" in text
+
+
 def test_pdf_hyphenation_joined(tmp_path):
     from reportlab.pdfgen.canvas import Canvas
 

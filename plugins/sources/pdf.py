@@ -3,8 +3,9 @@
 PDFium's text page gives the characters in content order with generated line breaks;
 each line keeps its font size, weight and position. From those lines:
 
-- running headers and footers (a line in the top or bottom band of the page that
-  repeats, digits aside, on many pages) and bare page numbers are removed;
+- running headers and footers (a line in the top or bottom tenth of the page that
+  repeats, digits aside, on another page: running heads often change with the chapter)
+  and bare page numbers are removed;
 - headings are lines set larger than the body text, or short lines set wholly in bold at
   body size; their levels follow their sizes (largest first);
 - a line ending in a hyphen joins the next one without it when that starts in lower case;
@@ -43,6 +44,12 @@ BAND = 0.1
 #: a line is a heading when its size is at least this many times the body size
 HEADING_RATIO = 1.12
 MIN_IMAGE_PX = 32
+#: baseline to baseline, in font sizes: lines of a paragraph sit closer (leading is
+#: usually 1.2), paragraphs further apart (spacing after them)
+PARAGRAPH_PITCH = 1.45
+#: a footnote block lies in this bottom share of the page and has at most this many lines
+FOOTNOTE_AREA = 0.35
+MAX_FOOTNOTE_LINES = 12
 
 _PAGE_NUMBER = re.compile(r"^(page\s+)?(\d{1,4}|[ivxlcdm]{1,7})(\s*(of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$",
                           re.IGNORECASE)
@@ -69,6 +76,11 @@ class Line:
     right: float
     top: float
     bottom: float
+    #: the baselines of the first and the last character (they differ when PDFium joined
+    #: a hyphenated line to the next); line pitch measured between baselines does not
+    #: depend on which letters have ascenders or descenders
+    first_baseline: float
+    last_baseline: float
 
 
 @dataclass
@@ -132,6 +144,7 @@ def _page_lines(page_number: int, textpage) -> list[Line]:
         text = "".join(chr(raw.FPDFText_GetUnicode(textpage, i)) for i in range(count))
     buffer, flags = ctypes.create_string_buffer(128), ctypes.c_int()
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
     lines = []
     for match in re.finditer(r"[^\r\n]+", text):
         start, end = match.span()
@@ -148,10 +161,15 @@ def _page_lines(page_number: int, textpage) -> list[Line]:
             bolds.append(bold)
             raw.FPDFText_GetCharBox(textpage, index, left, right, bottom, top)
             boxes.append((left.value, right.value, bottom.value, top.value))
+        baselines = []
+        for index in (first, last):
+            raw.FPDFText_GetCharOrigin(textpage, index, origin_x, origin_y)
+            baselines.append(origin_y.value)
         # PDFium joins a line ending in a hyphen it recognises to the next, marking it U+FFFE
         lines.append(Line(page=page_number, text=stripped.replace("\ufffe", ""), size=sorted(sizes)[1],
                           bold=all(bolds), left=boxes[0][0], right=max(b[1] for b in boxes),
-                          top=max(b[3] for b in boxes), bottom=min(b[2] for b in boxes)))
+                          top=max(b[3] for b in boxes), bottom=min(b[2] for b in boxes),
+                          first_baseline=baselines[0], last_baseline=baselines[1]))
     return lines
 
 
@@ -199,17 +217,18 @@ def _drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[l
     for lines in pages:
         seen.update({(band, _normalised(line.text)) for line in lines
                      if (band := in_band(line))})
-    repeats = max(2, int(0.4 * len(pages)))
     return [[line for line in lines
              if not ((band := in_band(line))
-                     and (seen[(band, _normalised(line.text))] >= repeats
+                     and (seen[(band, _normalised(line.text))] >= 2
                           or _PAGE_NUMBER.match(line.text)))]
             for lines in pages]
 
 
-def _split_footnotes(lines: list[Line], body: float) -> tuple[list[Line], list[Line]]:
-    """The page's footnote block: smaller lines below all body text, the first of them
-    starting with a marker (``1``, ``*``, ``†``)."""
+def _split_footnotes(lines: list[Line], body: float,
+                     height: float) -> tuple[list[Line], list[Line]]:
+    """The page's footnote block: smaller lines below all body text, low on the page, the
+    first starting with a marker (``1``, ``*``, ``†``), numbered markers counting up by
+    one (a code listing's column of numbers does not)."""
     body_lines = [line for line in lines if line.size >= 0.92 * body]
     floor = min((line.bottom for line in body_lines), default=None)
     if floor is None:
@@ -218,7 +237,11 @@ def _split_footnotes(lines: list[Line], body: float) -> tuple[list[Line], list[L
                    key=lambda line: -line.top)
     while below and not _FOOTNOTE_MARK.match(below[0].text):
         below = below[1:]
-    if not below:
+    if not below or len(below) > MAX_FOOTNOTE_LINES or below[0].top > FOOTNOTE_AREA * height:
+        return lines, []
+    numbers = [int(m.group(1)) for line in below
+               if (m := _FOOTNOTE_MARK.match(line.text)) and m.group(1).isdigit()]
+    if any(b != a + 1 for a, b in zip(numbers, numbers[1:])):
         return lines, []
     notes = {id(line) for line in below}
     return [line for line in lines if id(line) not in notes], below
@@ -316,8 +339,8 @@ class PdfLoader(engine.SourceLoader):
         body = _body_size([line for lines in pages for line in lines])
         notes: list[Line] = []
         kept = []
-        for lines in pages:
-            text_lines, footnotes = _split_footnotes(lines, body)
+        for lines, (_, height) in zip(pages, sizes):
+            text_lines, footnotes = _split_footnotes(lines, body, height)
             kept.append(text_lines)
             notes += footnotes
         headings = [line for lines in kept for line in lines if _is_heading(line, body)]
@@ -411,13 +434,14 @@ def _new_paragraph(previous: Line, line: Line, body: float, edge: float) -> bool
     edge of ``previous``'s column."""
     if _is_heading(previous, body) or abs(previous.size - line.size) > 0.5:
         return True
-    if previous.page != line.page or line.top > previous.bottom + body:
+    pitch = previous.last_baseline - line.first_baseline
+    if previous.page != line.page or pitch < -body:
         # the next page or column: a paragraph runs on unless a sentence ended there
         return previous.text.endswith(_SENTENCE_END) and not line.text[:1].islower()
-    if previous.bottom - line.top > 0.75 * body:
-        return True
-    if line.left > previous.left + body:
-        return True  # an indented first line
+    if pitch > PARAGRAPH_PITCH * max(previous.size, line.size):
+        return True  # more space than between the lines of a paragraph
+    if line.left > previous.left + body and not _BULLET.match(previous.text):
+        return True  # an indented first line (not a list item's hanging indent)
     return previous.right < edge - 6 * body and previous.text.endswith(_SENTENCE_END)
 
 
