@@ -15,7 +15,7 @@ from engine.artifacts import (Artifact, Audio, Chapter, Document, Figure, Script
                               Text, Transcript, Turn, Video, Word)
 from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, PluginError,
                            RecipeError, RemixerError, SourceError, StockError, TransformError)
-from engine.sources import SourceLoader
+from engine.sources import ExpandedSource, ExpandSettings, SourceExpander, SourceLoader
 from engine.stock import MediaProvider, StockItem
 from engine.textgen import TextGenerator
 from engine.transcribers import Transcriber
@@ -29,7 +29,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Artifact", "Audio", "Chapter", "Context", "Document", "Figure", "GeneratorError", "MediaError",
     "MediaProvider", "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
-    "Section", "Segment", "SourceError", "SourceLoader", "StockError", "StockItem", "Text", "TextGenerator", "Transcriber", "Transcript",
+    "Section", "Segment", "SourceError", "SourceLoader", "SourceExpander", "ExpandedSource",
+    "ExpandSettings", "StockError", "StockItem", "Text", "TextGenerator", "Transcriber", "Transcript",
     "Transform", "TransformError", "Turn", "Video", "Synthesis", "VoiceEngine", "VoiceInfo",
     "Word", "hookimpl",
 ]

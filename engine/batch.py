@@ -25,8 +25,9 @@ from engine.graph import select
 from engine.plugins import PluginConfig, Registry
 from engine.recipe import Recipe
 from engine.report import counts_line, write_report
-from engine.runner import (PROGRESS, RunOptions, SourceJob, SourceResult, assign_slugs, expand_sources,
-                           recipe_key)
+from engine.runner import (PROGRESS, RunOptions, SourceJob, SourceResult, assign_slugs, expand_all,
+                           recipe_key, slug_basis, source_path)
+from engine.sources import ExpandSettings
 
 
 @dataclass
@@ -59,12 +60,14 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
               cache_dir: Path, plugin_config: PluginConfig, registry: Registry, jobs: int = 1,
               force: bool = False, only: tuple[str, ...] = (), executor: str = "local",
               scheduler: str | None = None, debug: bool = False, progress: bool = False,
+              limit: int = 10,
               console: Console | None = None) -> BatchSummary:
     """Run a validated recipe over every source matched by ``patterns``."""
     started = time.perf_counter()
     console = console or Console(stderr=True)
     out = Console()
-    paths = expand_sources(patterns, registry)
+    sources = expand_all(patterns, registry, ExpandSettings(cache_dir=cache_dir, limit=limit))
+    paths = [source_path(source) for source in sources]
     if not paths:
         raise RemixerError("no sources found", hint="name files, folders or globs of "
                            "supported files: " + ", ".join(sorted(registry.extensions)))
@@ -73,10 +76,11 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
                          debug=debug)
     key = recipe_key(recipe.raw)
     run_id = uuid.uuid4().hex
+    slugs = assign_slugs([slug_basis(source) for source in sources])
     source_jobs = [SourceJob(path=p, slug=s, recipe_raw=recipe.raw, recipe_origin=recipe_origin,
                              plugin_config=plugin_config, options=options, recipe_key=key,
-                             run_id=run_id)
-                   for p, s in zip(paths, assign_slugs(paths))]
+                             run_id=run_id, origin=None if source.origin == str(p) else source)
+                   for p, s, source in zip(paths, slugs, sources)]
     steps_per_source = len(select(recipe.nodes, only) if only else recipe.nodes)
     index = None if force or only else BatchIndex(out_dir, run_identity(recipe, registry))
     fresh, stale = index.split(source_jobs) if index else ([], list(enumerate(source_jobs)))

@@ -121,5 +121,5 @@ class BatchIndex:
 
 def _cached(summary: dict, job: SourceJob) -> SourceResult:
     steps = [StepRecord(**step, status="ok", cache="hit") for step in summary["steps"]]
-    return SourceResult(path=str(job.path), slug=job.slug, status="ok", steps=steps)
+    return SourceResult(path=summary["path"], slug=job.slug, status="ok", steps=steps)
 

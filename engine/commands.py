@@ -69,10 +69,13 @@ def _load(ctx: click.Context, recipe: str, overrides: tuple[str, ...], generator
               help="Dask scheduler address (tcp://host:8786); default: a local Dask cluster.")
 @click.option("--progress/--no-progress", default=None,
               help="Show progress bars [default: when stderr is a terminal].")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10000),
+              help="Items taken from each feed, newest first.")
 @click.pass_context
 def run(ctx, recipe, sources, out_dir, jobs, force, only, overrides, generator, cache_dir,
-        executor, scheduler, progress):
-    """Run RECIPE over SOURCES (files, folders or globs); write OUT/<source>/<step>.<ext>."""
+        executor, scheduler, progress, limit):
+    """Run RECIPE over SOURCES (files, folders, globs, web pages and feeds by http(s) URL);
+    write OUT/<source>/<step>.<ext>."""
     from engine.batch import run_batch
     state = _state(ctx)
     validated = _load(ctx, recipe, overrides, generator)
@@ -84,7 +87,7 @@ def run(ctx, recipe, sources, out_dir, jobs, force, only, overrides, generator, 
         validated, recipe, list(sources), out_dir=Path(out_dir),
         cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
         plugin_config=state.config, registry=state.registry, jobs=jobs, force=force,
-        only=only, executor=executor, scheduler=scheduler, debug=state.debug,
+        only=only, executor=executor, scheduler=scheduler, debug=state.debug, limit=limit,
         progress=sys.stderr.isatty() if progress is None else progress)
     if summary.failed:
         ctx.exit(1)
@@ -114,8 +117,8 @@ def schema(ctx):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def plugins_command(ctx, as_json):
-    """List transforms, source loaders, voices, transcribers, text generators and media
-    providers."""
+    """List transforms, source loaders and expanders, voices, transcribers, text generators
+    and media providers."""
     registry = _state(ctx).registry
     listing = {
         "transforms": [{"name": r.name, "plugin": r.plugin, "consumes": list(r.obj.consumes),
@@ -123,6 +126,9 @@ def plugins_command(ctx, as_json):
                        for r in registry.transforms],
         "source loaders": [{"name": r.name, "plugin": r.plugin, "produces": r.obj.produces,
                             "extensions": list(r.obj.extensions)} for r in registry.loaders],
+        "source expanders": [{"name": r.name, "plugin": r.plugin,
+                              "summary": (r.obj.__doc__ or "").strip().splitlines()[0]}
+                             for r in registry.expanders],
         "voices": [{"name": r.name, "plugin": r.plugin} for r in registry.voices],
         "transcribers": [{"name": r.name, "plugin": r.plugin} for r in registry.transcribers],
         "text generators": [{"name": r.name, "plugin": r.plugin}
@@ -140,9 +146,11 @@ def plugins_command(ctx, as_json):
             if "consumes" in e:
                 detail = f"{'/'.join(e['consumes'])} -> {e['produces']}  {e['summary']}"
             elif "extensions" in e:
-                detail = f"{' '.join(e['extensions'])} -> {e['produces']}"
+                detail = f"{' '.join(e['extensions']) or '(by name)'} -> {e['produces']}"
             elif e.get("key"):
                 detail = f"needs {e['key']}"
+            elif "summary" in e:
+                detail = e["summary"]
             click.echo(f"  {e['name']:<18} {detail}  [{e['plugin']}]".rstrip())
 
 

@@ -61,6 +61,21 @@ def register_source_loaders(register: Callable[[type], None]) -> None:
 
 
 @hookspec
+def register_source_expanders(register: Callable[[type], None]) -> None:
+    """Register source expanders: ``register(SourceExpanderSubclass)``.
+
+    An expander subclasses :class:`engine.SourceExpander` and claims source arguments
+    that are not files: ``claims("https://...")``. The runner asks every expander before
+    it treats an argument as a path, so a URL or a feed never reaches the file checks.
+    ``expand(spec, settings)`` fetches into ``settings.cache_dir / "downloads"`` and
+    returns :class:`engine.sources.ExpandedSource` entries: regular files plus their
+    origin (for the slug, the manifest and the report); a failure is an entry with a
+    one-line ``error``, never an exception, so the batch goes on. The first expander
+    that claims an argument wins, in registration order.
+    """
+
+
+@hookspec
 def register_voices(register: Callable[[type], None]) -> None:
     """Register text-to-speech engines: ``register(VoiceEngineSubclass)``.
 

@@ -36,6 +36,13 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.sources.html",
     "plugins.sources.media",
     "plugins.sources.subtitles",
+    "plugins.sources.pdf",
+    "plugins.sources.docx",
+    "plugins.sources.pptx",
+    "plugins.sources.epub",
+    "plugins.sources.web",
+    "plugins.sources.feeds",
+    "plugins.sources.urls",
     "plugins.text.extractive",
     "plugins.text.openai_generator",
     "plugins.speech.hibari_voice",
@@ -122,6 +129,7 @@ class Registry:
         self.transcribers: Table[type] = Table("transcriber")
         self.text_generators: Table[type] = Table("text generator")
         self.media_providers: Table[type] = Table("media provider")
+        self.expanders: Table[type] = Table("source expander")
         self.extensions: dict[str, str] = {}
         self._instances: dict[tuple[str, str], Any] = {}
 
@@ -137,6 +145,18 @@ class Registry:
         if name is None:
             return None
         return self._instance("loader", name, lambda: self.loaders.get(name)())
+
+    def loader_named(self, name: str):
+        """The loader registered as ``name`` (an expanded source may name its loader)."""
+        return self._instance("loader", name, lambda: self.loaders.get(name)())
+
+    def expander_for(self, spec: str):
+        """The first expander that claims a source argument (a URL, a feed); else None."""
+        for entry in self.expanders:
+            expander = self._instance("expander", entry.name, entry.obj)
+            if expander.claims(spec):
+                return expander
+        return None
 
     def text_generator(self, spec: str, settings=None):
         """A generator for ``NAME[:MODEL]`` with the step's ``llm:`` settings, reused."""
@@ -191,6 +211,8 @@ class Registry:
                 continue
             self._call(plugin, pname, "register_transforms", self._add_transform)
             self._call(plugin, pname, "register_source_loaders", self._add_loader)
+            self._call(plugin, pname, "register_source_expanders",
+                       lambda obj, p: self.expanders.add(getattr(obj, "name", ""), obj, p))
             self._call(plugin, pname, "register_voices",
                        lambda obj, p: self.voices.add(getattr(obj, "name", ""), obj, p))
             self._call(plugin, pname, "register_transcribers",

@@ -28,6 +28,7 @@ from engine.errors import RemixerError
 from engine.graph import SOURCE, Node, kinds_text, select
 from engine.plugins import PluginConfig, Registry, build_registry
 from engine.recipe import Recipe, validate_recipe
+from engine.sources import ExpandedSource, ExpandSettings
 from engine.transform import Context
 
 MANIFEST = "manifest.json"
@@ -78,6 +79,8 @@ class SourceJob:
     #: identifies the batch run: a repeated attempt at this job in the same run (a Dask
     #: task recomputed after its worker was lost) returns the first attempt's record
     run_id: str = ""
+    #: where a fetched source came from (a URL, a feed item); None for a named file
+    origin: ExpandedSource | None = None
 
 
 def recipe_key(raw: dict[str, Any]) -> str:
@@ -143,6 +146,34 @@ def expand_sources(patterns: Iterable[str], registry: Registry) -> list[Path]:
     for p in found:
         unique.setdefault(p.resolve(), p)
     return list(unique.values())
+
+
+def expand_all(patterns: Iterable[str], registry: Registry,
+               settings: ExpandSettings) -> list[ExpandedSource]:
+    """Every source of a run: what an expander claims (URLs, feeds) is fetched into the
+    cache first; everything else goes through :func:`expand_sources` as files."""
+    found: list[ExpandedSource] = []
+    for pattern in patterns:
+        expander = registry.expander_for(pattern)
+        if expander is not None:
+            found += expander.expand(pattern, settings)
+        else:
+            found += [ExpandedSource(path=p, origin=str(p)) for p in expand_sources([pattern], registry)]
+    unique: dict[object, ExpandedSource] = {}
+    for source in found:
+        key = source.path.resolve() if source.path and not source.error else source.origin
+        unique.setdefault(key, source)
+    return list(unique.values())
+
+
+def source_path(source: ExpandedSource) -> Path:
+    """The path a job carries: the file, or for a failed fetch a name to slug and report."""
+    return source.path if source.path is not None else Path(slugify(source.name or source.origin))
+
+
+def slug_basis(source: ExpandedSource) -> Path:
+    """What a source's slug is made from: its ``name`` (a feed item's title), else its path."""
+    return Path(slugify(source.name)) if source.name else source_path(source)
 
 
 def slugify(text: str) -> str:
@@ -222,7 +253,25 @@ def _write_outputs(out_dir: Path, node: Node, exports: dict[str, bytes | Path]) 
 
 
 def _load_key(job: SourceJob, loader) -> str:
-    return step_key(f"load:{loader.name}", loader.version, {}, file_sha256(job.path), "")
+    origin = dict(job.origin.metadata) if job.origin else {}
+    return step_key(f"load:{loader.name}", loader.version, origin, file_sha256(job.path), "")
+
+
+def _shown_path(job: SourceJob) -> str:
+    """What the summary and the report call the source: its file, or the URL it came from."""
+    return job.origin.origin if job.origin else str(job.path)
+
+
+def _with_origin(artifact, job: SourceJob):
+    """The loaded artifact with the origin's metadata (a feed item's) filling its gaps;
+    an audio or video file named after its download takes the item's title."""
+    origin = dict(job.origin.metadata) if job.origin else {}
+    if not origin or not hasattr(artifact, "metadata"):
+        return artifact
+    update: dict[str, Any] = {"metadata": {**origin, **artifact.metadata}}
+    if origin.get("title") and getattr(artifact, "title", None) in ("", job.path.stem):
+        update["title"] = origin["title"]
+    return artifact.model_copy(update=update)
 
 
 def _load_source(job: SourceJob, loader, cache: Cache, info: dict[str, Any]) -> CachedStep:
@@ -230,7 +279,8 @@ def _load_source(job: SourceJob, loader, cache: Cache, info: dict[str, Any]) -> 
     key = _load_key(job, loader)
     cached = None if job.options.force else cache.get(key)
     if cached is None:
-        cached = cache.put(key, loader.load(job.path), adopt_files=False)
+        loader.assets_dir = cache.root / "assets"
+        cached = cache.put(key, _with_origin(loader.load(job.path), job), adopt_files=False)
     info.update({"loader": loader.name, "kind": loader.produces, "digest": cached.digest,
                  "load_key": key})
     return cached
@@ -296,7 +346,7 @@ def _up_to_date(job: SourceJob, nodes, registry: Registry, loader, out_dir: Path
     for node in nodes:
         if events:
             events(job.slug, node.id, "ok")
-    return SourceResult(path=str(job.path), slug=job.slug, status="ok", steps=steps)
+    return SourceResult(path=_shown_path(job), slug=job.slug, status="ok", steps=steps)
 
 
 def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache,
@@ -342,7 +392,7 @@ def result_from_manifest(manifest: dict[str, Any], job: SourceJob) -> SourceResu
     steps = [StepRecord(**{k: v for k, v in step.items() if k in plain},
                         detail={k: v for k, v in step.items() if k not in plain})
              for step in manifest.get("steps", [])]
-    return SourceResult(path=str(job.path), slug=job.slug, status=manifest["status"],
+    return SourceResult(path=_shown_path(job), slug=job.slug, status=manifest["status"],
                         error=manifest.get("error", ""), seconds=manifest.get("seconds", 0.0),
                         steps=steps)
 
@@ -368,7 +418,7 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
     the manifest the first attempt wrote and returns that record, without touching it.
     """
     started = time.perf_counter()
-    result = SourceResult(path=str(job.path), slug=job.slug, status="ok")
+    result = SourceResult(path=_shown_path(job), slug=job.slug, status="ok")
     out_dir = job.options.out_dir / job.slug
     earlier = _this_runs_record(job, out_dir)
     if earlier is not None:
@@ -379,7 +429,12 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
         registry = registry_for(job.plugin_config)
         recipe = _recipe_for(job, registry)
         recipe_name = recipe.name
-        loader = registry.loader_for(job.path)
+        if job.origin is not None:
+            source_info["origin"] = job.origin.origin
+            if job.origin.error:
+                raise RemixerError(job.origin.error)
+        loader = registry.loader_named(job.origin.loader) if job.origin and job.origin.loader \
+            else registry.loader_for(job.path)
         if loader is None:
             raise RemixerError(
                 f"{job.path.name}: no loader reads {job.path.suffix or 'files without an extension'}",
