@@ -93,8 +93,12 @@ _INNER_ADDITIVES = (
 )
 
 
+_CLITIC = re.compile(r"'(?:re|s|ll|ve|d)$", re.I)
+
+
 def _raw_tokens(sentence: str) -> list[str]:
-    return [t.replace("’", "'") for t in _WORD.findall(sentence.lstrip(_QUOTES))]
+    """Words and clause marks; "they're" and "it's" count as "they" and "it"."""
+    return [_CLITIC.sub("", t.replace("’", "'")) for t in _WORD.findall(sentence.lstrip(_QUOTES))]
 
 
 def _tokens(sentence: str) -> list[str]:
@@ -184,6 +188,12 @@ def dependency(sentence: str) -> str | None:
         named = the[0] + 2 < len(raw) and raw[the[0] + 2][:1].isupper()
         if noun in CATEGORY_NOUNS and following not in _IDENTIFYING and not named:
             return "category"  # (but "the researcher Frank Santamour" names its man)
+    if re.search(r"\b(?:the|a|an)(?: (?:most|least|only|other|same|first|last|\w+est|\w+er))?"
+                 r" ones?\b", " ".join(tokens[:10])):
+        return "pronoun"  # "Shade is the most obvious one."
+    if re.search(r"\b(?:nothing|anything|something|everything|nobody|no one) else\b",
+                 sentence, re.I):
+        return "pronoun"  # "with nothing else": else than what?
     if re.search(r"\b(?:has|have|had)\s+since\s+\w", sentence, re.I):
         return "additive"
     if "also" in tokens[1:6] or re.search(r",?\s+(?:as well|too)[.!?]?[\"'”’)]*$", sentence):

@@ -43,7 +43,9 @@ _AFTER_NOUNS = frozenset("of for in on with to and or at by from under over into
 _RELATIVE = frozenset("where that which who whose when".split())
 
 
-def _keeps_capital(word: str, body: str) -> bool:
+def keeps_capital(word: str, body: str) -> bool:
+    """Whether ``word`` is written with its capital inside a sentence: an acronym, a
+    name with inner capitals, or a word ``body`` capitalises mid-sentence."""
     if len(word) > 1 and (word.isupper() or any(c.isupper() for c in word[1:])):
         return True  # acronyms and names like SQLite, iPhone
     return word[:1].isupper() and re.search(rf"[a-z,;] {re.escape(word)}\b", body) is not None
@@ -53,7 +55,7 @@ def spoken_heading(heading: str, body: str) -> str:
     """A heading as words inside a sentence: lower case except acronyms and the names the
     body capitalises mid-sentence ("The Cost Of Delay in Berlin" -> "the cost of delay in
     Berlin"); a lone common noun gets "the" ("Background" -> "the background")."""
-    words = [w if _keeps_capital(w, body) else w.lower()
+    words = [w if keeps_capital(w, body) else w.lower()
              for w in heading.strip().rstrip(".:!?").split()]
     phrase = " ".join(words)
     return f"the {phrase}" if len(words) == 1 and phrase.islower() else phrase
