@@ -72,7 +72,7 @@ _ASIDE = re.compile(r"\s*\([^()]*\)"
                     r"|\s+(?:—|–|--)\s+[^—–]*?\s+(?:—|–|--)(?=\s)"
                     r"|—[^—]*—")
 _SPACES = re.compile(r"\s+")
-_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])(?=\s|$)")  # not ".mjs"
 _DASHES = re.compile(r"—|–|--")
 
 

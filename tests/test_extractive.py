@@ -259,3 +259,61 @@ def test_registered_as_a_text_generator(registry):
     generator = registry.text_generator("extractive")
     assert isinstance(generator, ExtractiveGenerator)
     assert generator.identity() == "extractive:@2"
+
+
+# --------------------------------------------------------------------------- issue 12
+
+def _opening_sentences(text: str) -> list[str]:
+    return [s for line in text.splitlines() for s in split_sentences(line.lstrip("- "))]
+
+
+def test_no_output_opens_with_an_unresolved_reference(article):
+    """"Today many of them treat the tree canopy..." and "The insect has since killed..."
+    never open a summary, a key point or a post without the sentence they lean on."""
+    generator = ExtractiveGenerator()
+    outputs = [generator.summarize(article, words=w) for w in (25, 50, 150, 400)]
+    outputs += ["\n".join(generator.key_points(article, count=5)),
+                generator.social_post(article, max_chars=280)]
+    source = [s for p in article.paragraphs() for s in split_sentences(p)]
+    for text in outputs:
+        sentences = _opening_sentences(text)
+        for before, sentence in zip([None, *sentences], sentences):
+            if sentence.startswith(("Today many of them", "The insect has since")):
+                assert before == source[source.index(sentence) - 1], (before, sentence)
+    points = generator.key_points(article, count=5)
+    assert not any(p.startswith("Today many of them") for p in points)
+
+
+def test_a_leaning_sentence_brings_in_the_one_it_leans_on():
+    doc = Document(title="Ash trees", sections=(Section(heading="Pests", paragraphs=(
+        "In the summer of 2002, a small metallic beetle called the emerald ash borer was "
+        "identified near Detroit. The insect has since killed hundreds of millions of ash "
+        "trees across the continent, and whole streets lost their shade.",
+        "Replanting took decades and cost cities a great deal of money and patience.",
+        "Nurseries now grow dozens of species so that no single pest can strip a street.")),))
+    summary = ExtractiveGenerator().summarize(doc, words=40)
+    if "The insect" in summary:
+        assert "emerald ash borer was identified near Detroit. The insect" in summary
+
+
+def test_post_is_never_the_summary_it_was_made_from(article):
+    """post-50 == summary-50 must not happen."""
+    from engine.artifacts import Text, as_document
+
+    generator = ExtractiveGenerator()
+    for words in (25, 50, 150, 400):
+        summary = generator.summarize(article, words=words)
+        post = generator.social_post(as_document(Text(title=article.title, body=summary)),
+                                     max_chars=280)
+        assert post.strip() != summary.strip()
+        assert article.title not in post.splitlines()
+
+
+def test_thread_posts_read_alone(article):
+    from plugins.text.cohesion import dependency
+
+    thread = ExtractiveGenerator().thread(article, max_chars=280, max_posts=6)
+    for post in thread:
+        body = NUMBERING.sub("", post)
+        first = split_sentences(body)[0]
+        assert first.endswith("?") or dependency(first) is None, post

@@ -389,7 +389,9 @@ def _select(ranking: _Ranking, target: int) -> list[_Option]:
     mean_words = max(1.0, sum(u.words for u in units) / len(units))
     limit = max(24, 3 * math.ceil(hi / mean_words))
     pool = ranking.distinct(ranking.pool(limit=2 * limit))[:limit]
-    groups = _passage_groups(ranking, pool)
+    groups = _passage_groups(ranking, pool) or [  # nothing reads alone: the sentences
+        [_Option((i,), ranking.opening(i), count_words(ranking.opening(i)),
+                 ranking.scores[i] * units[i].words)] for i in pool]
     picked = _knapsack(groups, lo, hi, target)
     if picked is None:
         groups = [[o for option in group for o in _compressed_group(option)]
@@ -435,7 +437,8 @@ class ExtractiveGenerator(engine.TextGenerator):
         source's sections (and long paragraphs) when the summary is over 100 words.
         """
         if doc.word_count() <= words * (1 + _TOLERANCE):
-            return doc.text()
+            return "\n\n".join(p for p in doc.paragraphs()  # not labels or menu lines
+                                 if ends_sentence(p) or count_words(p) > 12) or doc.text()
         ranking = _ranking(doc)
         paragraphs: list[list[str]] = []
         previous: _Unit | None = None

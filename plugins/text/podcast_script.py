@@ -30,8 +30,8 @@ from typing import Callable, Sequence
 
 from engine.artifacts import Document, Script, Section, Turn
 from engine.textgen import TextGenerator
-from engine.sentences import (STOPWORDS, compress, count_words, normalize_space,
-                              split_sentences)
+from engine.sentences import (STOPWORDS, compress, count_words, ends_sentence,
+                              normalize_space, split_sentences)
 from plugins.text.cohesion import completes, dependency
 from plugins.text.questions import as_question, heading_shape, keeps_capital, spoken_heading
 
@@ -114,7 +114,6 @@ FOLLOW_UPS = (
     "What else is there?",
     "Keep going.",
     "Say more about that.",
-    "And then?",
 )
 EXAMPLE_ASKS = ("Can you give us an example?", "Do you have an example of that?",
                 "What does that look like in practice?")
@@ -216,8 +215,21 @@ def generator_picker(generator: TextGenerator) -> Pick:
     """Use a text generator's ``summarize`` to choose a section's key sentences."""
     def pick(text: str, n_words: int) -> list[str]:
         doc = Document(title="", sections=(Section(paragraphs=(text,)),))
-        return split_sentences(generator.summarize(doc, words=max(n_words, 10)))
+        whole = split_sentences(text)
+        return [_whole(sentence, whole) for sentence in
+                split_sentences(generator.summarize(doc, words=max(n_words, 10)))]
     return pick
+
+
+def _whole(sentence: str, sentences: list[str]) -> str:
+    """The source sentence a summary's sentence was shortened from (a script reads
+    sentences whole); the sentence itself when it is whole or no source one starts
+    like it."""
+    if sentence in sentences:
+        return sentence
+    head = " ".join(sentence.split()[:6])
+    return next((s for s in sentences if s.startswith(head) and len(s) > len(sentence)),
+                sentence)
 
 
 # --------------------------------------------------------------------------- the script
@@ -274,13 +286,13 @@ def _topics(doc: Document, target: float) -> tuple[Topic | None, list[Topic]]:
     """The untitled opening text (if any) and the titled sections that have text; a
     document without headings (a transcript, plain text) is cut into parts instead."""
     untitled = [p for s in doc.sections if not s.heading for p in s.paragraphs if p.strip()]
-    topics = [Topic(s.heading, " ".join(s.paragraphs)) for s in doc.sections
+    topics = [Topic(s.heading, "\n\n".join(s.paragraphs)) for s in doc.sections
               if s.heading and s.paragraphs]
     if topics:
-        return (Topic(None, " ".join(untitled)) if untitled else None), topics
+        return (Topic(None, "\n\n".join(untitled)) if untitled else None), topics
     count = max(1, min(len(untitled), round(target / PART_WORDS)))
     size = -(-len(untitled) // count)
-    return None, [Topic(None, " ".join(untitled[i:i + size]))
+    return None, [Topic(None, "\n\n".join(untitled[i:i + size]))
                   for i in range(0, len(untitled), size)]
 
 
@@ -442,7 +454,10 @@ class _Writer:
 
     @staticmethod
     def _content(sentences: list[str]) -> list[str]:
-        return [s for sentence in sentences for s in spoken(sentence) if s]
+        """The sentences in spoken form; lines that are not sentences (labels, a page's
+        navigation) are not read out."""
+        return [s for sentence in sentences if ends_sentence(sentence) or
+                count_words(sentence) > 12 for s in spoken(sentence) if s]
 
     def _say(self, pool: Sequence[str], key: str, **values: str) -> str:
         return self.phrases.pick(pool, key).format(**values)
@@ -563,7 +578,8 @@ class _Writer:
         about 16 words when a clause compression allows; empty when it does not read
         alone."""
         sentence = answer[0]
-        if dependency(sentence) is not None:
+        if dependency(sentence) is not None or not ends_sentence(sentence) \
+                or count_words(sentence) < 5:
             return ""
         if len(answer) > 1 and completes(sentence, answer[1]):
             return _lower_first(f"{sentence} {answer[1]}", self.body)  # "not A. It is B."

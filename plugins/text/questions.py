@@ -55,8 +55,9 @@ def spoken_heading(heading: str, body: str) -> str:
     """A heading as words inside a sentence: lower case except acronyms and the names the
     body capitalises mid-sentence ("The Cost Of Delay in Berlin" -> "the cost of delay in
     Berlin"); a lone common noun gets "the" ("Background" -> "the background")."""
+    heading = re.sub(r"^(?:\d+\.)*\d+\.?\s+(?=\S)", "", heading.strip())  # "4.1. Does ..."
     words = [w if keeps_capital(w, body) else w.lower()
-             for w in heading.strip().rstrip(".:!?").split()]
+             for w in heading.rstrip(".:!?").split()]
     phrase = " ".join(words)
     return f"the {phrase}" if len(words) == 1 and phrase.islower() else phrase
 
