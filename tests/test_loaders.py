@@ -324,3 +324,30 @@ def test_markdown_inline_code_keeps_its_spaces(tmp_path):
     sentence = paragraph.split(". Node")[0] + "."
     assert all("an.mjs" not in c for c in compressions(sentence))
     assert "an .mjs" in spoken(sentence)[0]
+
+
+def test_plain_text_essay_headings_become_chapters():
+    """Short title-case lines without a final stop, between blank lines, are headings
+    (even ending in a small word: "...When Streets Slow Down"), so a plain-text essay
+    talks through as several podcast chapters, not one."""
+    from plugins.sources.text import TextLoader
+    from plugins.text.extractive import ExtractiveGenerator
+
+    essay = Path(__file__).parent / "fixtures" / "slow-streets-essay.txt"
+    doc = TextLoader().load(essay)
+    assert doc.title == "The Case for Slow Streets"
+    assert [s.heading for s in doc.sections if s.heading] == [
+        "Why Speed Costs More Than It Saves", "What Changes When Streets Slow Down",
+        "Where the Money Goes"]
+    turns = ExtractiveGenerator().dialogue(doc, hosts=["Alex", "Sam"], words=450)
+    assert len({chapter for _, _, chapter in turns if chapter}) == 3
+
+
+def test_plain_text_lines_of_data_are_not_headings(tmp_path):
+    from plugins.sources.text import TextLoader
+
+    page = tmp_path / "table.txt"
+    page.write_text("Lookup tables\n\nThe table maps each code to a length in bits.\n\n"
+                    "A: 0\n\nThe next entries follow the same pattern for every code.\n")
+    headings = [s.heading for s in TextLoader().load(page).sections]
+    assert "A: 0" not in headings

@@ -130,6 +130,7 @@ class HtmlLoader(engine.SourceLoader):
     """Web pages and exported articles (.html, .htm)."""
 
     name = "html"
+    version = "2"  # labels (dt, summary, captions) become headings
     extensions = (".html", ".htm")
     produces = "document"
 
