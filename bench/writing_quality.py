@@ -102,6 +102,7 @@ def normalize(text: str) -> str:
     expansions = {"n't": " not", "'re": " are", "'s": " is", "'ve": " have", "'m": " am",
                   "'ll": " will", "'d": " would"}
     text = text.lower().replace("’", "'")
+    text = text.replace("can't", "cannot").replace("won't", "will not")
     text = re.sub(r"\s*\([^()]*\)", "", text)
     for short, long in expansions.items():
         text = text.replace(short, long)
@@ -109,11 +110,19 @@ def normalize(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
+#: past and present forms a wh-question may use without an auxiliary ("what stood out")
+PLAIN_VERBS = set("stood came went made took happened changed matters stands comes goes "
+                  "makes takes happens changes works needs means".split())
+
+
 def verbless(question: str) -> bool:
+    """No finite verb ("And then?"), or a clause pasted in where a noun belongs ("what
+    did you find out about planting is the easy part?")."""
     words = _words(question)
-    if any(w in AUX or "'" + w.split("'")[-1] in AUX for w in words):
-        pasted = re.search(r"\babout (?!(?:" + "|".join(WH) + r")\b)[^?]*\b(is|are|was|were)\b",
-                           question.lower())
+    if any(w in AUX or "'" + w.split("'")[-1] in AUX or w in PLAIN_VERBS for w in words):
+        pasted = re.search(r"\babout (?!(?:" + "|".join(WH) + r")\b)(?:(?!\b(?:while|when|if|"
+                           r"because|after|before|until|where|that|which)\b)[^?])*"
+                           r"\b(is|are|was|were)\b", question.lower())
         return bool(pasted)
     return True
 

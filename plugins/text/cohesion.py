@@ -60,6 +60,7 @@ reason situation event phenomenon device machine same former latter rest remaind
 alternative alternatives
 latter former technology product service package library release version fix patch
 """.split())
+_SEQUENCE = frozenset("first second third fourth fifth last next former latter".split())
 ORDINALS = frozenset("first second third fourth fifth last next other former latter "
                      "same two three four both remaining".split())
 #: words that identify a category noun on the spot ("the idea that...", "the rule of ...")
@@ -185,6 +186,8 @@ def dependency(sentence: str) -> str | None:
         if noun in ORDINALS and following in ("is", "are", "was", "were", "one", "ones", "of",
                                               ",", "has", "have", "two", "three"):
             return "ordinal"
+        if noun in _SEQUENCE and following not in ("of", "time", "to"):
+            return "ordinal"  # "The first request will be cached": first of which?
         named = the[0] + 2 < len(raw) and raw[the[0] + 2][:1].isupper()
         if noun in CATEGORY_NOUNS and following not in _IDENTIFYING and not named:
             return "category"  # (but "the researcher Frank Santamour" names its man)

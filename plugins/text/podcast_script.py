@@ -227,8 +227,8 @@ def _whole(sentence: str, sentences: list[str]) -> str:
     like it."""
     if sentence in sentences:
         return sentence
-    head = " ".join(sentence.split()[:6])
-    return next((s for s in sentences if s.startswith(head) and len(s) > len(sentence)),
+    stem = " ".join(sentence.rstrip(".!?").split()[:6])
+    return next((s for s in sentences if s.startswith(stem) and len(s) > len(sentence)),
                 sentence)
 
 
@@ -584,4 +584,8 @@ class _Writer:
         if len(answer) > 1 and completes(sentence, answer[1]):
             return _lower_first(f"{sentence} {answer[1]}", self.body)  # "not A. It is B."
         short = compress(sentence, max_words=16) if count_words(sentence) > 16 else None
+        if short and count_words(short) < 8:  # "Beginning with SQLite version 3.7.17."
+            short = None
+        if not short and count_words(sentence) > 30:
+            return ""
         return _lower_first(short or sentence, self.body)
