@@ -142,12 +142,13 @@ class HtmlLoader(engine.SourceLoader):
         soup = BeautifulSoup(text, "html.parser")
         for line_break in soup.find_all("br"):
             line_break.replace_with(" ")
+        for anchor in soup.find_all(class_="headerlink"):  # Sphinx's "¶" after headings
+            anchor.decompose()
         root = soup.find("article") or soup.find("main") or soup.body or soup
         title_tag = root.find("h1") or soup.find("h1")
         title = (title_tag.get_text() if title_tag else "") or _meta(soup, "og:title") \
             or (soup.title.get_text() if soup.title else "")
         for tag in root.find_all([*_DROPPED]) + root.find_all(attrs={"hidden": True}) \
-                + root.find_all(class_="headerlink") \
                 + root.find_all(attrs={"aria-hidden": "true"}):
             if not tag.decomposed:
                 tag.decompose()

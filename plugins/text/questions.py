@@ -96,7 +96,8 @@ def _finite(words: list[str]) -> tuple[int, str] | None:
             if k == 1 and words[0] not in DETERMINERS:
                 return None  # "uses for SQLite": a noun phrase
             continue
-        if _is_s_verb(word) and words[k - 1] not in DETERMINERS and (
+        if _is_s_verb(word) and words[k - 1] not in DETERMINERS \
+                and not _AFTER_NOUNS & set(words[1:k]) and (
                 following not in _AFTER_NOUNS or (following == "like" and k >= 2)) and (
                 words[0] in DETERMINERS or k >= 2 or not _is_s_verb(words[0])):
             return k, "s"
