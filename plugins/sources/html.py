@@ -59,8 +59,10 @@ _LABEL_WORDS = 12
 
 
 def _is_label(text: str) -> bool:
+    """Two to twelve words, capitalised, unpunctuated (one word is more often a menu
+    item than a term)."""
     text = normalize_space(text)
-    return 0 < len(text.split()) <= _LABEL_WORDS and text[:1].isupper() \
+    return 1 < len(text.split()) <= _LABEL_WORDS and text[:1].isupper() \
         and not ends_sentence(text) and not text.endswith((":", ",", ";"))
 
 

@@ -191,9 +191,11 @@ def dependency(sentence: str) -> str | None:
         named = the[0] + 2 < len(raw) and raw[the[0] + 2][:1].isupper()
         if noun in CATEGORY_NOUNS and following not in _IDENTIFYING and not named:
             return "category"  # (but "the researcher Frank Santamour" names its man)
-    if re.search(r"\b(?:the|a|an)(?: (?:most|least|only|other|same|first|last|\w+est|\w+er))?"
-                 r" ones?\b", " ".join(tokens[:10])):
-        return "pronoun"  # "Shade is the most obvious one."
+    for i, token in enumerate(tokens[:12]):
+        if token in ("one", "ones") and {"the", "a", "an"} & set(tokens[max(0, i - 3):i]) \
+                and at(i + 1) in ("", ",", ";", "that", "which", "who", "of", "is", "was",
+                                  "are", "were", "in"):
+            return "pronoun"  # "Shade is the most obvious one."
     if re.search(r"\b(?:nothing|anything|something|everything|nobody|no one) else\b",
                  sentence, re.I):
         return "pronoun"  # "with nothing else": else than what?

@@ -347,11 +347,13 @@ def _lower_first(sentence: str, body: str) -> str:
 #: words a noun phrase follows
 _NOUN_LEADS = frozenset("a an the of in on by with for from into under over about their its "
                         "our your his her had has have is are was were some many more few "
-                        "and as at to".split())
+                        "at".split())
+_ADVERBS = frozenset("often always never still even just very quite much rather soon "
+                     "almost already perhaps".split())
 
 
 def key_phrase(sentence: str, frequency: dict[str, int]) -> str:
-    """Two or three consecutive content words of ``sentence`` worth repeating back
+    """Two consecutive content words of ``sentence`` worth repeating back
     ("compacted gravel", "structural soil"): no numbers, no function words, no adverbs,
     not ending in a verb form; the rarest in the document wins (ties: the earliest).
     Empty when none qualifies."""
@@ -359,7 +361,7 @@ def key_phrase(sentence: str, frequency: dict[str, int]) -> str:
     before: list[str] = [""]  # the word before each run
     for token in re.findall(r"[A-Za-z][A-Za-z'’-]*|\S", sentence):
         lower = token.lower()
-        if _WORD.fullmatch(token) and lower not in STOPWORDS and len(lower) > 2 \
+        if _WORD.fullmatch(token) and lower not in STOPWORDS | _ADVERBS and len(lower) > 2 \
                 and not lower.endswith(("ly", "’s", "'s")):
             runs[-1].append(token)
         else:
@@ -367,10 +369,8 @@ def key_phrase(sentence: str, frequency: dict[str, int]) -> str:
             before.append(lower)
     best: tuple[float, int, str] | None = None
     for position, (run, lead) in enumerate(zip(runs, before)):
-        if len(run) > 3:
-            run = run[-3:]
-        if len(run) < 2 or run[-1].lower().endswith(("ed", "ing")) or lead not in _NOUN_LEADS:
-            continue  # a noun phrase follows an article, a preposition or a copula
+        if len(run) != 2 or run[-1].lower().endswith(("ed", "ing")) or lead not in _NOUN_LEADS:
+            continue  # two words after an article, a preposition or a copula: a noun phrase
         rarity = sum(1 / max(1, frequency.get(w.lower(), 1)) for w in run) / len(run)
         if best is None or (rarity, -position) > best[:2]:
             best = (rarity, -position, " ".join(run))

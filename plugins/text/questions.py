@@ -127,7 +127,8 @@ def heading_shape(phrase: str) -> str:
         return "how-to"
     if words[0] in WH_WORDS and len(words) > 1:
         return "wh-clause"
-    if words[0] in IMPERATIVES and len(words) > 1 and words[1] not in AUXILIARIES:
+    if words[0] in IMPERATIVES and len(words) > 1 and words[1] not in AUXILIARIES \
+            and not (len(words) == 2 and _is_s_verb(words[1])):  # "Build instructions"
         return "imperative"
     if _finite(words) is not None and len(words) >= 3:
         return "clause"
