@@ -100,7 +100,6 @@ ECHOES = (
     "{Phrase}. I hadn't thought about that.",
     "Huh, {phrase}. That's a detail I wouldn't have guessed.",
     "Right, {phrase}.",
-    "Okay, so {phrase} is part of it.",
     "Interesting, {phrase}.",
 )
 #: reactions when no phrase stands out
@@ -344,6 +343,9 @@ def _lower_first(sentence: str, body: str) -> str:
     return f"{first.lower()} {rest}".rstrip()
 
 
+#: a comma right before the verb: an aside was cut out of the subject
+_SEAM = re.compile(r", (?:is|are|was|were|has|have|had|can|will|do|does)\b")
+
 #: words a noun phrase follows
 _NOUN_LEADS = frozenset("a an the of in on by with for from into under over about their its "
                         "our your his her had has have is are was were some many more few "
@@ -546,7 +548,8 @@ class _Writer:
         digest = hashlib.sha256(key.encode()).digest()[0]
         if digest % 3 == 0:
             short = compress(chunk[0], max_words=16)
-            if short and dependency(short) is None and count_words(short) < count_words(chunk[0]):
+            if short and dependency(short) is None and count_words(short) < count_words(chunk[0]) \
+                    and not _SEAM.search(short):
                 return self._say(SUMMARIES, key, summary=_lower_first(short, self.body))
         phrase = key_phrase(chunk[-1], self.frequency)
         if phrase:
