@@ -211,7 +211,9 @@ def test_thread_limits_and_numbering(article, limit, posts):
 
 def test_thread_keeps_sentences_whole_and_in_order(article):
     thread = ExtractiveGenerator().thread(article, max_chars=280, max_posts=6)
-    bodies = [NUMBERING.sub("", post) for post in thread]
+    hook = "How do cities rebuild their tree canopy? "
+    assert thread[0].startswith(hook)  # the first post opens with the title's question
+    bodies = [NUMBERING.sub("", post).removeprefix(hook) for post in thread]
     for body in bodies:
         assert_whole_sentences(body, article)
     flat = " ".join(article.paragraphs())

@@ -525,15 +525,14 @@ class ExtractiveGenerator(engine.TextGenerator):
         ranking = _ranking(doc)
         chars_per_word = max(1.0, (len(doc.text()) + 1) / max(1, doc.word_count()))
         target = max(10, int(0.9 * max_posts * room / chars_per_word))
+        hook = title_question(doc.title, doc.text())
+        lead = [[hook]] if hook and len(hook) <= room // 2 else []
         while True:
-            posts = _pack(_runs(_render(ranking, _select(ranking, target))), room)
+            posts = _pack(lead + _runs(_render(ranking, _select(ranking, target))), room)
             if len(posts) <= max_posts or target <= 10:
                 break
             target = max(10, int(target * 0.85))
         posts = posts[:max_posts]
-        hook = title_question(doc.title, doc.text())
-        if posts and hook and len(hook) + 1 + len(posts[0]) <= room:
-            posts[0] = f"{hook} {posts[0]}"
         return [f"{post} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
 
 
