@@ -319,3 +319,24 @@ def test_thread_posts_read_alone(article):
         body = NUMBERING.sub("", post)
         first = split_sentences(body)[0]
         assert first.endswith("?") or dependency(first) is None, post
+
+
+def test_passages_of_the_sample_carry_their_antecedents(article):
+    """The sentences the issue quotes, if chosen, come with what they lean on."""
+    from plugins.text.extractive import _ranking
+
+    ranking = _ranking(article)
+    texts = [u.text for u in ranking.units]
+
+    def passage_of(opening: str) -> str:
+        index = next(i for i, t in enumerate(texts) if t.startswith(opening))
+        return ranking.passage(index).text
+
+    insect = passage_of("The insect has since killed")
+    assert insect.startswith("In the summer of 2002, a small metallic beetle called the "
+                             "emerald ash borer")
+    today = passage_of("Today many of them")
+    assert "cities treated those benefits as decoration" in today
+    assert today.index("decoration") < today.index("Today many of them")
+    assert passage_of("Heaved sidewalks are not").endswith("They are a sign of starved ones.")
+    assert passage_of("Leaves also cool").startswith("Leaves cool the air directly")
