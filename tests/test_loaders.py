@@ -351,3 +351,24 @@ def test_plain_text_lines_of_data_are_not_headings(tmp_path):
                     "A: 0\n\nThe next entries follow the same pattern for every code.\n")
     headings = [s.heading for s in TextLoader().load(page).sections]
     assert "A: 0" not in headings
+
+
+def test_html_field_lists_stay_lines_and_role_main_is_the_article(tmp_path):
+    """A ``<dl>`` of short values is metadata ("Release: 0.1"), not a heading that would
+    swallow the prose after it; a documentation page's ``role="main"`` is the article."""
+    from plugins.sources.html import HtmlLoader
+
+    page = tmp_path / "howto.html"
+    page.write_text(
+        "<html><body><div role='navigation'><h3>Navigation</h3><p>index</p></div>"
+        "<div role='main'><h1>Sorting HOW TO</h1>"
+        "<dl class='field-list'><dt>Release:</dt><dd>0.1</dd></dl>"
+        "<p>Python lists have a built-in sort method that modifies the list in place.</p>"
+        "<h2>Key Functions</h2><p>A key function is called on each element first.</p>"
+        "</div><div class='sphinxsidebar'><h3>Previous topic</h3><p>Logging.</p></div>"
+        "</body></html>")
+    doc = HtmlLoader().load(page)
+    assert [s.heading for s in doc.sections] == [None, "Key Functions"]
+    assert doc.sections[0].paragraphs == (
+        "Release: 0.1",
+        "Python lists have a built-in sort method that modifies the list in place.")

@@ -1,7 +1,8 @@
 """HTML source loader: the article's prose, without the page around it.
 
-Reads ``<article>``, else ``<main>``, else ``<body>``; drops navigation, headers,
-footers, asides, scripts, styles, forms, figures, tables and code blocks. The title is
+Reads ``<article>``, else ``<main>`` (or ``role="main"``), else ``<body>``; drops
+navigation, headers, footers, asides, scripts, styles, forms, figures, tables and code
+blocks. The title is
 the first ``<h1>``, else ``og:title`` (usually cleaner than ``<title>``, which tends to
 carry the site name), else ``<title>``. Headings ``<h2>``-``<h6>`` start sections, and so do labels: ``<dt>``, ``<summary>``,
 table and figure captions, table headers, and a short unpunctuated line right before a
@@ -66,6 +67,13 @@ def _is_label(text: str) -> bool:
         and not ends_sentence(text) and not text.endswith((":", ",", ";"))
 
 
+def _field_list(dl) -> bool:
+    """A ``<dl>`` of short values ("Release: 0.1", "Author: A. M. Kuchling"): metadata,
+    not terms with descriptions."""
+    values = [normalize_space(dd.get_text()) for dd in dl.find_all("dd")]
+    return bool(values) and all(len(v.split()) <= 6 and not ends_sentence(v) for v in values)
+
+
 class _Walk:
     """Headings and paragraphs of a tree in reading order, without recursion (a page of
     a thousand nested ``div`` elements loads like any other).
@@ -118,6 +126,11 @@ class _Walk:
                 if child.name in _HEADINGS:
                     if child is not self.title_tag:
                         self.heading(child.get_text(), max(1, _HEADINGS[child.name] - 1))
+                elif child.name == "dl" and _field_list(child):
+                    for term in child.find_all("dt"):
+                        value = term.find_next_sibling("dd")
+                        self.builder.paragraph(f"{term.get_text().strip().rstrip(':')}: "
+                                               f"{value.get_text() if value else ''}")
                 elif child.name in _LABELS:
                     label = normalize_space(child.get_text())
                     if len(label.split()) <= _LABEL_WORDS:
@@ -146,11 +159,13 @@ class HtmlLoader(engine.SourceLoader):
             line_break.replace_with(" ")
         for anchor in soup.find_all(class_="headerlink"):  # Sphinx's "¶" after headings
             anchor.decompose()
-        root = soup.find("article") or soup.find("main") or soup.body or soup
+        root = soup.find("article") or soup.find("main") \
+            or soup.find(attrs={"role": "main"}) or soup.body or soup
         title_tag = root.find("h1") or soup.find("h1")
         title = (title_tag.get_text() if title_tag else "") or _meta(soup, "og:title") \
             or (soup.title.get_text() if soup.title else "")
         for tag in root.find_all([*_DROPPED]) + root.find_all(attrs={"hidden": True}) \
+                + root.find_all(attrs={"role": "navigation"}) \
                 + root.find_all(attrs={"aria-hidden": "true"}):
             if not tag.decomposed:
                 tag.decompose()

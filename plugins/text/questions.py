@@ -48,7 +48,11 @@ def keeps_capital(word: str, body: str) -> bool:
     name with inner capitals, or a word ``body`` capitalises mid-sentence."""
     if len(word) > 1 and (word.isupper() or any(c.isupper() for c in word[1:])):
         return True  # acronyms and names like SQLite, iPhone
-    return word[:1].isupper() and re.search(rf"[a-z,;] {re.escape(word)}\b", body) is not None
+    if not word[:1].isupper():
+        return False
+    capital = len(re.findall(rf"[a-z,;] {re.escape(word)}\b", body))
+    lower = len(re.findall(rf"\b{re.escape(word.lower())}\b", body))
+    return capital > lower  # "Berlin" always, "Functions" in a link but "functions" in prose
 
 
 def spoken_heading(heading: str, body: str) -> str:
@@ -130,8 +134,10 @@ def heading_shape(phrase: str) -> str:
     if words[0] in IMPERATIVES and len(words) > 1 and words[1] not in AUXILIARIES \
             and not (len(words) == 2 and _is_s_verb(words[1])):  # "Build instructions"
         return "imperative"
-    if _finite(words) is not None and len(words) >= 3:
-        return "clause"
+    found = _finite(words)
+    if found is not None and len(words) >= 3 and (
+            found[1] == "aux" or words[found[0]] in _HAVE or words[0] in DETERMINERS | _PERSONAL):
+        return "clause"  # not "Operator Module Functions", a noun compound
     if words[0].endswith("ing") and len(words[0]) > 5 and words[0] not in _NOT_GERUNDS:
         return "gerund"
     return "noun"
