@@ -72,8 +72,10 @@ _ASIDE = re.compile(r"\s*\([^()]*\)"
                     r"|\s+(?:—|–|--)\s+[^—–]*?\s+(?:—|–|--)(?=\s)"
                     r"|—[^—]*—")
 _SPACES = re.compile(r"\s+")
-_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])(?=\s|$)")  # not ".mjs"
 _DASHES = re.compile(r"—|–|--")
+_DANGLING = re.compile(r"\b(?:in other words|for example|for instance|that is|such as|"
+                       r"i\.e\.?|e\.g\.?|namely|including|or|and|but)\s*$", re.I)
 
 
 # --------------------------------------------------------------------------- words
@@ -243,6 +245,8 @@ def _standalone_prefix(sentence: str, mark: re.Match, earlier_marks: int) -> boo
     prefix_words = prefix.split()
     if len(prefix_words) < 4 or len(_DASHES.findall(prefix)) % 2:
         return False  # too short, or inside a dash-enclosed aside
+    if _DANGLING.search(prefix):
+        return False  # "..., or in other words" leads into what was cut
     if mark.group().strip() != ",":
         return True  # ; : and dashes end a clause
     first = prefix_words[0].strip(_OPENERS).lower()

@@ -271,3 +271,104 @@ def test_registered_loaders(registry):
 def test_nul_interleaved_junk_is_not_taken_for_utf16(tmp_path):
     path = write(tmp_path, "junk.md", b"\x00\xff" * 40)
     assert "does not look like text" in source_error(MarkdownLoader(), path)
+
+
+# --------------------------------------------------------------------------- issue 12
+
+def test_html_definition_terms_are_headings_not_prose(tmp_path):
+    """"Embedded devices and the internet of things Because an SQLite database..." must
+    not happen: a term is a heading, its description the prose under it."""
+    from plugins.sources.html import HtmlLoader
+
+    page = tmp_path / "uses.html"
+    page.write_text(
+        "<html><body><h1>Appropriate Uses For SQLite</h1><ul>"
+        "<li><b>Embedded devices and the internet of things</b>"
+        "<p>Because an SQLite database requires no administration, it works well in "
+        "devices that must operate without expert human support.</p></li></ul>"
+        "<dl><dt>Data analysis</dt><dd>People who understand SQL can use the command-line "
+        "shell to analyze large datasets.</dd></dl>"
+        "<details><summary>Why not a server</summary><p>A server needs an administrator "
+        "who watches over it.</p></details></body></html>")
+    doc = HtmlLoader().load(page)
+    headings = [s.heading for s in doc.sections]
+    assert "Embedded devices and the internet of things" in headings
+    assert "Data analysis" in headings and "Why not a server" in headings
+    assert all(not p.startswith(("Embedded devices", "Data analysis", "Why not"))
+               for p in doc.paragraphs())
+
+
+def test_html_thousand_nested_divs_load(tmp_path):
+    from plugins.sources.html import HtmlLoader
+
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body>" + "<div>" * 1000 + "<p>Deep text here.</p>"
+                    + "</div>" * 1000 + "</body></html>")
+    assert HtmlLoader().load(page).paragraphs() == ["Deep text here."]
+
+
+def test_markdown_inline_code_keeps_its_spaces(tmp_path):
+    """"Files with an.mjs extension" must not happen, in the loader or the script."""
+    from plugins.sources.markdown import MarkdownLoader
+    from plugins.text.podcast_script import spoken
+    from engine.sentences import compressions
+
+    page = tmp_path / "modules.md"
+    page.write_text("# Modules\n\nFiles with an `.mjs` extension (and `.js` files in a "
+                    "module package) are loaded as ES modules, which means they can use "
+                    "import. Node.js will interpret `.js` files within that package as "
+                    "CommonJS.\n")
+    paragraph = MarkdownLoader().load(page).paragraphs()[0]
+    assert "Files with an .mjs extension" in paragraph
+    assert "interpret .js files" in paragraph
+    sentence = paragraph.split(". Node")[0] + "."
+    assert all("an.mjs" not in c for c in compressions(sentence))
+    assert "an .mjs" in spoken(sentence)[0]
+
+
+def test_plain_text_essay_headings_become_chapters():
+    """Short title-case lines without a final stop, between blank lines, are headings
+    (even ending in a small word: "...When Streets Slow Down"), so a plain-text essay
+    talks through as several podcast chapters, not one."""
+    from plugins.sources.text import TextLoader
+    from plugins.text.extractive import ExtractiveGenerator
+
+    essay = Path(__file__).parent / "fixtures" / "slow-streets-essay.txt"
+    doc = TextLoader().load(essay)
+    assert doc.title == "The Case for Slow Streets"
+    assert [s.heading for s in doc.sections if s.heading] == [
+        "Why Speed Costs More Than It Saves", "What Changes When Streets Slow Down",
+        "Where the Money Goes"]
+    turns = ExtractiveGenerator().dialogue(doc, hosts=["Alex", "Sam"], words=450)
+    assert len({chapter for _, _, chapter in turns if chapter}) == 3
+
+
+def test_plain_text_lines_of_data_are_not_headings(tmp_path):
+    from plugins.sources.text import TextLoader
+
+    page = tmp_path / "table.txt"
+    page.write_text("Lookup tables\n\nThe table maps each code to a length in bits.\n\n"
+                    "A: 0\n\nThe next entries follow the same pattern for every code.\n")
+    headings = [s.heading for s in TextLoader().load(page).sections]
+    assert "A: 0" not in headings
+
+
+def test_html_field_lists_stay_lines_and_role_main_is_the_article(tmp_path):
+    """A ``<dl>`` of short values is metadata ("Release: 0.1"), not a heading that would
+    swallow the prose after it; a documentation page's ``role="main"`` is the article."""
+    from plugins.sources.html import HtmlLoader
+
+    page = tmp_path / "howto.html"
+    page.write_text(
+        "<html><body><div role='navigation'><h3>Navigation</h3><p>index</p></div>"
+        "<div role='main'><h1>Sorting HOW TO</h1>"
+        "<dl class='field-list'><dt>Release:</dt><dd>0.1</dd></dl>"
+        "<p>Python lists have a built-in sort method that modifies the list in place.</p>"
+        "<h2>Key Functions</h2><p>A key function is called on each element first.</p>"
+        "</div><div class='sphinxsidebar'><h3>Previous topic</h3><p>Logging.</p></div>"
+        "</body></html>")
+    doc = HtmlLoader().load(page)
+    assert [s.heading for s in doc.sections] == [None, "Key Functions"]
+    assert doc.sections[0].paragraphs == (
+        "Release: 0.1",
+        "Python lists have a built-in sort method that modifies the list in place.")

@@ -116,3 +116,21 @@ def test_same_stem_in_two_folders_gets_two_output_folders(invoke, tmp_path):
     result = invoke("run", ARTICLE, tmp_path / "a", tmp_path / "b", "-o", out, "--only", "tldr")
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir() if p.is_dir() and p.name[0] not in "._"} == {"a-article-000", "b-article-000"}
+
+
+def test_posts_end_with_the_configured_call_to_action(invoke, tmp_path):
+    """Issue 12: the link or call to action closes the post, within the limit, and the
+    post is never its input summary."""
+    out = tmp_path / "out"
+    result = invoke("run", ARTICLE, SAMPLES / "article.md", "-o", out,
+                    "--set", "post.call_to_action='Read the whole piece:'",
+                    "--set", "post.link=https://example.org/roots",
+                    "--set", "thread.link=https://example.org/roots")
+    assert result.exit_code == 0, result.output
+    for words in (50, 150, 400):
+        post = (out / "article" / f"post-{words}.md").read_text().strip()
+        summary = (out / "article" / f"summary-{words}.md").read_text().strip()
+        assert post.endswith("Read the whole piece: https://example.org/roots")
+        assert len(post) <= 280 and post != summary
+    thread = (out / "article" / "thread.md").read_text().strip()
+    assert thread.endswith("\n\nhttps://example.org/roots")

@@ -122,7 +122,7 @@ class PodcastScript(engine.Transform):
     """Write a conversation about a document between 2-4 hosts, about N minutes long."""
 
     name = "podcast-script"
-    version = "1"
+    version = "2"
     consumes = ("document", "transcript")
     produces = "script"
     Params = PodcastScriptParams

@@ -1,9 +1,12 @@
 """HTML source loader: the article's prose, without the page around it.
 
-Reads ``<article>``, else ``<main>``, else ``<body>``; drops navigation, headers,
-footers, asides, scripts, styles, forms, figures, tables and code blocks. The title is
+Reads ``<article>``, else ``<main>`` (or ``role="main"``), else ``<body>``; drops
+navigation, headers, footers, asides, scripts, styles, forms, figures, tables and code
+blocks. The title is
 the first ``<h1>``, else ``og:title`` (usually cleaner than ``<title>``, which tends to
-carry the site name), else ``<title>``. Headings ``<h2>``-``<h6>`` start sections.
+carry the site name), else ``<title>``. Headings ``<h2>``-``<h6>`` start sections, and so do labels: ``<dt>``, ``<summary>``,
+table and figure captions, table headers, and a short unpunctuated line right before a
+block (``<li><b>Term</b><p>...``), so a term is never read as part of the prose after it.
 Text that sits directly in a container (``<div>text<br>more</div>``) still becomes a
 paragraph, so loosely written pages load too.
 """
@@ -16,7 +19,7 @@ from pathlib import Path
 import engine
 from engine.artifacts import Document
 from plugins.sources.textfile import DocumentBuilder, read_text
-from engine.sentences import normalize_space
+from engine.sentences import ends_sentence, normalize_space
 
 _DROPPED = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript",
             "template", "svg", "iframe", "button", "select", "textarea", "figure", "img",
@@ -50,37 +53,99 @@ def _metadata(soup) -> dict[str, str]:
     return {key: value for key, value in found.items() if value}
 
 
-def _walk(node, builder: DocumentBuilder, title_tag) -> None:
-    """Headings and paragraphs of ``node`` in reading order.
+#: elements whose text labels what follows: they become headings, never prose
+_LABELS = frozenset("dt summary caption figcaption th legend".split())
+#: a short line of text before a block (``<li><b>Term</b><p>...``) is a label too
+_LABEL_WORDS = 12
 
-    Runs of text and inline elements between block elements form a paragraph; block
-    elements are walked in turn.
+
+def _is_label(text: str) -> bool:
+    """Two to twelve words, capitalised, unpunctuated (one word is more often a menu
+    item than a term)."""
+    text = normalize_space(text)
+    return 1 < len(text.split()) <= _LABEL_WORDS and text[:1].isupper() \
+        and not ends_sentence(text) and not text.endswith((":", ",", ";"))
+
+
+def _field_list(dl) -> bool:
+    """A ``<dl>`` of short values ("Release: 0.1", "Author: A. M. Kuchling"): metadata,
+    not terms with descriptions."""
+    values = [normalize_space(dd.get_text()) for dd in dl.find_all("dd")]
+    return bool(values) and all(len(v.split()) <= 6 and not ends_sentence(v) for v in values)
+
+
+class _Walk:
+    """Headings and paragraphs of a tree in reading order, without recursion (a page of
+    a thousand nested ``div`` elements loads like any other).
+
+    Runs of text and inline elements between block elements form a paragraph; a run
+    that is a short unpunctuated label right before a block, and the text of ``dt``,
+    ``summary``, captions and table headers, become headings one level below the last
+    one, so a term is never glued to the prose after it.
     """
-    from bs4 import NavigableString
-    from bs4.element import PreformattedString
 
-    run: list[str] = []
-    for child in node.children:
-        if isinstance(child, NavigableString):
-            if not isinstance(child, PreformattedString):  # comments, doctype, CDATA
-                run.append(str(child))
-        elif child.name in _INLINE:
-            run.append(child.get_text())
+    def __init__(self, builder: DocumentBuilder, title_tag):
+        self.builder = builder
+        self.title_tag = title_tag
+        self.level = 1
+
+    def heading(self, text: str, level: int) -> None:
+        self.builder.heading(text, level)
+        self.level = level
+
+    def label(self, text: str) -> None:
+        """A label heads what follows, one level below the last real heading."""
+        self.builder.heading(text, min(self.level + 1, 6))
+
+    def flush(self, run: list[str], *, before_block: bool) -> None:
+        text = "".join(run)
+        if before_block and _is_label(text):
+            self.label(text)
         else:
-            builder.paragraph("".join(run))
-            run = []
-            if child.name in _HEADINGS:
-                if child is not title_tag:
-                    builder.heading(child.get_text(), max(1, _HEADINGS[child.name] - 1))
+            self.builder.paragraph(text)
+        run.clear()
+
+    def walk(self, root) -> None:
+        from bs4 import NavigableString
+        from bs4.element import PreformattedString
+
+        stack = [(iter(root.children), [])]
+        while stack:
+            children, run = stack[-1]
+            child = next(children, None)
+            if child is None:
+                self.flush(run, before_block=False)
+                stack.pop()
+            elif isinstance(child, NavigableString):
+                if not isinstance(child, PreformattedString):  # comments, doctype, CDATA
+                    run.append(str(child))
+            elif child.name in _INLINE:
+                run.append(child.get_text())
             else:
-                _walk(child, builder, title_tag)
-    builder.paragraph("".join(run))
+                self.flush(run, before_block=True)
+                if child.name in _HEADINGS:
+                    if child is not self.title_tag:
+                        self.heading(child.get_text(), max(1, _HEADINGS[child.name] - 1))
+                elif child.name == "dl" and _field_list(child):
+                    for term in child.find_all("dt"):
+                        value = term.find_next_sibling("dd")
+                        self.builder.paragraph(f"{term.get_text().strip().rstrip(':')}: "
+                                               f"{value.get_text() if value else ''}")
+                elif child.name in _LABELS:
+                    label = normalize_space(child.get_text())
+                    if len(label.split()) <= _LABEL_WORDS:
+                        self.label(label)
+                    else:
+                        self.builder.paragraph(label)
+                else:
+                    stack.append((iter(child.children), []))
 
 
 class HtmlLoader(engine.SourceLoader):
     """Web pages and exported articles (.html, .htm)."""
 
     name = "html"
+    version = "2"  # labels (dt, summary, captions) become headings
     extensions = (".html", ".htm")
     produces = "document"
 
@@ -92,16 +157,20 @@ class HtmlLoader(engine.SourceLoader):
         soup = BeautifulSoup(text, "html.parser")
         for line_break in soup.find_all("br"):
             line_break.replace_with(" ")
-        root = soup.find("article") or soup.find("main") or soup.body or soup
+        for anchor in soup.find_all(class_="headerlink"):  # Sphinx's "¶" after headings
+            anchor.decompose()
+        root = soup.find("article") or soup.find("main") \
+            or soup.find(attrs={"role": "main"}) or soup.body or soup
         title_tag = root.find("h1") or soup.find("h1")
         title = (title_tag.get_text() if title_tag else "") or _meta(soup, "og:title") \
             or (soup.title.get_text() if soup.title else "")
         for tag in root.find_all([*_DROPPED]) + root.find_all(attrs={"hidden": True}) \
+                + root.find_all(attrs={"role": "navigation"}) \
                 + root.find_all(attrs={"aria-hidden": "true"}):
             if not tag.decomposed:
                 tag.decompose()
         builder = DocumentBuilder(path)
-        _walk(root, builder, title_tag)
+        _Walk(builder, title_tag).walk(root)
         return builder.build(title=title, metadata={**_metadata(soup), "encoding": encoding})
 
 

@@ -64,6 +64,7 @@ class MarkdownLoader(engine.SourceLoader):
     """Markdown articles (.md, .markdown), with optional YAML front matter."""
 
     name = "markdown"
+    version = "2"  # a paragraph that repeats the title is dropped
     extensions = (".md", ".markdown")
     produces = "document"
 

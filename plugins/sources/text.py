@@ -1,9 +1,10 @@
 """Plain-text source loader: paragraphs split on blank lines, title and headings guessed.
 
 A first short line without final punctuation, followed by more text, is the title.
-Later heading-like lines become sections: a line on its own (short, no final
-punctuation, followed by a paragraph), a line underlined with ``===`` or ``---``, or a
-short first line of a block followed by much longer (wrapped) lines. Wrapped lines are
+Later heading-like lines become sections: a line on its own between blank lines (short,
+no final stop, in title case or numbered like "2.1 Stream"), a line underlined with
+``===`` or ``---``, or a short first line of a block followed by much longer (wrapped)
+lines. Lines of code or data ("A: 0") are not headings. Wrapped lines are
 joined; bulleted or numbered lines become one paragraph per item.
 """
 
@@ -20,6 +21,30 @@ from engine.sentences import (is_list_item, looks_like_heading, split_paragraphs
                                     strip_list_marker)
 
 _UNDERLINE = re.compile(r"[=\-~*#]{3,}")
+#: a section number before a heading: "2.", "2.1", "0.1."
+_NUMBERING = re.compile(r"^(?:\d+\.)*\d+\.?\s+(?=[A-Za-z])")
+#: words that stay lower case in a title ("The Case for Slow Streets")
+_SMALL_WORDS = frozenset("a an and as at but by for from in into nor of on or over per the "
+                         "to up via vs with".split())
+
+
+def _title_case(line: str) -> bool:
+    """Most words capitalised, small words aside: "What Changes When Streets Slow Down"."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", line) if w.lower() not in _SMALL_WORDS]
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def _heading_line(line: str) -> bool:
+    """A line that reads as a heading: short, no final stop, either title case or shaped
+    like one once a section number is set aside ("2.2 More details on the table")."""
+    if len(line.split()) > 12 or re.search(r"[.!?:;,]$", line):
+        return False
+    letters = sum(c.isalpha() for c in line)
+    if letters < 0.6 * len(line.replace(" ", "")):
+        return False  # "A: 0", "000: A,1": code or data, not a heading
+    core = _NUMBERING.sub("", line).rstrip(")").strip()
+    return _title_case(core) or looks_like_heading(core) or (
+        core != line and bool(core) and core[0].isupper())
 
 
 def _items(lines: list[str]) -> Iterator[str]:
@@ -40,7 +65,7 @@ def _split_heading(lines: list[str], followed: bool) -> tuple[str | None, list[s
     """The block's heading line, if it has one, and the lines after it."""
     if len(lines) >= 2 and _UNDERLINE.fullmatch(lines[1]):
         return lines[0], lines[2:]
-    if not looks_like_heading(lines[0]):
+    if not _heading_line(lines[0]):
         return None, lines
     if len(lines) == 1:
         return (lines[0], []) if followed else (None, lines)
@@ -64,6 +89,7 @@ class TextLoader(engine.SourceLoader):
     """Plain-text articles (.txt)."""
 
     name = "text"
+    version = "2"  # title-case and numbered headings detected
     extensions = (".txt",)
     produces = "document"
 

@@ -153,8 +153,11 @@ class DocumentBuilder:
         self._sections[-1][2].append(text)
 
     def build(self, *, title: str, metadata: dict[str, str]) -> Document:
-        sections = tuple(Section(heading=heading, level=level, paragraphs=tuple(paragraphs))
-                         for heading, level, paragraphs in self._sections if paragraphs)
+        repeated = normalize_space(title).lower()  # a page's title again is not prose
+        sections = tuple(Section(heading=heading, level=level, paragraphs=tuple(
+                             p for p in paragraphs if p.lower() != repeated))
+                         for heading, level, paragraphs in self._sections
+                         if any(p.lower() != repeated for p in paragraphs))
         if not sections:
             raise SourceError(f"{Path(self.path).name} has no paragraphs of text after "
                               f"parsing, only headings, code, markup or images",

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 import engine
 from engine.artifacts import Document
 from engine.textgen import thread_room
+from plugins.text.cohesion import dependency, passages, standalone
+from plugins.text.questions import title_question
 from engine.sentences import (STOPWORDS, compress, compressions, count_words,
                                     ends_sentence, normalize_space, split_sentences,
                                     split_to_fit, truncate_words)
@@ -191,6 +193,8 @@ class _Ranking:
 
         self.units = _units(doc)
         n = len(self.units)
+        #: for each sentence, the passage that reads alone around it (None: none does)
+        self.passages = passages([u.text for u in self.units], [u.section for u in self.units])
         terms = [_terms(u.text) for u in self.units]
         self.vectors = _tfidf(terms)
         textrank = np.zeros(n)
@@ -217,10 +221,27 @@ class _Ranking:
 
     def pool(self, *, limit: int, min_words: int = 4) -> list[int]:
         """Indices of the best whole sentences, best first (fragments only if nothing else)."""
-        eligible = [u.index for u in self.units if u.terminal and u.words >= min_words]
+        eligible = [u.index for u in self.units if u.terminal and u.words >= min_words
+                    and self.passages[u.index] is not None]
         eligible = eligible or [u.index for u in self.units]
         eligible.sort(key=lambda i: (-self.scores[i], i))
         return eligible[:limit]
+
+    def opening(self, index: int) -> str:
+        """Sentence ``index`` as it reads without the one before it (connectives and
+        additive words dropped when that is safe; unchanged otherwise)."""
+        return standalone(self.units[index].text) or self.units[index].text
+
+    def passage(self, index: int) -> "_Option | None":
+        """The passage around sentence ``index`` that reads alone, as an option."""
+        found = self.passages[index]
+        if found is None:
+            return None
+        indices = tuple(range(found.start, found.stop + 1))
+        texts = (self.opening(found.start), *(self.units[k].text for k in indices[1:]))
+        text = " ".join(texts)
+        return _Option(indices, text, count_words(text),
+                       sum(self.scores[k] * self.units[k].words for k in indices))
 
     def similarity(self, indices: list[int]) -> "np.ndarray":
         return _similarity([self.vectors[i] for i in indices])
@@ -251,17 +272,24 @@ def _overlap(terms: list[str], heading: set[str]) -> float:
 
 @dataclass(frozen=True)
 class _Option:
-    """A way to use one sentence, whole or compressed, and what it adds to a summary.
+    """A way to use a passage (one sentence, or a sentence with those it leans on), whole
+    or compressed, and what it adds to a summary.
 
-    ``value`` is the sentence's score times its length: a summary of a fixed length is
-    worth the average score of its words, so long good sentences are not crowded out by
-    short mediocre ones.
+    ``value`` is the sentences' scores times their lengths: a summary of a fixed length
+    is worth the average score of its words, so long good sentences are not crowded out
+    by short mediocre ones. ``compressed`` options are shortened at a clause and are
+    always used as written.
     """
 
-    index: int
+    indices: tuple[int, ...]
     text: str
     words: int
     value: float
+    compressed: bool = False
+
+    @property
+    def index(self) -> int:
+        return self.indices[0]
 
 
 def _knapsack(groups: list[list[_Option]], lo: int, hi: int,
@@ -308,29 +336,66 @@ def _knapsack(groups: list[list[_Option]], lo: int, hi: int,
     return sorted(picked, key=lambda o: o.index)
 
 
+def _render(ranking: _Ranking, picked: list[_Option]) -> list[tuple[_Unit, str]]:
+    """The picked passages as sentences: a passage that follows the sentence before it
+    in the source keeps its opening as written ("However, ..."), else it reads alone."""
+    sentences: list[tuple[_Unit, str]] = []
+    for option in picked:
+        first = ranking.units[option.index]
+        previous = sentences[-1][0] if sentences else None
+        if option.compressed:
+            sentences.append((first, option.text))
+            continue
+        follows = previous is not None and previous.index == first.index - 1 \
+            and previous.section == first.section
+        for k in option.indices:
+            unit = ranking.units[k]
+            sentences.append((unit, unit.text if k != first.index or follows
+                              else ranking.opening(k)))
+    return sentences
+
+
 def _compressed_group(option: _Option) -> list[_Option]:
     """The sentence whole and every clause-level compression of it (worth a little less
     per word than the whole sentence)."""
     group = [option]
+    if len(option.indices) > 1:
+        return group
     for text in compressions(option.text):
         words = count_words(text)
-        group.append(_Option(option.index, text, words, 0.8 * option.value * words / option.words))
+        group.append(_Option(option.indices, text, words,
+                             0.8 * option.value * words / option.words, compressed=True))
     return group
 
 
+def _passage_groups(ranking: _Ranking, indices: list[int]) -> list[list[_Option]]:
+    """The passages around ``indices``, grouped by where they start: passages nest, so
+    choosing at most one per group never repeats a sentence."""
+    groups: dict[int, dict[tuple[int, ...], _Option]] = {}
+    for i in indices:
+        option = ranking.passage(i)
+        if option is not None:
+            groups.setdefault(option.index, {})[option.indices] = option
+    return [sorted(group.values(), key=lambda o: o.indices) for _, group in sorted(groups.items())]
+
+
 def _select(ranking: _Ranking, target: int) -> list[_Option]:
-    """Sentences for a summary of about ``target`` words, in document order."""
+    """Passages for a summary of about ``target`` words, in document order."""
     lo, hi = math.ceil(target * (1 - _TOLERANCE)), math.floor(target * (1 + _TOLERANCE))
-    everything = [_Option(u.index, u.text, u.words, ranking.scores[u.index] * u.words)
-                  for u in ranking.units]
-    if sum(o.words for o in everything) <= hi:
-        return everything
-    mean_words = max(1.0, sum(o.words for o in everything) / len(everything))
+    units = ranking.units
+    if sum(u.words for u in units) <= hi:
+        return [_Option((u.index,), u.text, u.words, ranking.scores[u.index] * u.words)
+                for u in units]
+    mean_words = max(1.0, sum(u.words for u in units) / len(units))
     limit = max(24, 3 * math.ceil(hi / mean_words))
-    options = [everything[i] for i in ranking.distinct(ranking.pool(limit=2 * limit))][:limit]
-    picked = _knapsack([[o] for o in options], lo, hi, target)
+    pool = ranking.distinct(ranking.pool(limit=2 * limit))[:limit]
+    groups = _passage_groups(ranking, pool) or [  # nothing reads alone: the sentences
+        [_Option((i,), ranking.opening(i), count_words(ranking.opening(i)),
+                 ranking.scores[i] * units[i].words)] for i in pool]
+    picked = _knapsack(groups, lo, hi, target)
     if picked is None:
-        groups = [_compressed_group(o) for o in options]
+        groups = [[o for option in group for o in _compressed_group(option)]
+                  for group in groups]
         picked = _knapsack(groups, lo, hi, target)
         if picked is None:  # nothing lands in range: the single closest option
             candidates = [o for group in groups for o in group]
@@ -363,7 +428,7 @@ class ExtractiveGenerator(engine.TextGenerator):
     """Offline and deterministic: every output is made of the source's own sentences."""
 
     name = "extractive"
-    version = "1"
+    version = "2"
 
     def summarize(self, doc: Document, *, words: int, tone: str = "") -> str:
         """Whole sentences in document order, ``words`` +-20% when the document allows.
@@ -372,31 +437,37 @@ class ExtractiveGenerator(engine.TextGenerator):
         source's sections (and long paragraphs) when the summary is over 100 words.
         """
         if doc.word_count() <= words * (1 + _TOLERANCE):
-            return doc.text()
+            return "\n\n".join(p for p in doc.paragraphs()  # not labels or menu lines
+                                 if ends_sentence(p) or count_words(p) > 12) or doc.text()
         ranking = _ranking(doc)
         paragraphs: list[list[str]] = []
         previous: _Unit | None = None
-        for option in _select(ranking, words):
-            unit = ranking.units[option.index]
-            if not paragraphs or (words > 100 and previous is not None and (
+        for unit, text in _render(ranking, _select(ranking, words)):
+            leaning = previous is not None and previous.index == unit.index - 1 \
+                and dependency(text) is not None
+            if not paragraphs or (words > 100 and previous is not None and not leaning and (
                     unit.section != previous.section
                     or (unit.paragraph != previous.paragraph
                         and count_words(" ".join(paragraphs[-1])) >= 80))):
                 paragraphs.append([])
-            paragraphs[-1].append(option.text)
+            paragraphs[-1].append(text)
             previous = unit
         return "\n\n".join(" ".join(p) for p in paragraphs)
 
     def key_points(self, doc: Document, *, count: int, tone: str = "") -> list[str]:
-        """Up to ``count`` distinct sentences (MMR), in document order, compressed at a
-        clause boundary when longer than 30 words. Fewer when the document has fewer."""
+        """Up to ``count`` distinct sentences (MMR) that read alone, in document order,
+        compressed at a clause boundary when longer than 30 words. Fewer when the
+        document has fewer."""
         if count < 1:
             return []
         ranking = _ranking(doc)
-        pool = ranking.distinct(ranking.pool(limit=max(40, 4 * count), min_words=6))
+        alone = [i for i in ranking.pool(limit=max(40, 4 * count), min_words=6)
+                 if ranking.passages[i] is not None
+                 and (ranking.passages[i].start, ranking.passages[i].stop) == (i, i)]
+        pool = ranking.distinct(alone) if alone else []
         texts, scores = {}, {}
         for i in pool:
-            text = ranking.units[i].text
+            text = ranking.opening(i)
             short = text if count_words(text) <= _POINT_WORDS else compress(
                 text, max_words=_POINT_WORDS)
             texts[i] = short or text
@@ -406,16 +477,28 @@ class ExtractiveGenerator(engine.TextGenerator):
         return [texts[i] for i in sorted(pool[a] for a in chosen)]
 
     def social_post(self, doc: Document, *, max_chars: int, tone: str = "") -> str:
-        """The best sentence, or it and the next one, that fit; the title appended when
-        it fits too. Falls back to a clause compression, then a word-boundary cut."""
+        """A hook and the point: a question built from the title (or, when the title
+        makes none that fits, the most quotable passage), then the best passage that
+        reads alone and fits. Never the input text unchanged, never a bare title line.
+        Falls back to a clause compression, then a word-boundary cut."""
         ranking = _ranking(doc)
-        body = _post_body(ranking, max_chars)
-        title = normalize_space(doc.title)
-        with_title = f"{body}\n\n{title}"
-        if body and title and title.lower() not in body.lower() and \
-                len(with_title) <= max_chars:
-            return with_title
-        return body
+        hook = title_question(doc.title, doc.text())
+        if hook and len(hook) + 1 + 20 > max_chars:
+            hook = ""
+        point = _post_point(ranking, max_chars - (len(hook) + 1 if hook else 0))
+        if point is None:
+            return _post_fallback(ranking, max_chars)
+        if not hook:
+            quote = _quotable(ranking, max_chars - len(point.text) - 2, exclude=point.indices)
+            if quote is not None:
+                first, second = sorted((quote, point), key=lambda o: o.index)
+                return f"{first.text} {second.text}" if first.indices[-1] + 1 == second.index \
+                    else f"{quote.text}\n\n{point.text}"
+        post = f"{hook} {point.text}".strip()
+        if normalize_space(post) == normalize_space(doc.text()):  # no hook and one passage
+            short = compress(point.text, max_chars=max_chars)
+            post = short or post
+        return post
 
     def dialogue(self, doc: Document, *, hosts: list[str], words: int,
                  tone: str = "") -> list[tuple[str, str, str | None]]:
@@ -429,10 +512,12 @@ class ExtractiveGenerator(engine.TextGenerator):
 
     def thread(self, doc: Document, *, max_chars: int, max_posts: int,
                tone: str = "") -> list[str]:
-        """A summary packed into posts numbered " i/n" (counted in ``max_chars``).
+        """A summary packed into posts numbered " i/n" (counted in ``max_chars``), the
+        first opening with a question built from the title when it fits.
 
-        Sentences stay whole within a post unless one alone is too long (then it is cut
-        at clauses, then words). The summary shrinks until it fits ``max_posts`` posts.
+        Each post reads alone: a sentence that leans on the one before stays in its
+        post. Sentences stay whole within a post unless one alone is too long (then it
+        is cut at clauses, then words). The summary shrinks until it fits ``max_posts``.
         """
         if max_posts < 1:
             return []
@@ -440,8 +525,10 @@ class ExtractiveGenerator(engine.TextGenerator):
         ranking = _ranking(doc)
         chars_per_word = max(1.0, (len(doc.text()) + 1) / max(1, doc.word_count()))
         target = max(10, int(0.9 * max_posts * room / chars_per_word))
+        hook = title_question(doc.title, doc.text())
+        lead = [[hook]] if hook and len(hook) <= room // 2 else []
         while True:
-            posts = _pack([o.text for o in _select(ranking, target)], room)
+            posts = _pack(lead + _runs(_render(ranking, _select(ranking, target))), room)
             if len(posts) <= max_posts or target <= 10:
                 break
             target = max(10, int(target * 0.85))
@@ -468,36 +555,69 @@ def _mmr(scores: list[float], similarity: "np.ndarray", sections: list[int],
     return chosen
 
 
-def _post_body(ranking: _Ranking, max_chars: int) -> str:
-    """One top sentence, or a top sentence and the one after it, within ``max_chars``."""
+def _post_point(ranking: _Ranking, max_chars: int) -> _Option | None:
+    """The best passage among the top sentences that fits ``max_chars``."""
+    options = [o for i in ranking.pool(limit=8) if (o := ranking.passage(i)) is not None
+               and len(o.text) <= max_chars]
+    return max(options, key=lambda o: (o.value / max(1, o.words) ** 0.5, -o.index),
+               default=None)
+
+
+def _quotable(ranking: _Ranking, max_chars: int, *, exclude: tuple[int, ...]) -> _Option | None:
+    """The passage most worth quoting: short (8 to 25 words), among the best ranked,
+    and better for a turn ("not A. It is B.") or a figure; None when none fits."""
+    best: tuple[float, int, _Option] | None = None
+    for i in ranking.pool(limit=16):
+        option = ranking.passage(i)
+        if option is None or set(option.indices) & set(exclude) or len(option.text) > max_chars \
+                or not 8 <= option.words <= 25:
+            continue
+        score = option.value / option.words
+        score *= 1.3 if len(option.indices) > 1 and "not" in option.text.split() else 1.0
+        score *= 1.1 if re.search(r"\d", option.text) else 1.0
+        if best is None or (score, -option.index) > best[:2]:
+            best = (score, -option.index, option)
+    return best[2] if best else None
+
+
+def _post_fallback(ranking: _Ranking, max_chars: int) -> str:
+    """A post when no passage fits: a clause compression of a top sentence that reads
+    alone, else the best sentence cut at a word boundary."""
     top = ranking.pool(limit=8)
     if not top:
         return ""
-    units, scores = ranking.units, ranking.scores
-    options: list[tuple[float, int, str]] = []
     for i in top:
-        text = units[i].text
-        if len(text) <= max_chars:
-            options.append((scores[i], -i, text))
-        following = units[i + 1] if i + 1 < len(units) else None
-        if following and following.paragraph == units[i].paragraph and following.terminal:
-            pair = f"{text} {following.text}"
-            if len(pair) <= max_chars:
-                options.append((scores[i] + 0.5 * scores[i + 1], -i, pair))
-    if options:
-        return max(options)[2]
-    for i in top:
-        short = compress(units[i].text, max_chars=max_chars)
-        if short:
+        short = compress(ranking.opening(i), max_chars=max_chars)
+        if short and dependency(short) is None:
             return short
-    return truncate_words(units[top[0]].text, max_chars)
+    return truncate_words(ranking.opening(top[0]), max_chars)
 
 
-def _pack(sentences: list[str], room: int) -> list[str]:
-    """Fill posts of at most ``room`` characters with sentences in order."""
+def _runs(sentences: list[tuple[_Unit, str]]) -> list[list[str]]:
+    """Rendered sentences grouped so that one leaning on the sentence before it (which
+    it follows in the source) is in that sentence's run."""
+    runs: list[list[str]] = []
+    previous: _Unit | None = None
+    for unit, text in sentences:
+        leaning = previous is not None and previous.index == unit.index - 1 \
+            and dependency(text) is not None
+        if leaning:
+            runs[-1].append(text)
+        else:
+            runs.append([text])
+        previous = unit
+    return runs
+
+
+def _pack(runs: list[list[str]], room: int) -> list[str]:
+    """Fill posts of at most ``room`` characters with runs of sentences in order; a run
+    is split only when it alone is longer than a post."""
     posts: list[str] = []
-    for sentence in sentences:
-        for piece in split_to_fit(sentence, room):
+    for run in runs:
+        whole = " ".join(run)
+        pieces = [whole] if len(whole) <= room else \
+            [piece for sentence in run for piece in split_to_fit(sentence, room)]
+        for piece in pieces:
             if posts and len(posts[-1]) + 1 + len(piece) <= room:
                 posts[-1] = f"{posts[-1]} {piece}"
             else:

@@ -113,19 +113,34 @@ class SocialPost(TextTransform):
     """Write a social post of at most N characters, or a thread of such posts."""
 
     name = "social-post"
+    version = "2"
 
     class Params(TextParams):
         max_chars: int = Field(280, ge=40, le=10000,
                                description="hard limit on each post's length in characters")
         thread: bool = Field(False, description="write a thread of numbered posts instead of one")
         max_posts: int = Field(6, ge=2, le=50, description="most posts in a thread")
+        call_to_action: str = Field("", max_length=200,
+                                    description="a closing line for the post (the thread's "
+                                                "last post), for example 'Read the full piece:'")
+        link: str = Field("", max_length=500,
+                          description="an address put after the call to action")
 
     def write(self, doc, generator, params: Params, ctx) -> Text:
+        closing = " ".join(part for part in (params.call_to_action.strip(), params.link.strip())
+                           if part)
+        room = params.max_chars - (len(closing) + 2 if closing else 0)
+        if room < 40:
+            raise engine.TransformError(
+                f"the call to action and link leave {room} characters of a "
+                f"{params.max_chars}-character post", hint="shorten them or raise max_chars")
         if params.thread:
-            posts = generator.thread(doc, max_chars=params.max_chars,
-                                     max_posts=params.max_posts, tone=params.tone)
+            posts = generator.thread(doc, max_chars=room, max_posts=params.max_posts,
+                                     tone=params.tone)
         else:
-            posts = [generator.social_post(doc, max_chars=params.max_chars, tone=params.tone)]
+            posts = [generator.social_post(doc, max_chars=room, tone=params.tone)]
+        if closing and posts:
+            posts[-1] = f"{posts[-1]}\n\n{closing}"
         too_long = [p for p in posts if len(p) > params.max_chars]
         if too_long or not any(p.strip() for p in posts):
             raise engine.TransformError(

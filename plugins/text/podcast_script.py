@@ -2,9 +2,13 @@
 
 :func:`write_dialogue` turns a :class:`Document` into a :class:`Script` that sounds like
 a conversation rather than a read-out: an opening that names the topic and the hosts;
-for every section one host asks (a question built from its heading), another explains
-with the section's key sentences in a spoken style, a third (or the asker) reacts and
-prompts; a recap and a sign-off. A document without headings (a transcript) is talked
+for every section one host asks (a grammatical question built from its heading, whatever
+its shape: :mod:`plugins.text.questions`), another answers, starting with the section's
+sentence that best answers it, a third (or the asker) reacts to a key phrase of what was
+just said, sometimes sums it up in fewer words or asks for an example the section gives;
+a recap that names each section's key point, and a sign-off. Article sentences are used
+whole, each in one turn, and a sentence that leans on or turns against the one before it
+(:mod:`plugins.text.cohesion`) stays in the same turn. A document without headings (a transcript) is talked
 through in parts of consecutive paragraphs instead. Phrasing varies, chosen from a hash of the content (not
 at random), so the same document always gives the same script and no phrase is used
 twice in a row.
@@ -26,7 +30,10 @@ from typing import Callable, Sequence
 
 from engine.artifacts import Document, Script, Section, Turn
 from engine.textgen import TextGenerator
-from engine.sentences import STOPWORDS, count_words, normalize_space, split_sentences
+from engine.sentences import (STOPWORDS, compress, count_words, ends_sentence,
+                              normalize_space, split_sentences)
+from plugins.text.cohesion import completes, dependency
+from plugins.text.questions import as_question, heading_shape, keeps_capital, spoken_heading
 
 Pick = Callable[[str, int], list[str]]
 
@@ -34,8 +41,6 @@ Pick = Callable[[str, int], list[str]]
 TURN_WORDS = 40
 #: a document without headings is talked through in parts, one per this many target words
 PART_WORDS = 250
-#: sentences longer than this are split at "; " or ", but" and the like
-LONG_SENTENCE = 25
 #: fixed cost of opening, recap and sign-off, and of each section's questions and
 #: reactions, in words: used to decide how many sections fit a short target
 BASE_OVERHEAD, SECTION_OVERHEAD, MIN_SECTION_CONTENT = 70, 25, 20
@@ -71,15 +76,15 @@ TRANSITIONS = (
 )
 FIRST_TRANSITIONS = ("Let's dive right in.", "Let's start at the beginning.",
                      "Okay, let's get into it.")
+#: for a heading that is a noun phrase or a gerund ("The lesson of the elms")
 QUESTIONS = (
     "So, {topic}. What's the story there?",
     "What should people know about {topic}?",
-    "{name}, walk us through {topic}.",
-    "Tell me about {topic}. Where does it start?",
+    "{name}, what can you tell us about {topic}?",
     "{name}, what did you find out about {topic}?",
     "How would you explain {topic} to someone new to it?",
 )
-#: for a heading that is itself a question
+#: for a heading that is a question, a clause or a how-to, asked as its own question
 QUESTION_LEADS = ("{name}, {question}", "So, {question}", "Here's my question: {question}")
 #: for the parts of a document without headings
 FIRST_PART_QUESTIONS = ("{name}, what's this one about?", "{name}, what stood out to you first?",
@@ -90,26 +95,27 @@ PART_QUESTIONS = (
     "So where does it go from there?",
     "What did you make of the rest, {name}?",
 )
-REACTIONS = (
-    "Right.",
-    "Huh, interesting.",
-    "Okay, that makes sense.",
-    "I didn't know that.",
-    "Oh, that's a good point.",
-    "Hmm.",
-    "Wow.",
+#: reactions that take up a key phrase of what was just said
+ECHOES = (
+    "{Phrase}. I hadn't thought about that.",
+    "Huh, {phrase}. That's a detail I wouldn't have guessed.",
+    "Right, {phrase}.",
+    "Interesting, {phrase}.",
 )
-#: reactions that echo a figure just said
-ECHOES = ("{echo}? That surprised me too.", "Wait, {echo}? Really?", "{echo}. Huh.")
+#: reactions when no phrase stands out
+REACTIONS = ("Right.", "Huh, interesting.", "Okay, that makes sense.", "I see.")
+#: the co-host sums up the previous turn in fewer words
+SUMMARIES = ("So, in short: {summary}", "In other words, {summary}", "So basically, {summary}")
+#: prompts that presuppose nothing about what comes next
 FOLLOW_UPS = (
-    "Why does that matter?",
-    "How so?",
     "Go on.",
-    "Can you unpack that a bit?",
-    "And what does that mean in practice?",
+    "Tell me more.",
+    "What else is there?",
+    "Keep going.",
     "Say more about that.",
-    "What happens next?",
 )
+EXAMPLE_ASKS = ("Can you give us an example?", "Do you have an example of that?",
+                "What does that look like in practice?")
 WRAPS = (
     "Makes sense.",
     "Good to know.",
@@ -119,13 +125,10 @@ WRAPS = (
     "I like that way of putting it.",
 )
 HEADING_WRAPS = WRAPS + ("So that's {topic} in a nutshell.",)
-RECAPS = (
-    "So, quick recap. We talked about {topics}.",
-    "Let's sum up. We covered {topics}.",
-    "To wrap up: we went through {topics}.",
-)
-PLAIN_RECAPS = ("So, quick recap.", "Let's sum up.", "To wrap up.")
-TAKEAWAYS = ("If you remember one thing, it's this: {point}", "The big takeaway for me: {point}")
+RECAPS = ("So, quick recap.", "Let's sum up.", "To wrap up.")
+#: how the recap introduces each section's key point, in order
+RECAP_STEPS = ("First, {point}", "Then, {point}", "Next, {point}", "Also, {point}")
+RECAP_LAST = "And finally, {point}"
 SIGN_OFFS = (
     "That's all for today. Thanks for listening, and thanks to {others}.",
     "And that's a wrap. Thanks so much for listening.",
@@ -172,55 +175,23 @@ _CONTRACTIONS = {
 }
 #: a contraction only before another word: "it is clear" -> "it's clear", never "as it is."
 _CONTRACTION = re.compile(rf"\b({'|'.join(_CONTRACTIONS)})\b(?=\s+\w)", re.IGNORECASE)
-_SPLIT_POINT = re.compile(r";\s+|,\s+(?=(?:but|and|so|yet)\s)")
 
 
 def spoken(sentence: str) -> list[str]:
-    """A written sentence as one or more spoken ones: bracketed asides dropped, formal
-    connectives made plain, contractions, and long sentences cut at '; ' or ', but'."""
+    """A written sentence as a spoken one: bracketed asides dropped, formal connectives
+    made plain, contractions. Always whole: one sentence in, one out (a list, empty when
+    nothing is left)."""
     text = normalize_space(_BRACKETED.sub("", sentence))
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r"\s+([,.;:!?])(?=\s|$)", r"\1", text)  # not ".mjs" or ".js"
     text = _CONNECTIVE.sub(lambda m: f"{_CONNECTIVES[m.group(1)]} {m.group(2)}", text)
     text = _CONTRACTION.sub(_contract, text)
-    return _shorten(text)
+    return [text] if text else []
 
 
 def _contract(m: re.Match) -> str:
     found = m.group(1)
     short = _CONTRACTIONS[found.lower()]
     return short[0].upper() + short[1:] if found[0].isupper() else short
-
-
-def _shorten(sentence: str) -> list[str]:
-    """Cut at the split point nearest the middle while the sentence is long and both
-    halves have six words or more."""
-    if count_words(sentence) <= LONG_SENTENCE:
-        return [sentence]
-    middle = len(sentence) / 2
-    points = [m for m in _SPLIT_POINT.finditer(sentence)
-              if count_words(sentence[:m.start()]) >= 6 and count_words(sentence[m.end():]) >= 6]
-    if not points:
-        return [sentence]
-    cut = min(points, key=lambda m: abs(m.start() - middle))
-    head = sentence[:cut.start()].rstrip(",;") + "."
-    tail = sentence[cut.end():]
-    return _shorten(head) + _shorten(tail[0].upper() + tail[1:])
-
-
-def spoken_heading(heading: str, body: str) -> str:
-    """A heading as words inside a sentence: lower case except acronyms and the names the
-    body capitalises mid-sentence ("The Cost Of Delay in Berlin" -> "the cost of delay in
-    Berlin"); a lone common noun gets "the" ("Background" -> "the background")."""
-    words = [w if _keeps_capital(w, body) else w.lower()
-             for w in heading.strip().rstrip(".:!?").split()]
-    phrase = " ".join(words)
-    return f"the {phrase}" if len(words) == 1 and phrase.islower() else phrase
-
-
-def _keeps_capital(word: str, body: str) -> bool:
-    if len(word) > 1 and word.isupper():
-        return True
-    return word[:1].isupper() and re.search(rf"[a-z,;] {re.escape(word)}\b", body) is not None
 
 
 # --------------------------------------------------------------------------- key sentences
@@ -243,8 +214,21 @@ def generator_picker(generator: TextGenerator) -> Pick:
     """Use a text generator's ``summarize`` to choose a section's key sentences."""
     def pick(text: str, n_words: int) -> list[str]:
         doc = Document(title="", sections=(Section(paragraphs=(text,)),))
-        return split_sentences(generator.summarize(doc, words=max(n_words, 10)))
+        whole = split_sentences(text)
+        return [_whole(sentence, whole) for sentence in
+                split_sentences(generator.summarize(doc, words=max(n_words, 10)))]
     return pick
+
+
+def _whole(sentence: str, sentences: list[str]) -> str:
+    """The source sentence a summary's sentence was shortened from (a script reads
+    sentences whole); the sentence itself when it is whole or no source one starts
+    like it."""
+    if sentence in sentences:
+        return sentence
+    stem = " ".join(sentence.rstrip(".!?").split()[:6])
+    return next((s for s in sentences if s.startswith(stem) and len(s) > len(sentence)),
+                sentence)
 
 
 # --------------------------------------------------------------------------- the script
@@ -301,13 +285,13 @@ def _topics(doc: Document, target: float) -> tuple[Topic | None, list[Topic]]:
     """The untitled opening text (if any) and the titled sections that have text; a
     document without headings (a transcript, plain text) is cut into parts instead."""
     untitled = [p for s in doc.sections if not s.heading for p in s.paragraphs if p.strip()]
-    topics = [Topic(s.heading, " ".join(s.paragraphs)) for s in doc.sections
+    topics = [Topic(s.heading, "\n\n".join(s.paragraphs)) for s in doc.sections
               if s.heading and s.paragraphs]
     if topics:
-        return (Topic(None, " ".join(untitled)) if untitled else None), topics
+        return (Topic(None, "\n\n".join(untitled)) if untitled else None), topics
     count = max(1, min(len(untitled), round(target / PART_WORDS)))
     size = -(-len(untitled) // count)
-    return None, [Topic(None, " ".join(untitled[i:i + size]))
+    return None, [Topic(None, "\n\n".join(untitled[i:i + size]))
                   for i in range(0, len(untitled), size)]
 
 
@@ -334,9 +318,111 @@ def _names(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-#: a figure worth echoing: "12%", "$50,000", "3 million people", "25 sites" (not a year)
-_FIGURE = re.compile(r"(?<![\w.,$€£])[$€£]?(?!(?:1\d|20)\d\d\b)\d+(?:[,.]\d+)*"
-                     r"(?:%| percent|(?: (?:thousand|million|billion))?(?: ([a-z]{3,}))?)")
+#: words that mark a sentence as giving an example
+_EXAMPLE = re.compile(r"\b(?:for example|for instance|e\.g\.)(?=[\s,])", re.I)
+_CAUSAL = re.compile(r"\b(?:because|so that|which is why|that is why|since|means|matters?)\b",
+                     re.I)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+#: verbs headings share with too many sentences to say what a sentence is about
+_GENERIC = frozenset("matter look like work need make get use go come happen".split())
+
+
+def _terms(text: str) -> set[str]:
+    return {w.lower().rstrip("s") for w in _WORD.findall(text)
+            if w.lower() not in STOPWORDS and len(w) > 2} - _GENERIC
+
+
+def _lower_first(sentence: str, body: str) -> str:
+    """A sentence to be said after "First," or "So,": its first word in lower case
+    unless the body writes it with a capital mid-sentence (a name) or it is an acronym."""
+    first, _, rest = sentence.partition(" ")
+    if first in ("I", "I'm", "I've", "I'd", "I'll") or keeps_capital(first, body):
+        return sentence
+    return f"{first.lower()} {rest}".rstrip()
+
+
+#: a comma right before the verb: an aside was cut out of the subject
+_SEAM = re.compile(r", (?:is|are|was|were|has|have|had|can|will|do|does)\b")
+
+#: words a noun phrase follows
+_NOUN_LEADS = frozenset("a an the of in on by with for from into under over about their its "
+                        "our your his her had has have is are was were some many more few "
+                        "at".split())
+_ADVERBS = frozenset("often always never still even just very quite much rather soon "
+                     "almost already perhaps".split())
+
+
+def key_phrase(sentence: str, frequency: dict[str, int]) -> str:
+    """Two consecutive content words of ``sentence`` worth repeating back
+    ("compacted gravel", "structural soil"): no numbers, no function words, no adverbs,
+    not ending in a verb form; the rarest in the document wins (ties: the earliest).
+    Empty when none qualifies."""
+    runs: list[list[str]] = [[]]
+    before: list[str] = [""]  # the word before each run
+    for token in re.findall(r"[A-Za-z][A-Za-z'’-]*|\S", sentence):
+        lower = token.lower()
+        if _WORD.fullmatch(token) and lower not in STOPWORDS | _ADVERBS and len(lower) > 2 \
+                and not lower.endswith(("ly", "’s", "'s")):
+            runs[-1].append(token)
+        else:
+            runs.append([])
+            before.append(lower)
+    best: tuple[float, int, str] | None = None
+    for position, (run, lead) in enumerate(zip(runs, before)):
+        if len(run) != 2 or run[-1].lower().endswith(("ed", "ing")) or lead not in _NOUN_LEADS:
+            continue  # two words after an article, a preposition or a copula: a noun phrase
+        rarity = sum(1 / max(1, frequency.get(w.lower(), 1)) for w in run) / len(run)
+        if best is None or (rarity, -position) > best[:2]:
+            best = (rarity, -position, " ".join(run))
+    return best[2] if best else ""
+
+
+def _runs(sentences: list[str]) -> list[list[str]]:
+    """Sentences grouped so that one leaning on the sentence before it ("They are a sign
+    of starved ones.") or turning against it stays with it."""
+    runs: list[list[str]] = []
+    for sentence in sentences:
+        if runs and (dependency(sentence) is not None or completes(runs[-1][-1], sentence)):
+            runs[-1].append(sentence)
+        else:
+            runs.append([sentence])
+    return runs
+
+
+def _answer_first(runs: list[list[str]], question: str, heading: str) -> list[list[str]]:
+    """The runs with the one that best answers the section's question first: most words
+    shared with the heading, a reason for a "why" question; ties keep document order."""
+    if len(runs) < 2:
+        return runs
+    wanted = _terms(heading)
+    why = question.lower().startswith(("why", "so, why")) or " why " in question.lower()
+
+    def fit(run: list[str]) -> float:
+        return len(wanted & _terms(run[0])) + (0.5 if why and _CAUSAL.search(" ".join(run))
+                                               else 0.0)
+
+    best = max(range(len(runs)), key=lambda i: (fit(runs[i]), -i))
+    if fit(runs[best]) <= fit(runs[0]):
+        return runs
+    return [runs[best], *runs[:best], *runs[best + 1:]]
+
+
+def _chunks(runs: list[list[str]]) -> list[list[str]]:
+    """Runs grouped into explaining turns of about ``TURN_WORDS`` words, evenly (no long
+    turn followed by a one-sentence stub); a run is never split across turns."""
+    total = sum(count_words(" ".join(run)) for run in runs)
+    size = total / max(round(total / TURN_WORDS), 1)
+    chunks: list[list[str]] = [[]]
+    done = 0
+    for run in runs:
+        words = count_words(" ".join(run))
+        if chunks[-1] and done >= size * len(chunks) - words / 2:
+            chunks.append([])
+        chunks[-1].extend(run)
+        done += words
+    return chunks
 
 
 class _Writer:
@@ -351,23 +437,29 @@ class _Writer:
         self.doc = doc
         self.hosts = hosts
         self.body = doc.text()
+        self.frequency: dict[str, int] = {}
+        for word in _WORD.findall(self.body):
+            self.frequency[word.lower()] = self.frequency.get(word.lower(), 0) + 1
 
     def write(self, intro: Topic | None, topics: list[Topic], picks: list[list[str]]) -> list[Turn]:
         self.phrases = Phrases(f"{self.doc.title}\0{'|'.join(self.hosts)}")
-        self.echoed = ""
         teaser = self._content(picks[0]) if intro else []
         turns = self._opening(teaser)
         covered: list[tuple[Topic, list[str]]] = []
         for topic, picked in zip(topics, picks[1:] if intro else picks):
             content = self._content(picked)
             if content:
-                turns += self._exchange(len(covered), topic, content)
-                covered.append((topic, content))
+                exchange, answer = self._exchange(len(covered), topic, content)
+                turns += exchange
+                covered.append((topic, answer))
         return turns + self._closing(covered, turns[-1].speaker)
 
     @staticmethod
     def _content(sentences: list[str]) -> list[str]:
-        return [s for sentence in sentences for s in spoken(sentence) if s]
+        """The sentences in spoken form; lines that are not sentences (labels, a page's
+        navigation) are not read out."""
+        return [s for sentence in sentences if ends_sentence(sentence) or
+                count_words(sentence) > 12 for s in spoken(sentence) if s]
 
     def _say(self, pool: Sequence[str], key: str, **values: str) -> str:
         return self.phrases.pick(pool, key).format(**values)
@@ -388,54 +480,95 @@ class _Writer:
 
     # -- one section ---------------------------------------------------------------
 
-    def _exchange(self, index: int, topic: Topic, content: list[str]) -> list[Turn]:
+    def _exchange(self, index: int, topic: Topic, content: list[str]
+                  ) -> tuple[list[Turn], list[str]]:
+        """The section's turns, and the run of sentences that answered its question."""
         n = len(self.hosts)
         asker, explainer, reactor = (self.hosts[(index + k) % n] for k in range(3))
         chapter = topic.heading
         phrase = spoken_heading(topic.heading, self.body) if topic.heading else ""
-        turns = [Turn(speaker=asker, chapter=chapter,
-                      text=self._question(index, topic, phrase, explainer))]
-        chunks = _chunks(content)
+        question = self._question(index, topic, phrase, explainer)
+        runs = _answer_first(_runs(content), question, topic.heading or "")
+        example = self._example(topic, content)
+        told = [run for run in runs[1:] if example and example[-1] in run]
+        if told:  # the example is picked already: it becomes the last turn, asked for
+            example = told[0]
+            runs.remove(example)
+        chunks = _chunks(runs)
+        if example and (told or example[-1] not in content):
+            chunks.append(example)
+        turns = [Turn(speaker=asker, chapter=chapter, text=question)]
         for number, chunk in enumerate(chunks):
             turns.append(Turn(speaker=explainer, text=" ".join(chunk), chapter=chapter))
+            if number == len(chunks) - 1:
+                break
             key = f"{topic.key}\0{number}"
-            if number < len(chunks) - 1:
-                prompt = (self._reaction(chunk, key) + " " + self._say(FOLLOW_UPS, key))
-                turns.append(Turn(speaker=reactor, text=prompt, chapter=chapter))
-        wrap = self._say(HEADING_WRAPS if phrase else WRAPS, topic.key, topic=phrase)
-        return turns + [Turn(speaker=reactor, text=wrap, chapter=chapter)]
+            ask = (self._say(EXAMPLE_ASKS, key) if example and chunks[number + 1] is example
+                   else self._say(FOLLOW_UPS, key))
+            turns.append(Turn(speaker=reactor, chapter=chapter,
+                              text=self._reaction(chunk, key) + " " + ask))
+        noun = phrase and heading_shape(phrase) in ("noun", "gerund")
+        wrap = self._say(HEADING_WRAPS if noun else WRAPS, topic.key, topic=phrase)
+        return turns + [Turn(speaker=reactor, text=wrap, chapter=chapter)], runs[0]
 
     def _question(self, index: int, topic: Topic, phrase: str, explainer: str) -> str:
         lead = self._say(FIRST_TRANSITIONS if index == 0 else TRANSITIONS, topic.key)
         if not topic.heading:
             pool = FIRST_PART_QUESTIONS if index == 0 else PART_QUESTIONS
             question = self._say(pool, topic.key, name=explainer)
-        elif topic.heading.rstrip().endswith("?"):
-            question = self._say(QUESTION_LEADS, topic.key, name=explainer, question=phrase + "?")
-        else:
+        elif heading_shape(phrase) in ("noun", "gerund") and not topic.heading.endswith("?"):
             question = self._say(QUESTIONS, topic.key, topic=phrase, name=explainer)
+        else:
+            asked = _lower_first(as_question(topic.heading, self.body), self.body)
+            question = self._say(QUESTION_LEADS, topic.key, name=explainer, question=asked)
         return f"{lead} {question[0].upper()}{question[1:]}"
 
+    def _example(self, topic: Topic, content: list[str]) -> list[str]:
+        """The section's first sentence that gives an example (with the sentence it leans
+        on), spoken; empty when the section gives none or it does not read alone."""
+        sentences = split_sentences(topic.text)
+        for i, sentence in enumerate(sentences):
+            if not _EXAMPLE.search(sentence):
+                continue
+            run = [sentence]
+            if dependency(sentence) is not None:
+                if i == 0 or dependency(sentences[i - 1]) is not None:
+                    continue
+                run = [sentences[i - 1], sentence]
+            spoken_run = self._content(run)
+            if any(s in content for s in spoken_run[:-1]) and spoken_run[-1] not in content:
+                continue  # half of it is already said elsewhere
+            return spoken_run
+        return []
+
     def _reaction(self, chunk: list[str], key: str) -> str:
-        """A plain reaction, or (every other time, by hash) one that echoes a figure."""
-        figure = _figure(" ".join(chunk))
-        if figure and figure != self.echoed and hashlib.sha256(key.encode()).digest()[0] % 2:
-            self.echoed = figure
-            return self._say(ECHOES, key, echo=figure)
+        """A co-host's answer to a turn: a summary of its opening sentence in fewer words
+        (one time in three, when a clause compression exists), else a key phrase of its
+        last sentence taken up, else a plain acknowledgement."""
+        digest = hashlib.sha256(key.encode()).digest()[0]
+        if digest % 3 == 0:
+            short = compress(chunk[0], max_words=16)
+            if short and dependency(short) is None and count_words(short) < count_words(chunk[0]) \
+                    and not _SEAM.search(short):
+                return self._say(SUMMARIES, key, summary=_lower_first(short, self.body))
+        phrase = key_phrase(chunk[-1], self.frequency)
+        if phrase:
+            phrase = _lower_first(phrase, self.body)
+            return self._say(ECHOES, key, phrase=phrase, Phrase=phrase[0].upper() + phrase[1:])
         return self._say(REACTIONS, key)
 
     # -- closing -------------------------------------------------------------------
 
     def _closing(self, covered: list[tuple[Topic, list[str]]], last: str) -> list[Turn]:
         turns: list[Turn] = []
-        if covered:
+        points = [p for p in (self._point(answer) for _, answer in covered) if p]
+        if points:
             last = next(h for h in reversed(self.hosts) if h != last)
-            headings = [spoken_heading(t.heading, self.body) for t, _ in covered if t.heading]
-            recap = (self._say(RECAPS, "recap", topics=_names(headings)) if headings
-                     else self._say(PLAIN_RECAPS, "recap"))
-            point = min((content[0] for _, content in covered), key=count_words)
-            recap += " " + self._say(TAKEAWAYS, "takeaway", point=point)
-            turns.append(Turn(speaker=last, text=recap))
+            steps = [self._say(RECAP_STEPS[:1] if i == 0 else RECAP_STEPS[1:], f"step{i}",
+                               point=point) for i, point in enumerate(points[:-1])]
+            steps.append(RECAP_LAST.format(point=points[-1]) if len(points) > 1
+                         else points[0][:1].upper() + points[0][1:])
+            turns.append(Turn(speaker=last, text=" ".join([self._say(RECAPS, "recap"), *steps])))
         closer = next(h for h in self.hosts if h != last)
         others = [h for h in self.hosts if h != closer]
         turns.append(Turn(speaker=closer, text=self._say(SIGN_OFFS, "signoff",
@@ -443,26 +576,19 @@ class _Writer:
         turns += [Turn(speaker=host, text=self._say(GOODBYES, host)) for host in others]
         return turns
 
-
-def _figure(text: str) -> str:
-    """The first figure in ``text``, with its noun unless that is a function word."""
-    m = _FIGURE.search(text)
-    if not m:
-        return ""
-    noun = m.group(1)
-    return m.group(0)[:m.start(1) - m.start() - 1] if noun in STOPWORDS else m.group(0)
-
-
-def _chunks(sentences: list[str]) -> list[list[str]]:
-    """Sentences grouped into explaining turns of about ``TURN_WORDS`` words, evenly (no
-    long turn followed by a one-sentence stub)."""
-    total = count_words(" ".join(sentences))
-    size = total / max(round(total / TURN_WORDS), 1)
-    chunks: list[list[str]] = [[]]
-    done = 0
-    for sentence in sentences:
-        if chunks[-1] and done >= size * len(chunks) - count_words(sentence) / 2:
-            chunks.append([])
-        chunks[-1].append(sentence)
-        done += count_words(sentence)
-    return chunks
+    def _point(self, answer: list[str]) -> str:
+        """A section's key point for the recap: its answering sentence, compressed to
+        about 16 words when a clause compression allows; empty when it does not read
+        alone."""
+        sentence = answer[0]
+        if dependency(sentence) is not None or not ends_sentence(sentence) \
+                or count_words(sentence) < 5:
+            return ""
+        if len(answer) > 1 and completes(sentence, answer[1]):
+            return _lower_first(f"{sentence} {answer[1]}", self.body)  # "not A. It is B."
+        short = compress(sentence, max_words=16) if count_words(sentence) > 16 else None
+        if short and count_words(short) < 8:  # "Beginning with SQLite version 3.7.17."
+            short = None
+        if not short and count_words(sentence) > 30:
+            return ""
+        return _lower_first(short or sentence, self.body)
