@@ -5,6 +5,10 @@ its files are found through the package, never by path. Piper reads text through
 espeak-ng, which misreads years, money, dates and units, so every normalisation
 category is applied first. Output varies slightly between runs (the model samples
 noise inside onnxruntime, which cannot be seeded).
+
+Word timings come from the voice itself: VITS predicts how many samples each phoneme
+takes, and piper reports these alignments when the model exposes them; the model is
+given that output in memory (:mod:`plugins.speech.engine_timing`; needs ``onnx``).
 """
 
 from __future__ import annotations
@@ -57,9 +61,23 @@ class PiperEngine(VoiceEngine):
         # length_scale stretches phoneme durations: the pace changes, the pitch does not
         config = SynthesisConfig(length_scale=model.config.length_scale / speed,
                                  normalize_audio=False)
-        chunks = [c.audio_float_array for c in model.synthesize(normalize(text), config)]
+        rate = model.config.sample_rate
+        chunks, phonemes = [], []
+        for chunk in model.synthesize(normalize(text), config, include_alignments=True):
+            chunks.append(chunk.audio_float_array)
+            if phonemes is not None and chunk.phoneme_alignments:
+                phonemes += [(a.phoneme, a.num_samples / rate) for a in chunk.phoneme_alignments]
+            else:   # a chunk without alignments: no engine timings for this text
+                phonemes = None
         samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-        return Synthesis(samples.astype(np.float32, copy=False), model.config.sample_rate)
+        words = ()
+        if phonemes:
+            from plugins.speech.engine_timing import words_from_phonemes
+
+            words = words_from_phonemes(
+                text, phonemes, lambda token: [p for sentence in model.phonemize(normalize(token))
+                                               for p in sentence])
+        return Synthesis(samples.astype(np.float32, copy=False), rate, words)
 
 
 def _info(name: str, package: PiperPackage) -> VoiceInfo:
@@ -84,6 +102,8 @@ def _load(voice: str):
         from piper import PiperVoice
         from piper.config import PiperConfig
 
+        from plugins.speech.engine_timing import with_duration_output
+
         package = VOICES[voice]
         try:
             model_path, config_path = _files(package)
@@ -94,7 +114,11 @@ def _load(voice: str):
         # one thread is faster than two on a small machine and leaves cores to other workers
         options.intra_op_num_threads = options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        session = onnxruntime.InferenceSession(str(model_path), options,
+        try:   # the phoneme durations as an output, for word timings
+            model = with_duration_output(str(model_path))
+        except (ImportError, ValueError):
+            model = str(model_path)
+        session = onnxruntime.InferenceSession(model, options,
                                                providers=["CPUExecutionProvider"])
         config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         return PiperVoice(session=session, config=config)
