@@ -68,7 +68,8 @@ def _load(ctx: click.Context, recipe: str, overrides: tuple[str, ...], generator
 @click.option("--scheduler", metavar="ADDRESS",
               help="Dask scheduler address (tcp://host:8786); default: a local Dask cluster.")
 @click.option("--progress/--no-progress", default=None,
-              help="Show progress bars [default: when stderr is a terminal].")
+              help="Show progress bars [default: bars when stderr is a terminal, else one "
+                   "plain line per event].")
 @click.pass_context
 def run(ctx, recipe, sources, out_dir, jobs, force, only, overrides, generator, cache_dir,
         executor, scheduler, progress):
@@ -85,7 +86,7 @@ def run(ctx, recipe, sources, out_dir, jobs, force, only, overrides, generator, 
         cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
         plugin_config=state.config, registry=state.registry, jobs=jobs, force=force,
         only=only, executor=executor, scheduler=scheduler, debug=state.debug,
-        progress=sys.stderr.isatty() if progress is None else progress)
+        progress=("bars" if sys.stderr.isatty() else "lines") if progress is None else progress)
     if summary.failed:
         ctx.exit(1)
 

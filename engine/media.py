@@ -492,9 +492,15 @@ def measure_loudness(path: str | os.PathLike) -> Loudness:
              .output("-", format="null"))
     result = run_ffmpeg(graph_args(graph), what=f"measure the loudness of {path.name!r}",
                         loglevel="info")
+    return loudness_of(result, f"measure the loudness of {path.name!r}")
+
+
+def loudness_of(result: FFmpegResult, what: str) -> Loudness:
+    """The summary of an ``ebur128`` filter (``peak="true"``) in a run at loglevel info,
+    so a run that writes a file can measure it on the way (one pass, not two)."""
     match = _LOUDNESS.search(result.stderr[result.stderr.rfind("Summary:"):])
     if match is None:
-        raise media_error(f"measure the loudness of {path.name!r}", result.stderr, result.argv)
+        raise media_error(what, result.stderr, result.argv)
     return Loudness(float(match[1]), float(match[2]), float(match[3]))
 
 

@@ -30,7 +30,10 @@ from typing import Callable, Sequence
 from engine import media
 from engine.artifacts import Chapter, Word
 from engine.errors import TransformError
-from engine.voices import SentenceSpan, VoiceEngine, synthesize_to_wav
+from engine.transform import Context
+from engine.voices import SentenceSpan, Utterance, VoiceEngine, sentence_plan, write_utterances
+
+from plugins.audio.sentence_cache import Sentence, speak_sentences
 
 #: the loudness of the finished file (EBU R128 integrated, podcast standard)
 TARGET_LUFS = -16.0
@@ -69,29 +72,21 @@ class Spoken:
     spans: list[SentenceSpan] = field(default_factory=list)
 
 
-def speak(passages: Sequence[Passage], work_dir: Path, *, speed: float = 1.0,
-          progress: Progress | None = None,
-          timer: Callable[[str, float], None] | None = None) -> list[Spoken]:
-    """Every passage into its own WAV file (bounded memory: one sentence at a time)."""
-    import time
-
-    total = sum(len(p.text) for p in passages) or 1
-    done = 0
+def speak(passages: Sequence[Passage], ctx: Context, *, speed: float = 1.0,
+          progress: Callable[[int, int], None] | None = None) -> list[Spoken]:
+    """Every passage into its own WAV file in ``ctx.work_dir``, from sentences spoken
+    once and cached (:mod:`plugins.audio.sentence_cache`); ``progress(done, total)``
+    counts sentences."""
+    plans = [sentence_plan(p.text, speed) for p in passages]
+    sentences = [Sentence(p.engine, p.voice, text, speed)
+                 for p, plan in zip(passages, plans) for text, _ in plan]
+    speech = iter(speak_sentences(sentences, ctx, progress))
     out: list[Spoken] = []
-    for index, passage in enumerate(passages):
-        path = work_dir / f"passage-{index:04d}.wav"
-        started = time.perf_counter()
-
-        def step(fraction: float, base=done, size=len(passage.text)) -> None:
-            if progress:
-                progress((base + fraction * size) / total)
-
-        duration, spans = synthesize_to_wav(passage.engine, passage.text, passage.voice, path,
-                                            speed=speed, progress=step)
-        if timer:
-            timer("synthesis", time.perf_counter() - started)
+    for index, (passage, plan) in enumerate(zip(passages, plans)):
+        path = ctx.work_dir / f"passage-{index:04d}.wav"
+        duration, spans = write_utterances(
+            [Utterance(text, next(speech), pause) for text, pause in plan], path)
         out.append(Spoken(passage, path, duration, spans))
-        done += len(passage.text)
     return out
 
 
@@ -112,13 +107,16 @@ def layout(spoken: Sequence[Spoken], gaps: Sequence[float], offset: float = 0.0)
 
 
 def timed_words(spoken: Sequence[Spoken], starts: Sequence[float],
-                heard: Sequence[Word] | None = None, total: float | None = None) -> list[Word]:
+                heard: Sequence[Word] | None = None, total: float | None = None, *,
+                engine: bool = False, methods: dict[str, int] | None = None) -> list[Word]:
     """One timed word per whitespace token of every sentence, in mix time.
 
-    Sentence boundaries come from synthesis (exact). Within a sentence the words heard
-    there by a transcriber (``heard``, in mix time) are aligned to the script words;
-    without them, the sentence's time is shared by how long each word takes to say.
-    Times never go backwards and every word stays inside its sentence.
+    Sentence boundaries come from synthesis (exact). Within a sentence, with ``engine``,
+    the voice engine's own word timings are used where it gave them; otherwise the words
+    heard there by a transcriber (``heard``, in mix time) are aligned to the script
+    words; without either, the sentence's time is shared by how long each word takes to
+    say. ``methods`` counts the sentences timed each way ("engine", "aligned",
+    "estimated"). Times never go backwards and every word stays inside its sentence.
     """
     from plugins.speech.alignment import _spread, align
 
@@ -135,10 +133,17 @@ def timed_words(spoken: Sequence[Spoken], starts: Sequence[float],
             if total is not None:
                 lo, hi = min(lo, total), min(hi, total)
             inside = [w for w in heard if lo - 0.15 <= (w.start + w.end) / 2 <= hi + 0.15]
-            if inside:
+            if engine and len(span.words) == len(tokens):
+                method = "engine"
+                timed = [(start + w.start, start + w.end) for w in span.words]
+            elif inside:
+                method = "aligned"
                 timed = [(w.start, w.end) for w in align(span.text, inside, duration=hi)]
             else:
+                method = "estimated"
                 timed = _spread(tokens, lo, hi)
+            if methods is not None:
+                methods[method] = methods.get(method, 0) + 1
             for token, (a, b) in zip(tokens, timed):
                 a = min(max(a, lo, floor), hi)
                 b = min(max(b, a), hi)
@@ -146,6 +151,12 @@ def timed_words(spoken: Sequence[Spoken], starts: Sequence[float],
                                   speaker=speaker))
                 floor = a
     return words
+
+
+def engine_timed(spoken: Sequence[Spoken]) -> bool:
+    """Whether the voice engines gave word timings for every sentence (then
+    ``timing: engine`` needs no transcriber at all)."""
+    return all(len(span.words) == len(span.text.split()) for s in spoken for span in s.spans)
 
 
 def chapters_of(spoken: Sequence[Spoken], starts: Sequence[float], total: float,
@@ -188,10 +199,10 @@ class Bed:
 
 def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
         intro: Path | None = None, outro: Path | None = None, bed: Bed | None = None,
-        sample_rate: int = MIX_RATE) -> float:
+        sample_rate: int = MIX_RATE) -> media.Loudness:
     """Join the passages (each followed by its gap), optional intro and outro, and an
     optional music bed ducked under the speech, into a mono WAV at ``sample_rate``.
-    Returns the duration of the mix."""
+    Returns the mix's loudness, measured in the same run (mastering's first pass)."""
     import ffmpeg
 
     def prepared(path: Path):
@@ -223,10 +234,12 @@ def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
                                ratio=bed.duck_ratio, attack=40, release=450, makeup=1)
         speech = ffmpeg.filter([voice, ducked], "amix", inputs=2, duration="first",
                                dropout_transition=0, normalize=0)
-    graph = speech.output(media.media_path(dst), format="wav", acodec="pcm_s16le",
-                          ar=sample_rate, ac=1)
-    media.run_ffmpeg(["-y", *media.graph_args(graph)], what="mix the podcast audio")
-    return media.probe(dst).duration
+    graph = (speech.filter("ebur128", peak="true")
+             .output(media.media_path(dst), format="wav", acodec="pcm_s16le", ar=sample_rate,
+                     ac=1))
+    result = media.run_ffmpeg(["-y", *media.graph_args(graph)], what="mix the podcast audio",
+                              loglevel="info")
+    return media.loudness_of(result, "measure the loudness of the mix")
 
 
 def media_duration(path: Path) -> float:
@@ -236,8 +249,10 @@ def media_duration(path: Path) -> float:
 # --------------------------------------------------------------------------- mastering
 
 def normalize(src: Path, dst: Path, *, gain_db: float, true_peak: float = TARGET_TP,
-              sample_rate: int = MIX_RATE) -> None:
-    """Apply one gain to the whole of ``src`` and hold true peaks under ``true_peak``.
+              sample_rate: int = MIX_RATE, mp3: Path | None = None,
+              bitrate: str = "192k") -> None:
+    """Apply one gain to the whole of ``src`` and hold true peaks under ``true_peak``,
+    into the WAV ``dst`` and, in the same run, the mp3 ``mp3``.
 
     The limiter runs at four times the sample rate, so it sees the peaks between
     samples (true peak, ITU-R BS.1770) and not only the samples themselves. It only
@@ -246,49 +261,53 @@ def normalize(src: Path, dst: Path, *, gain_db: float, true_peak: float = TARGET
     """
     import ffmpeg
 
-    graph = (ffmpeg.input(media.media_path(src)).audio
-             .filter("volume", f"{gain_db:.3f}dB", precision="double")
-             .filter("aresample", 4 * sample_rate)
-             .filter("alimiter", limit=f"{10 ** (true_peak / 20):.5f}", attack=1, release=60,
-                     level="false", latency="true")
-             .filter("aresample", sample_rate)
-             .output(media.media_path(dst), format="wav", acodec="pcm_s16le", ar=sample_rate,
-                     ac=1))
+    limited = (ffmpeg.input(media.media_path(src)).audio
+               .filter("volume", f"{gain_db:.3f}dB", precision="double")
+               .filter("aresample", 4 * sample_rate)
+               .filter("alimiter", limit=f"{10 ** (true_peak / 20):.5f}", attack=1, release=60,
+                       level="false", latency="true")
+               .filter("aresample", sample_rate))
+    branches = limited.filter_multi_output("asplit", 2) if mp3 is not None else [limited]
+    outputs = [branches[0].output(media.media_path(dst), format="wav", acodec="pcm_s16le",
+                                  ar=sample_rate, ac=1)]
+    if mp3 is not None:
+        outputs.append(branches[1].output(media.media_path(mp3), format="mp3",
+                                          **{"b:a": bitrate}, ar=sample_rate, ac=1))
+    graph = ffmpeg.merge_outputs(*outputs)
     media.run_ffmpeg(["-y", *media.graph_args(graph)], what=f"normalise {src.name!r}")
 
 
-def master_to_files(mixed: Path, work: Path, stem: str, bitrate: str):
-    """Master ``mixed`` into ``STEM.wav`` and ``STEM.mp3`` in ``work``: returns the two
-    paths, the measured loudness of the delivered mp3, and the duration."""
+def master_to_files(mixed: Path, first: media.Loudness, work: Path, stem: str, bitrate: str):
+    """Master ``mixed`` (whose loudness ``first`` was measured while mixing) into
+    ``STEM.wav`` and ``STEM.mp3`` in ``work``: returns the two paths, the measured
+    loudness of the delivered mp3, the duration and how many passes it took."""
     wav, mp3 = work / f"{stem}.wav", work / f"{stem}.mp3"
-    loudness = master(mixed, wav, deliver=lambda m: encode_mp3(m, mp3, bitrate=bitrate))
-    return wav, mp3, loudness, media_duration(wav)
+    loudness, passes = master(mixed, wav, first, mp3=mp3, bitrate=bitrate)
+    return wav, mp3, loudness, media_duration(wav), passes
 
 
-def master(src: Path, wav: Path, *, deliver: Callable[[Path], Path] | None = None,
-           target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
-           tolerance: float = 0.4, peak_limit: float = -1.2) -> media.Loudness:
-    """Two-pass loudness normalisation of ``src`` into the 16-bit WAV ``wav``.
+def master(src: Path, wav: Path, first: media.Loudness, *, mp3: Path | None = None,
+           bitrate: str = "192k", target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
+           tolerance: float = 0.4, peak_limit: float = -1.2) -> tuple[media.Loudness, int]:
+    """Loudness normalisation of ``src`` into the 16-bit WAV ``wav`` (and ``mp3``).
 
-    Pass one measures the integrated loudness (EBU R128); pass two applies the gain that
-    reaches ``target`` under a true-peak limiter. ``deliver`` makes the file that will be
-    published from the WAV (the mp3) and returns its path: the measurement is taken on
-    that file, since lossy encoding moves loudness (LAME takes 0.2-0.4 LU away) and
-    true peak. When the result is more than ``tolerance`` LU off, or its true peak is
-    above ``peak_limit``, gain and ceiling are corrected and the pass repeated (at most
-    twice more; the first gain already adds ``LOSSY_LOUDNESS_LOSS`` when
-    there is a lossy file to deliver). Returns the last measurement.
+    ``first`` is the integrated loudness of ``src`` (EBU R128), measured while it was
+    mixed, so mastering needs no measuring pass of its own: one ffmpeg run applies the
+    gain that reaches ``target`` under a true-peak limiter and writes both files, and the
+    delivered file (the mp3, since lossy encoding moves loudness: LAME takes 0.2-0.4 LU
+    away, and true peak) is measured. When that is more than ``tolerance`` LU off, or
+    its true peak is above ``peak_limit``, gain and ceiling are corrected and the run
+    repeated (at most twice more; the first gain already adds ``LOSSY_LOUDNESS_LOSS``
+    when there is an mp3). Returns the last measurement and the number of runs.
     """
-    first = media.measure_loudness(src)
     gain = 0.0 if first.integrated_lufs < -70 else target - first.integrated_lufs
-    if deliver is not None:
+    if mp3 is not None:
         gain += LOSSY_LOUDNESS_LOSS
     ceiling = true_peak
-    measured = first
-    for _ in range(3):
-        normalize(src, wav, gain_db=gain, true_peak=ceiling)
-        out = deliver(wav) if deliver else wav
-        measured = media.measure_loudness(out)
+    measured, passes = first, 0
+    for passes in range(1, 4):
+        normalize(src, wav, gain_db=gain, true_peak=ceiling, mp3=mp3, bitrate=bitrate)
+        measured = media.measure_loudness(mp3 or wav)
         if first.integrated_lufs < -70:   # silence: nothing to gain
             break
         miss = target - measured.integrated_lufs
@@ -298,11 +317,7 @@ def master(src: Path, wav: Path, *, deliver: Callable[[Path], Path] | None = Non
         gain += miss
         if over > 0:
             ceiling -= over + 0.2
-    return measured
-
-
-def encode_mp3(wav: Path, mp3: Path, *, bitrate: str = "192k") -> Path:
-    return media.encode_audio(wav, mp3, bitrate=bitrate)
+    return measured, passes
 
 
 # --------------------------------------------------------------------------- tagging

@@ -25,6 +25,8 @@ from typing import Callable, Sequence
 from engine.artifacts import Word
 from plugins.speech.alignment import _spread
 
+#: bump when the timings for the same phonemes change (keys cached sentences)
+VERSION = "1"
 #: phoneme symbols that are pauses, not sounds of a word
 PAUSES = frozenset(",.!?;:—–-…\"'()[]“”‘’^$_")
 #: symbols that mark stress or length: part of a word, but not sounds of their own

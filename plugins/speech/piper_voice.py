@@ -17,6 +17,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,21 +64,49 @@ class PiperEngine(VoiceEngine):
                                  normalize_audio=False)
         rate = model.config.sample_rate
         chunks, phonemes = [], []
-        for chunk in model.synthesize(normalize(text), config, include_alignments=True):
-            chunks.append(chunk.audio_float_array)
-            if phonemes is not None and chunk.phoneme_alignments:
-                phonemes += [(a.phoneme, a.num_samples / rate) for a in chunk.phoneme_alignments]
-            else:   # a chunk without alignments: no engine timings for this text
-                phonemes = None
+        for sentence in _phonemize(model, normalize(text)):
+            result = model.phoneme_ids_to_audio(model.phonemes_to_ids(sentence), config,
+                                                include_alignments=True)
+            audio, samples_per_id = result if isinstance(result, tuple) else (result, None)
+            chunks.append(np.clip(audio, -1.0, 1.0).astype(np.float32))
+            timed = _phoneme_seconds(model, sentence, samples_per_id)
+            phonemes = phonemes + timed if phonemes is not None and timed else None
         samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         words = ()
         if phonemes:
             from plugins.speech.engine_timing import words_from_phonemes
 
             words = words_from_phonemes(
-                text, phonemes, lambda token: [p for sentence in model.phonemize(normalize(token))
-                                               for p in sentence])
-        return Synthesis(samples.astype(np.float32, copy=False), rate, words)
+                text, phonemes,
+                lambda token: [p for part in _phonemize(model, normalize(token)) for p in part])
+        return Synthesis(samples, rate, words)
+
+
+#: espeak-ng, piper's phonemiser, keeps global state: one caller at a time
+_ESPEAK = threading.Lock()
+
+
+def _phonemize(model, text: str) -> list[list[str]]:
+    with _ESPEAK:
+        return [p for p in model.phonemize(text) if p]
+
+
+def _phoneme_seconds(model, phonemes: list[str], samples_per_id) -> list[tuple[str, float]]:
+    """``(phoneme, seconds)`` for a sentence, from the samples the model spent on each
+    phoneme id (piper's layout: BOS, then each phoneme's ids and a pad, then EOS; the
+    pad after a phoneme belongs to it). Empty when the model gave no alignments."""
+    from piper.const import BOS, EOS, PAD
+
+    if samples_per_id is None:
+        return []
+    id_map, rate = model.config.phoneme_id_map, model.config.sample_rate
+    pad = len(id_map.get(PAD, []))
+    out, at = [], 0
+    for phoneme in [BOS, *phonemes, EOS]:
+        size = len(id_map.get(phoneme, [])) + (pad if phoneme != EOS else 0)
+        out.append((phoneme, float(sum(samples_per_id[at:at + size])) / rate))
+        at += size
+    return out if at == len(samples_per_id) else []
 
 
 def _info(name: str, package: PiperPackage) -> VoiceInfo:
