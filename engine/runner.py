@@ -242,7 +242,9 @@ def _load_source(job: SourceJob, loader, cache: Cache, info: dict[str, Any]) -> 
     cached = None if job.options.force else cache.get(key)
     if cached is None:
         cached = cache.put(key, loader.load(job.path), adopt_files=False)
-    info.update({"loader": loader.name, "kind": loader.produces, "digest": cached.digest,
+    # the kind of what was loaded: a loader may read a special form of its files as
+    # another kind (a markdown podcast script is a script, not a document)
+    info.update({"loader": loader.name, "kind": cached.artifact.kind, "digest": cached.digest,
                  "load_key": key})
     return cached
 
@@ -389,11 +391,12 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
         else:
             try:
                 transform = registry.transform(node.use)
-                if node.input == SOURCE and loader.produces not in transform.consumes:
+                kind = source_info["kind"]
+                if node.input == SOURCE and kind not in transform.consumes:
                     raise RemixerError(
                         f"step {node.id!r} ({node.use}) takes {kinds_text(transform.consumes)}, "
-                        f"but {job.path.name} is {loader.produces}",
-                        hint=f"use a recipe made for {loader.produces} sources")
+                        f"but {job.path.name} is {kind}",
+                        hint=f"use a recipe made for {kind} sources")
                 wanted = not only or node.id in only or node.step_id in only
                 outputs[node.id] = _run_node(replace(node, output=node.output and wanted),
                                              outputs[node.input], registry, cache, job,

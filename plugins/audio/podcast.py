@@ -121,7 +121,7 @@ class PodcastScript(engine.Transform):
     """Write a conversation about a document between 2-4 hosts, about N minutes long."""
 
     name = "podcast-script"
-    version = "1"
+    version = "2"   # 2: the markdown carries front matter and chapters (loads back)
     consumes = ("document", "transcript")
     produces = "script"
     Params = PodcastScriptParams
