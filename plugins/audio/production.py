@@ -356,7 +356,7 @@ def write_tags(mp3: Path, tags: Tags) -> None:
     for key, value in tags.extra.items():
         id3.add(TXXX(encoding=3, desc=key, text=value))
     if tags.chapters:
-        ids = [f"chp{i}" for i in range(len(tags.chapters))]
+        ids = chapter_ids([c.title for c in tags.chapters])
         id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text="Chapters")]))
         for cid, chapter in zip(ids, tags.chapters):
@@ -366,6 +366,18 @@ def write_tags(mp3: Path, tags: Tags) -> None:
     if tags.cover:
         id3.add(APIC(encoding=3, mime=tags.cover_mime, type=3, desc="Cover", data=tags.cover))
     id3.save(str(mp3), v2_version=4)
+
+
+def chapter_ids(titles: Sequence[str]) -> list[str]:
+    """CHAP element ids that keep chapters in time order in the file.
+
+    mutagen writes frames sorted by size, then by id; ffmpeg (and players built on it)
+    list CHAP frames in file order, so chapters with titles of different lengths came out
+    shuffled. The ids (never shown) are padded so every CHAP frame has the same size,
+    and numbered with zeros so the id sorts in time order."""
+    width = len(str(len(titles) - 1))
+    sizes = [len(t.encode("utf-8")) for t in titles]
+    return [f"chp{i:0{width}d}" + "_" * (max(sizes) - size) for i, size in enumerate(sizes)]
 
 
 def image_mime(path: Path) -> str:
