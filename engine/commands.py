@@ -123,9 +123,11 @@ def plugins_command(ctx, as_json):
                        for r in registry.transforms],
         "source loaders": [{"name": r.name, "plugin": r.plugin, "produces": r.obj.produces,
                             "extensions": list(r.obj.extensions)} for r in registry.loaders],
-        "voices": [{"name": r.name, "plugin": r.plugin} for r in registry.voices],
-        "transcribers": [{"name": r.name, "plugin": r.plugin} for r in registry.transcribers],
-        "text generators": [{"name": r.name, "plugin": r.plugin}
+        "voices": [{"name": r.name, "plugin": r.plugin, "summary": _first_line(r.obj)}
+                   for r in registry.voices],
+        "transcribers": [{"name": r.name, "plugin": r.plugin, "summary": _first_line(r.obj)}
+                         for r in registry.transcribers],
+        "text generators": [{"name": r.name, "plugin": r.plugin, "summary": _first_line(r.obj)}
                             for r in registry.text_generators],
     }
     if as_json:
@@ -139,7 +141,15 @@ def plugins_command(ctx, as_json):
                 detail = f"{'/'.join(e['consumes'])} -> {e['produces']}  {e['summary']}"
             elif "extensions" in e:
                 detail = f"{' '.join(e['extensions'])} -> {e['produces']}"
+            elif e.get("summary"):
+                detail = e["summary"]
             click.echo(f"  {e['name']:<18} {detail}  [{e['plugin']}]".rstrip())
+
+
+def _first_line(obj) -> str:
+    """The first line of a plugin class's docstring: what it is, for listings."""
+    doc = (obj.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else ""
 
 
 @click.command()

@@ -116,6 +116,12 @@ class VoiceEngine:
         Subclasses append the model's identity (a file digest or package version)."""
         return f"{self.name}:{self.voice(voice).name}@{self.version}"
 
+    def templates(self) -> list[VoiceInfo]:
+        """Voices made from an argument rather than listed by name (a cloning backend
+        given a recording: ``match:RECORDING``), for ``remixer voices``. Most engines
+        have none."""
+        return []
+
     def claims(self, spec: str) -> bool:
         """Whether this engine speaks a voice spec that names no engine, such as a path to
         a reference recording (voice cloning). Most engines claim nothing."""

@@ -82,3 +82,13 @@ def test_progress_is_plain_lines_when_the_output_is_a_pipe(tmp_path):
     assert lines[-1].endswith("note ok (1/1 sources)")
     assert all(re.match(r"\[ *\d+\.\d+s\] ", line) for line in lines)
     assert "1 step ran" in result.stdout
+
+
+def test_voices_lists_cloning_backends_and_plugins_describes_every_voice_engine(invoke):
+    voices = invoke("voices").output
+    assert "clone:match:RECORDING_OR_PROFILE" in voices
+    assert "clone:xtts:RECORDING_OR_PROFILE" in voices
+    assert "profiles are looked for in" in voices
+    listing = invoke("plugins").output
+    clone = next(line for line in listing.splitlines() if line.strip().startswith("clone "))
+    assert "Cloned voices" in clone

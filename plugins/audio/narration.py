@@ -343,7 +343,7 @@ def register_commands(cli):
                              "reason": f"cannot list voices: {exc}", "description": "",
                              "default": False, "plugin": entry.plugin})
                 continue
-            for info in infos:
+            for info in [*infos, *engine_.templates()]:
                 rows.append({"voice": f"{entry.name}:{info.name}",
                              "ready_offline": info.ready_offline, "reason": info.reason,
                              "description": info.description, "language": info.language,
