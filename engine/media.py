@@ -479,7 +479,7 @@ class Loudness:
 
 
 _LOUDNESS = re.compile(r"I:\s+(-?[\d.]+|-?inf) LUFS.*?LRA:\s+(-?[\d.]+) LU"
-                       r".*?Peak:\s+(-?[\d.]+|-?inf) dBFS", re.S)
+                       r"(?:.*?Peak:\s+(-?[\d.]+|-?inf) dBFS)?", re.S)
 
 
 def measure_loudness(path: str | os.PathLike) -> Loudness:
@@ -496,12 +496,14 @@ def measure_loudness(path: str | os.PathLike) -> Loudness:
 
 
 def loudness_of(result: FFmpegResult, what: str) -> Loudness:
-    """The summary of an ``ebur128`` filter (``peak="true"``) in a run at loglevel info,
-    so a run that writes a file can measure it on the way (one pass, not two)."""
+    """The summary of an ``ebur128`` filter in a run at loglevel info, so a run that
+    writes a file can measure it on the way (one pass, not two). Without ``peak="true"``
+    the true peak is not measured (NaN)."""
     match = _LOUDNESS.search(result.stderr[result.stderr.rfind("Summary:"):])
     if match is None:
         raise media_error(what, result.stderr, result.argv)
-    return Loudness(float(match[1]), float(match[2]), float(match[3]))
+    peak = float(match[3]) if match[3] is not None else float("nan")
+    return Loudness(float(match[1]), float(match[2]), peak)
 
 
 # --------------------------------------------------------------------------- subtitles

@@ -43,11 +43,13 @@ def words_from_phonemes(text: str, phonemes: Sequence[tuple[str, float]],
     sounds = _sounds(phonemes)
     if not tokens or not sounds:
         return ()
-    owner: list[int] = []             # token index of each sound the tokens are read as
+    read: list[str] = []              # the sounds the tokens are read as, in order
+    owner: list[int] = []             # the token index of each
     for index, token in enumerate(tokens):
-        owner += [index] * sum(1 for s in phonemize(token) if _is_sound(s))
-    matcher = difflib.SequenceMatcher(None, [s for s, _, _ in sounds], _symbols_of(tokens, phonemize),
-                                      autojunk=False)
+        symbols = [s for s in phonemize(token) if _is_sound(s)]
+        read += symbols
+        owner += [index] * len(symbols)
+    matcher = difflib.SequenceMatcher(None, [s for s, _, _ in sounds], read, autojunk=False)
     # anchors: for each token sound matched in the speech, the spoken sound's index
     spoken_at: list[int | None] = [None] * len(owner)
     for block in matcher.get_matching_blocks():
@@ -79,10 +81,6 @@ def _sounds(phonemes: Sequence[tuple[str, float]]) -> list[tuple[str, float, flo
             out.append((symbol, at, at + seconds))
         at += seconds
     return out
-
-
-def _symbols_of(tokens: Sequence[str], phonemize: Callable[[str], Sequence[str]]) -> list[str]:
-    return [s for token in tokens for s in phonemize(token) if _is_sound(s)]
 
 
 def _filled(tokens: Sequence[str], timed: list[tuple[float | None, float | None]],

@@ -14,6 +14,7 @@ Without the ``onnx`` package the engine still speaks, without word timings.
 
 from __future__ import annotations
 
+import functools
 import os
 
 import engine
@@ -78,8 +79,7 @@ def _synthesize_timed(tts, session, text: str, spoken: str, speed: float) -> Syn
         phonemes += [(symbol, float(u) * seconds) for symbol, u in zip(symbols, units)]
         parts.append(audio)
     samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-    words = words_from_phonemes(text, phonemes,
-                                lambda token: "".join(tts.phonemize(normalize(token))))
+    words = words_from_phonemes(text, phonemes, lambda token: _token_phonemes(tts.voice, token))
     return Synthesis(samples, tts.sample_rate, words)
 
 
@@ -116,6 +116,12 @@ def _load(voice: str):
                      f"{VOICES[voice]['file']} to {_cached_path(VOICES[voice])}") from exc
 
     return shared_model(("hibari", voice), load)
+
+
+@functools.lru_cache(maxsize=20000)
+def _token_phonemes(voice: str, token: str) -> str:
+    """One token as the voice reads it on its own (hibari's G2P is per word: cacheable)."""
+    return "".join(_load(voice).phonemize(normalize(token)))
 
 
 def _timed_session(voice: str):

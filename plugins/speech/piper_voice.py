@@ -13,6 +13,7 @@ given that output in memory (:mod:`plugins.speech.engine_timing`; needs ``onnx``
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -58,7 +59,8 @@ class PiperEngine(VoiceEngine):
         import numpy as np
         from piper import SynthesisConfig
 
-        model = _load(self.voice(voice).name)
+        name = self.voice(voice).name
+        model = _load(name)
         # length_scale stretches phoneme durations: the pace changes, the pitch does not
         config = SynthesisConfig(length_scale=model.config.length_scale / speed,
                                  normalize_audio=False)
@@ -76,9 +78,8 @@ class PiperEngine(VoiceEngine):
         if phonemes:
             from plugins.speech.engine_timing import words_from_phonemes
 
-            words = words_from_phonemes(
-                text, phonemes,
-                lambda token: [p for part in _phonemize(model, normalize(token)) for p in part])
+            words = words_from_phonemes(text, phonemes,
+                                        lambda token: _token_phonemes(name, token))
         return Synthesis(samples, rate, words)
 
 
@@ -89,6 +90,12 @@ _ESPEAK = threading.Lock()
 def _phonemize(model, text: str) -> list[list[str]]:
     with _ESPEAK:
         return [p for p in model.phonemize(text) if p]
+
+
+@functools.lru_cache(maxsize=20000)
+def _token_phonemes(voice: str, token: str) -> tuple[str, ...]:
+    """One token as espeak reads it on its own (cached: tokens repeat)."""
+    return tuple(p for part in _phonemize(_load(voice), normalize(token)) for p in part)
 
 
 def _phoneme_seconds(model, phonemes: list[str], samples_per_id) -> list[tuple[str, float]]:
