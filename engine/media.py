@@ -495,6 +495,18 @@ def measure_loudness(path: str | os.PathLike) -> Loudness:
     return loudness_of(result, f"measure the loudness of {path.name!r}")
 
 
+def loudness_summaries(result: FFmpegResult) -> list[Loudness]:
+    """Every ``ebur128`` summary in a run's log, in log order (true peak NaN where the
+    filter measured none): a run may measure several branches of its graph."""
+    out = []
+    for block in result.stderr.split("Summary:")[1:]:
+        match = _LOUDNESS.search(block)
+        if match is not None:
+            peak = float(match[3]) if match[3] is not None else float("nan")
+            out.append(Loudness(float(match[1]), float(match[2]), peak))
+    return out
+
+
 def loudness_of(result: FFmpegResult, what: str) -> Loudness:
     """The summary of an ``ebur128`` filter in a run at loglevel info, so a run that
     writes a file can measure it on the way (one pass, not two). Without ``peak="true"``

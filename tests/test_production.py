@@ -92,3 +92,47 @@ def test_voices_lists_cloning_backends_and_plugins_describes_every_voice_engine(
     listing = invoke("plugins").output
     clone = next(line for line in listing.splitlines() if line.strip().startswith("clone "))
     assert "Cloned voices" in clone
+
+
+def test_progress_lines_are_rate_limited_but_show_every_phase():
+    from engine.progress import Lines
+
+    now = [0.0]
+    lines: list[str] = []
+    display = Lines(lines.append, sources=2, interval=2.0, clock=lambda: now[0])
+    for second, status in [(0.1, "progress:0.100 synthesising 1/10 sentences"),
+                           (0.5, "progress:0.200 synthesising 2/10 sentences"),   # too soon
+                           (2.2, "progress:0.700 synthesising 10/10 sentences"),
+                           (2.3, "progress:0.720 mixing"),                        # new phase
+                           (2.4, "progress:0.780 mastering")]:
+        now[0] = second
+        display.event("a", "podcast", status)
+    display.event("a", "podcast", "ok")
+    display.event("a", "", "ok")
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        "a/podcast  10%  synthesising 1/10 sentences",
+        "a/podcast  70%  synthesising 10/10 sentences",
+        "a/podcast  72%  mixing",
+        "a/podcast  78%  mastering",
+        "a/podcast ok",
+        "a ok (1/2 sources)"]
+
+
+def test_bars_give_each_running_step_its_own_row_and_advance_sources():
+    import io
+
+    from rich.console import Console
+
+    from engine.progress import Bars
+
+    bars = Bars(Console(file=io.StringIO(), force_terminal=True), sources=2, steps=4)
+    with bars:
+        bars.event("a", "podcast", "progress:0.300 synthesising 3/10 sentences")
+        (task,) = [t for t in bars.progress.tasks if t.id == bars.running[("a", "podcast")]]
+        assert task.description == "a/podcast: synthesising 3/10 sentences"
+        assert not task.finished
+        bars.event("a", "podcast", "ok")
+        assert ("a", "podcast") not in bars.running
+        bars.event("a", "", "ok")
+        sources = next(t for t in bars.progress.tasks if t.description == "sources")
+        assert sources.completed == 1

@@ -89,7 +89,9 @@ def heard_words(wav: Path, params: AudioParams, ctx: Context, language: str | No
     transcriber = ctx.registry.transcriber(params.transcriber)
 
     def compute() -> Transcript:
-        return transcriber.transcribe(wav, language=language)
+        return transcriber.transcribe(
+            wav, language=language,
+            progress=lambda fraction: ctx.phase("aligning", fraction=0.85 + 0.1 * fraction))
 
     transcript = ctx.memo("spoken-audio-transcript",
                           {"audio": file_sha256(wav), "transcriber": transcriber.identity(),
@@ -168,6 +170,7 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
         mixed, first, ctx.work_dir, stem, params.bitrate)
     timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
     ctx.metrics["mastering_passes"] = passes
+    ctx.metrics["limiter_loss_lu"] = first.limiter_loss
 
     starts = production.layout(spoken, gaps, offset)
     engine = params.timing == "engine"

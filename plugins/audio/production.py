@@ -25,6 +25,7 @@ imported inside functions.
 from __future__ import annotations
 
 import hashlib
+import math
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ TARGET_TP = -2.0
 #: loudness lossy encoding takes away (LAME at 192k, measured on our voices): added to
 #: the first gain so one pass usually lands within tolerance
 LOSSY_LOUDNESS_LOSS = 0.3
+#: the gain at which a mix's limiter loss is measured: what our voices usually need
+#: (their speech mixes at about -26 LUFS)
+PROBE_GAIN = 10.0
 #: the sample rate the mix and the finished files use
 MIX_RATE = 44100
 
@@ -192,6 +196,15 @@ def pause(seconds: float, key: str, spread: float = 0.25) -> float:
 # --------------------------------------------------------------------------- mixing
 
 @dataclass(frozen=True)
+class MixLevel:
+    """What mastering needs to know of a mix, measured while mixing."""
+
+    loudness: media.Loudness
+    #: LU the true-peak limiter takes from the mix at about the gain mastering will apply
+    limiter_loss: float = 0.0
+
+
+@dataclass(frozen=True)
 class Bed:
     """Music under the speech: its file, its level, and how hard it ducks."""
 
@@ -203,11 +216,11 @@ class Bed:
 
 def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
         intro: Path | None = None, outro: Path | None = None, bed: Bed | None = None,
-        sample_rate: int = MIX_RATE) -> media.Loudness:
+        sample_rate: int = MIX_RATE) -> "MixLevel":
     """Join the passages (each followed by its gap), optional intro and outro, and an
     optional music bed ducked under the speech, into a mono WAV at ``sample_rate``.
-    Returns the mix's loudness, measured in the same run (mastering's first pass; its
-    true peak is not measured: NaN)."""
+    Returns the mix's loudness and the limiter's expected loss, measured in the same
+    run (mastering's first pass)."""
     import ffmpeg
 
     def prepared(path: Path):
@@ -239,14 +252,31 @@ def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
                                ratio=bed.duck_ratio, attack=40, release=450, makeup=1)
         speech = ffmpeg.filter([voice, ducked], "amix", inputs=2, duration="first",
                                dropout_transition=0, normalize=0)
-    # integrated loudness only: the limiter runs whatever the peaks, so their (costly,
-    # 4x oversampled) measurement waits for the delivered file
-    graph = (speech.filter("ebur128")
-             .output(media.media_path(dst), format="wav", acodec="pcm_s16le", ar=sample_rate,
-                     ac=1))
-    result = media.run_ffmpeg(["-y", *media.graph_args(graph)], what="mix the podcast audio",
-                              loglevel="info")
-    return media.loudness_of(result, "measure the loudness of the mix")
+    # the mix's integrated loudness (no peaks: the limiter runs whatever they are, and the
+    # delivered file's true peak is measured), and on a second branch, what a limiter at
+    # the usual gain takes away (sample-rate limiter: cheap, close to the 4x one)
+    split = speech.filter_multi_output("asplit", 2)
+    mixed, probe = split[0], split[1]
+    wav = (mixed.filter("ebur128")
+           .output(media.media_path(dst), format="wav", acodec="pcm_s16le", ar=sample_rate,
+                   ac=1))
+    limited = (probe.filter("volume", f"{PROBE_GAIN:.2f}dB")
+               .filter("alimiter", limit=f"{10 ** (TARGET_TP / 20):.5f}", attack=1, release=60,
+                       level="false", latency="true")
+               .filter("ebur128", peak="sample")
+               .output("-", format="null"))
+    result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(wav, limited))],
+                              what="mix the podcast audio", loglevel="info")
+    summaries = media.loudness_summaries(result)
+    raw = [m for m in summaries if math.isnan(m.true_peak_dbfs)]
+    probed = [m for m in summaries if not math.isnan(m.true_peak_dbfs)]
+    if not raw:
+        raise TransformError("ffmpeg did not measure the loudness of the mix",
+                             hint="run with --debug and report it")
+    loss = 0.0
+    if probed and raw[0].integrated_lufs > -70:
+        loss = max(raw[0].integrated_lufs + PROBE_GAIN - probed[0].integrated_lufs, 0.0)
+    return MixLevel(raw[0], round(loss, 2))
 
 
 def media_duration(path: Path) -> float:
@@ -286,7 +316,7 @@ def normalize(src: Path, dst: Path, *, gain_db: float, true_peak: float = TARGET
     media.run_ffmpeg(["-y", *media.graph_args(graph)], what=f"normalise {src.name!r}")
 
 
-def master_to_files(mixed: Path, first: media.Loudness, work: Path, stem: str, bitrate: str):
+def master_to_files(mixed: Path, first: MixLevel, work: Path, stem: str, bitrate: str):
     """Master ``mixed`` (whose loudness ``first`` was measured while mixing) into
     ``STEM.wav`` and ``STEM.mp3`` in ``work``: returns the two paths, the measured
     loudness of the delivered mp3, the duration and how many passes it took."""
@@ -295,21 +325,24 @@ def master_to_files(mixed: Path, first: media.Loudness, work: Path, stem: str, b
     return wav, mp3, loudness, media_duration(wav), passes
 
 
-def master(src: Path, wav: Path, first: media.Loudness, *, mp3: Path | None = None,
+def master(src: Path, wav: Path, level: MixLevel, *, mp3: Path | None = None,
            bitrate: str = "192k", target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
            tolerance: float = 0.5, peak_limit: float = -1.2) -> tuple[media.Loudness, int]:
     """Loudness normalisation of ``src`` into the 16-bit WAV ``wav`` (and ``mp3``).
 
-    ``first`` is the integrated loudness of ``src`` (EBU R128), measured while it was
-    mixed, so mastering needs no measuring pass of its own: one ffmpeg run applies the
-    gain that reaches ``target`` under a true-peak limiter and writes both files, and the
+    ``level`` is the integrated loudness of ``src`` (EBU R128) and what the limiter will
+    take away, measured while it was mixed, so mastering needs no measuring pass of its
+    own: one ffmpeg run applies the gain that reaches ``target`` under a true-peak
+    limiter and writes both files, and the
     delivered file (the mp3, since lossy encoding moves loudness: LAME takes 0.2-0.4 LU
     away, and true peak) is measured. When that is more than ``tolerance`` LU off, or
     its true peak is above ``peak_limit``, gain and ceiling are corrected and the run
     repeated (at most twice more; the first gain already adds ``LOSSY_LOUDNESS_LOSS``
     when there is an mp3). Returns the last measurement and the number of runs.
     """
-    gain = 0.0 if first.integrated_lufs < -70 else target - first.integrated_lufs
+    first = level.loudness
+    gain = 0.0 if first.integrated_lufs < -70 else (target - first.integrated_lufs
+                                                    + level.limiter_loss)
     if mp3 is not None:
         gain += LOSSY_LOUDNESS_LOSS
     ceiling = true_peak

@@ -23,7 +23,7 @@ import difflib
 from typing import Callable, Sequence
 
 from engine.artifacts import Word
-from plugins.speech.alignment import _spread
+from plugins.speech.alignment import _fill_gaps, _monotonic
 
 #: bump when the timings for the same phonemes change (keys cached sentences)
 VERSION = "1"
@@ -66,7 +66,7 @@ def words_from_phonemes(text: str, phonemes: Sequence[tuple[str, float]],
         b = spoken_at[last[index]] if index in last else None
         timed.append((sounds[a][1] if a is not None else None,
                       sounds[b][2] if b is not None else None))
-    return _filled(tokens, timed, sounds[0][1], sounds[-1][2])
+    return _filled(tokens, timed, sounds[-1][2])
 
 
 def _is_sound(symbol: str) -> bool:
@@ -84,34 +84,14 @@ def _sounds(phonemes: Sequence[tuple[str, float]]) -> list[tuple[str, float, flo
 
 
 def _filled(tokens: Sequence[str], timed: list[tuple[float | None, float | None]],
-            begin: float, finish: float) -> tuple[Word, ...]:
+            finish: float) -> tuple[Word, ...]:
     """Tokens whose sounds were not found in the speech ("2024" read as a year, not as
     the number its token was phonemised as) share the time between the found ones around
-    them, in proportion to how long each takes to say; times never go backwards."""
-    spans: list[tuple[float, float] | None] = []
-    for start, end in timed:
-        if start is not None and end is not None and end >= start:
-            spans.append((start, end))
-        else:
-            spans.append(None)
-    index = 0
-    while index < len(spans):
-        if spans[index] is not None:
-            index += 1
-            continue
-        stop = index
-        while stop < len(spans) and spans[stop] is None:
-            stop += 1
-        left = spans[index - 1][1] if index else begin
-        right = spans[stop][0] if stop < len(spans) else finish
-        spans[index:stop] = _spread(tokens[index:stop], left, max(right, left))
-        index = stop
-    words, floor = [], 0.0
-    for token, (start, end) in zip(tokens, spans):
-        start = max(start, floor)
-        words.append(Word(text=token, start=round(start, 3), end=round(max(end, start), 3)))
-        floor = start
-    return tuple(words)
+    them, as the aligner does for words the recogniser missed; never backwards."""
+    spans = [(start, end) if start is not None and end is not None and end >= start else None
+             for start, end in timed]
+    _fill_gaps(tokens, spans, finish)
+    return tuple(_monotonic(tokens, spans))
 
 
 def with_duration_output(model_path: str, tensor: str | None = None) -> bytes:
