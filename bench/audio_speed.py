@@ -163,15 +163,16 @@ def main() -> None:
 
     print(f"podcast: {len(script.turns)} turns, {len(pairs)} sentences, "
           f"{audio.duration / 60:.2f} min; stages {ctx.metrics['seconds']}; "
-          f"timing {ctx.metrics['timing']}; mastering runs {ctx.metrics['mastering_passes']}, "
+          f"timing {ctx.metrics['timing']}; mastering {ctx.metrics['mastering']}, "
           f"{audio.loudness_lufs} LUFS")
     print(f"  end to end {pod_seconds:.2f} s, synthesis alone {pod_plain:.2f} s: "
           f"ratio {pod_seconds / pod_plain:.2f}x (target <= 1.5x)")
     print(f"  re-render after editing turn {middle + 1}: {edit_seconds:.2f} s = "
           f"{100 * edit_seconds / pod_seconds:.1f}% of the first render (target <= 15%); "
-          f"sentences {edit_ctx.metrics['sentences']}")
+          f"sentences {edit_ctx.metrics['sentences']}; stages {edit_ctx.metrics['seconds']}; "
+          f"mastering {edit_ctx.metrics['mastering']}")
     print(f"narration: {len(nar_pairs)} sentences, {spoken.duration / 60:.2f} min; stages "
-          f"{nar_ctx.metrics['seconds']}; mastering runs {nar_ctx.metrics['mastering_passes']}, "
+          f"{nar_ctx.metrics['seconds']}; mastering {nar_ctx.metrics['mastering']}, "
           f"{spoken.loudness_lufs} LUFS")
     print(f"  end to end {nar_seconds:.2f} s, synthesis alone {nar_plain:.2f} s: "
           f"ratio {nar_seconds / nar_plain:.2f}x (target <= 1.4x)")

@@ -23,15 +23,17 @@ from engine.runner import progress_event
 class Bars:
     """Rich progress bars fed by runner events."""
 
-    def __init__(self, console, sources: int, steps: int):
+    def __init__(self, console, sources: int, steps: int, done_sources: int = 0,
+                 done_steps: int = 0):
         from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
                                    TimeElapsedColumn)
 
         self.progress = Progress(TextColumn("{task.description:<8}"), BarColumn(),
                                  TaskProgressColumn(), TimeElapsedColumn(), console=console,
                                  transient=False)
-        self.sources = self.progress.add_task("sources", total=sources)
-        self.steps = self.progress.add_task("steps", total=steps)
+        # sources found up to date before the run count as done from the start
+        self.sources = self.progress.add_task("sources", total=sources, completed=done_sources)
+        self.steps = self.progress.add_task("steps", total=steps, completed=done_steps)
         self.running: dict[tuple[str, str], int] = {}
 
     def __enter__(self):
@@ -68,10 +70,10 @@ class Lines:
     """Plain progress lines, one per event, rate-limited per step."""
 
     def __init__(self, write: Callable[[str], None], sources: int, interval: float = 2.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, done_sources: int = 0):
         self.write, self.total, self.interval, self.clock = write, sources, interval, clock
         self.started = clock()
-        self.finished = 0
+        self.finished = done_sources
         self.last: dict[tuple[str, str], tuple[float, str]] = {}
 
     def __enter__(self):

@@ -27,7 +27,8 @@ from typing import Callable, Literal
 from pydantic import Field
 
 import engine
-from engine.artifacts import Artifact, Audio, Document, Script, Transcript, as_document, file_sha256
+from engine.artifacts import (Artifact, Audio, Document, Script, Text, Transcript, as_document,
+                              file_sha256)
 from engine.errors import TransformError
 from engine.transform import Context, Params, Transform
 from engine.voices import VoiceEngine
@@ -161,16 +162,25 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
     ctx.phase("mixing", fraction=0.72)
     offset = production.media_duration(intro) if intro else 0.0
     mixed = ctx.work_dir / "mix.wav"
-    first = production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed)
+    # the gain these voices (and music) needed last time: a hint, checked by measuring
+    level_key = {"voices": sorted({s.passage.engine.identity(s.passage.voice) for s in spoken}),
+                 "music": bed.volume if bed else None, "stem": stem}
+    hint = ctx.recall("mastering-gain", level_key)
+    out = production.delivery(ctx.work_dir, stem, params.bitrate,
+                              float(hint.body) if isinstance(hint, Text) else 0.0)
+    first = production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed,
+                           master=out if isinstance(hint, Text) else None)
     timer("mixing", time.perf_counter() - started)
 
     started = time.perf_counter()
     ctx.phase("mastering", fraction=0.78)
-    wav, mp3, loudness, duration, passes = production.master_to_files(
-        mixed, first, ctx.work_dir, stem, params.bitrate)
+    loudness, duration, gain, runs = production.master_to_files(mixed, first, out)
     timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
-    ctx.metrics["mastering_passes"] = passes
-    ctx.metrics["limiter_loss_lu"] = first.limiter_loss
+    ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
+    ctx.metrics["mastering"] = {"runs_after_mix": runs, "gain_db": gain,
+                                "mastered_while_mixing": first.mastered_at is not None,
+                                "limiter_loss_lu": first.limiter_loss}
+    wav, mp3 = out.wav, out.mp3
 
     starts = production.layout(spoken, gaps, offset)
     engine = params.timing == "engine"

@@ -202,6 +202,8 @@ class MixLevel:
     loudness: media.Loudness
     #: LU the true-peak limiter takes from the mix at about the gain mastering will apply
     limiter_loss: float = 0.0
+    #: the gain the master files were already written at by the mix run, if they were
+    mastered_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -216,11 +218,13 @@ class Bed:
 
 def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
         intro: Path | None = None, outro: Path | None = None, bed: Bed | None = None,
-        sample_rate: int = MIX_RATE) -> "MixLevel":
+        sample_rate: int = MIX_RATE, master: "Delivery | None" = None) -> "MixLevel":
     """Join the passages (each followed by its gap), optional intro and outro, and an
     optional music bed ducked under the speech, into a mono WAV at ``sample_rate``.
     Returns the mix's loudness and the limiter's expected loss, measured in the same
-    run (mastering's first pass)."""
+    run (mastering's first pass). With ``master`` (a gain known from earlier renders
+    with the same voices), the same run also writes the master wav and mp3 at that
+    gain, and :func:`master` only checks them."""
     import ffmpeg
 
     def prepared(path: Path):
@@ -253,19 +257,23 @@ def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
         speech = ffmpeg.filter([voice, ducked], "amix", inputs=2, duration="first",
                                dropout_transition=0, normalize=0)
     # the mix's integrated loudness (no peaks: the limiter runs whatever they are, and the
-    # delivered file's true peak is measured), and on a second branch, what a limiter at
-    # the usual gain takes away (sample-rate limiter: cheap, close to the 4x one)
+    # delivered file's true peak is measured); on a second branch, either the master at
+    # the gain expected (``master``), or what a limiter at the usual gain takes away
+    # (sample-rate limiter: cheap, close to the 4x one)
     split = speech.filter_multi_output("asplit", 2)
-    mixed, probe = split[0], split[1]
-    wav = (mixed.filter("ebur128")
-           .output(media.media_path(dst), format="wav", acodec="pcm_s16le", ar=sample_rate,
-                   ac=1))
-    limited = (probe.filter("volume", f"{PROBE_GAIN:.2f}dB")
-               .filter("alimiter", limit=f"{10 ** (TARGET_TP / 20):.5f}", attack=1, release=60,
-                       level="false", latency="true")
-               .filter("ebur128", peak="sample")
-               .output("-", format="null"))
-    result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(wav, limited))],
+    mixed, second = split[0], split[1]
+    outputs = [mixed.filter("ebur128").output(media.media_path(dst), format="wav",
+                                              acodec="pcm_s16le", ar=sample_rate, ac=1)]
+    if master is not None:
+        outputs += _delivered(_limited(second, master.gain_db, TARGET_TP, sample_rate),
+                              master.wav, master.mp3, master.bitrate, sample_rate)
+    else:
+        outputs.append(second.filter("volume", f"{PROBE_GAIN:.2f}dB")
+                       .filter("alimiter", limit=f"{10 ** (TARGET_TP / 20):.5f}", attack=1,
+                               release=60, level="false", latency="true")
+                       .filter("ebur128", peak="sample")
+                       .output("-", format="null"))
+    result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(*outputs))],
                               what="mix the podcast audio", loglevel="info")
     summaries = media.loudness_summaries(result)
     raw = [m for m in summaries if math.isnan(m.true_peak_dbfs)]
@@ -276,7 +284,7 @@ def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
     loss = 0.0
     if probed and raw[0].integrated_lufs > -70:
         loss = max(raw[0].integrated_lufs + PROBE_GAIN - probed[0].integrated_lufs, 0.0)
-    return MixLevel(raw[0], round(loss, 2))
+    return MixLevel(raw[0], round(loss, 2), master.gain_db if master else None)
 
 
 def media_duration(path: Path) -> float:
@@ -285,60 +293,89 @@ def media_duration(path: Path) -> float:
 
 # --------------------------------------------------------------------------- mastering
 
-def normalize(src: Path, dst: Path, *, gain_db: float, true_peak: float = TARGET_TP,
-              sample_rate: int = MIX_RATE, mp3: Path | None = None,
-              bitrate: str = "192k") -> None:
-    """Apply one gain to the whole of ``src`` and hold true peaks under ``true_peak``,
-    into the WAV ``dst`` and, in the same run, the mp3 ``mp3``.
+def _limited(stream, gain_db: float, true_peak: float, sample_rate: int):
+    """``stream`` with one gain applied and true peaks held under ``true_peak``.
 
     The limiter runs at four times the sample rate, so it sees the peaks between
     samples (true peak, ITU-R BS.1770) and not only the samples themselves; the SoX
     resampler (in the bundled ffmpeg and Debian's) does the oversampling at about half
-    the cost of ffmpeg's own at the same quality. It only
-    touches the rare peaks above the ceiling, so the balance of pauses, voices and
-    music stays as mixed (a single linear gain, unlike loudnorm's dynamic mode).
+    the cost of ffmpeg's own at the same quality. It only touches the rare peaks above
+    the ceiling, so the balance of pauses, voices and music stays as mixed (a single
+    linear gain, unlike loudnorm's dynamic mode).
     """
-    import ffmpeg
+    return (stream.filter("volume", f"{gain_db:.3f}dB", precision="double")
+            .filter("aresample", 4 * sample_rate, resampler="soxr")
+            .filter("alimiter", limit=f"{10 ** (true_peak / 20):.5f}", attack=1, release=60,
+                    level="false", latency="true")
+            .filter("aresample", sample_rate, resampler="soxr"))
 
-    limited = (ffmpeg.input(media.media_path(src)).audio
-               .filter("volume", f"{gain_db:.3f}dB", precision="double")
-               .filter("aresample", 4 * sample_rate, resampler="soxr")
-               .filter("alimiter", limit=f"{10 ** (true_peak / 20):.5f}", attack=1, release=60,
-                       level="false", latency="true")
-               .filter("aresample", sample_rate, resampler="soxr"))
-    branches = limited.filter_multi_output("asplit", 2) if mp3 is not None else [limited]
-    outputs = [branches[0].output(media.media_path(dst), format="wav", acodec="pcm_s16le",
+
+def _delivered(stream, wav: Path, mp3: Path | None, bitrate: str, sample_rate: int) -> list:
+    """Outputs writing ``stream`` to the 16-bit ``wav`` and, when given, the ``mp3``
+    (LAME's fast mode, compression level 7: about twice as fast as its default, and at
+    192k the same loudness and peaks on our speech)."""
+    branches = stream.filter_multi_output("asplit", 2) if mp3 is not None else [stream]
+    outputs = [branches[0].output(media.media_path(wav), format="wav", acodec="pcm_s16le",
                                   ar=sample_rate, ac=1)]
     if mp3 is not None:
         outputs.append(branches[1].output(media.media_path(mp3), format="mp3",
-                                          **{"b:a": bitrate}, ar=sample_rate, ac=1))
-    graph = ffmpeg.merge_outputs(*outputs)
+                                          **{"b:a": bitrate, "compression_level": 7},
+                                          ar=sample_rate, ac=1))
+    return outputs
+
+
+def normalize(src: Path, dst: Path, *, gain_db: float, true_peak: float = TARGET_TP,
+              sample_rate: int = MIX_RATE, mp3: Path | None = None,
+              bitrate: str = "192k") -> None:
+    """Apply one gain to the whole of ``src`` under a true-peak limiter (:func:`_limited`),
+    into the WAV ``dst`` and, in the same run, the mp3 ``mp3``."""
+    import ffmpeg
+
+    limited = _limited(ffmpeg.input(media.media_path(src)).audio, gain_db, true_peak,
+                       sample_rate)
+    graph = ffmpeg.merge_outputs(*_delivered(limited, dst, mp3, bitrate, sample_rate))
     media.run_ffmpeg(["-y", *media.graph_args(graph)], what=f"normalise {src.name!r}")
 
 
-def master_to_files(mixed: Path, first: MixLevel, work: Path, stem: str, bitrate: str):
-    """Master ``mixed`` (whose loudness ``first`` was measured while mixing) into
-    ``STEM.wav`` and ``STEM.mp3`` in ``work``: returns the two paths, the measured
-    loudness of the delivered mp3, the duration and how many passes it took."""
-    wav, mp3 = work / f"{stem}.wav", work / f"{stem}.mp3"
-    loudness, passes = master(mixed, wav, first, mp3=mp3, bitrate=bitrate)
-    return wav, mp3, loudness, media_duration(wav), passes
+@dataclass(frozen=True)
+class Delivery:
+    """The files mastering writes, at a gain: what :func:`mix` may write directly."""
+
+    gain_db: float
+    wav: Path
+    mp3: Path | None = None
+    bitrate: str = "192k"
+
+
+def delivery(work: Path, stem: str, bitrate: str, gain_db: float = 0.0) -> Delivery:
+    """Where mastering writes ``STEM.wav`` and ``STEM.mp3`` in ``work``."""
+    return Delivery(gain_db, work / f"{stem}.wav", work / f"{stem}.mp3", bitrate)
+
+
+def master_to_files(mixed: Path, first: MixLevel, out: Delivery):
+    """Master ``mixed`` (whose loudness ``first`` was measured while mixing) into the
+    files of ``out``: returns the measured loudness of the delivered mp3, the duration,
+    the gain applied and how many ffmpeg runs it took (0: the mix run wrote them)."""
+    loudness, gain, runs = master(mixed, out.wav, first, mp3=out.mp3, bitrate=out.bitrate)
+    return loudness, media_duration(out.wav), gain, runs
 
 
 def master(src: Path, wav: Path, level: MixLevel, *, mp3: Path | None = None,
            bitrate: str = "192k", target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
-           tolerance: float = 0.5, peak_limit: float = -1.2) -> tuple[media.Loudness, int]:
+           tolerance: float = 0.5, peak_limit: float = -1.2
+           ) -> tuple[media.Loudness, float, int]:
     """Loudness normalisation of ``src`` into the 16-bit WAV ``wav`` (and ``mp3``).
 
     ``level`` is the integrated loudness of ``src`` (EBU R128) and what the limiter will
     take away, measured while it was mixed, so mastering needs no measuring pass of its
     own: one ffmpeg run applies the gain that reaches ``target`` under a true-peak
-    limiter and writes both files, and the
-    delivered file (the mp3, since lossy encoding moves loudness: LAME takes 0.2-0.4 LU
-    away, and true peak) is measured. When that is more than ``tolerance`` LU off, or
-    its true peak is above ``peak_limit``, gain and ceiling are corrected and the run
-    repeated (at most twice more; the first gain already adds ``LOSSY_LOUDNESS_LOSS``
-    when there is an mp3). Returns the last measurement and the number of runs.
+    limiter and writes both files (or the mix run already did, at a gain known from
+    earlier renders: ``level.mastered_at``), and the delivered file (the mp3, since
+    lossy encoding moves loudness: LAME takes 0.2-0.4 LU away, and true peak) is
+    measured. When that is more than ``tolerance`` LU off, or its true peak is above
+    ``peak_limit``, gain and ceiling are corrected and the run repeated (at most twice
+    more; the first gain already adds ``LOSSY_LOUDNESS_LOSS`` when there is an mp3).
+    Returns the last measurement, the gain applied and the number of runs.
     """
     first = level.loudness
     gain = 0.0 if first.integrated_lufs < -70 else (target - first.integrated_lufs
@@ -346,9 +383,15 @@ def master(src: Path, wav: Path, level: MixLevel, *, mp3: Path | None = None,
     if mp3 is not None:
         gain += LOSSY_LOUDNESS_LOSS
     ceiling = true_peak
-    measured, passes = first, 0
-    for passes in range(1, 4):
-        normalize(src, wav, gain_db=gain, true_peak=ceiling, mp3=mp3, bitrate=bitrate)
+    done = level.mastered_at is not None
+    if done:
+        gain = level.mastered_at
+    measured, runs = first, 0
+    for _ in range(3):
+        if not done:
+            normalize(src, wav, gain_db=gain, true_peak=ceiling, mp3=mp3, bitrate=bitrate)
+            runs += 1
+        done = False
         measured = media.measure_loudness(mp3 or wav)
         if first.integrated_lufs < -70:   # silence: nothing to gain
             break
@@ -359,7 +402,7 @@ def master(src: Path, wav: Path, level: MixLevel, *, mp3: Path | None = None,
         gain += miss
         if over > 0:
             ceiling -= over + 0.2
-    return measured, passes
+    return measured, round(gain, 2), runs
 
 
 # --------------------------------------------------------------------------- tagging
