@@ -473,19 +473,19 @@ def image_mime(path: Path) -> str:
 def generated_cover(title: str, size: int = 600) -> bytes:
     """A simple square PNG: a diagonal gradient in two colours derived from the title
     (offline, deterministic, no fonts needed)."""
+    import numpy as np
+
     digest = hashlib.sha256(title.encode("utf-8")).digest()
     a = [60 + digest[i] % 140 for i in range(3)]
     b = [20 + digest[i + 3] % 100 for i in range(3)]
-    rows = []
-    for y in range(size):
-        row = bytearray(b"\x00")
-        for x in range(size):
-            t = (x + y) / (2 * (size - 1))
-            ring = ((x - size / 2) ** 2 + (y - size / 2) ** 2) ** 0.5
-            glow = 1.0 if abs(ring - size * 0.3) < size * 0.015 else 0.0
-            row += bytes(min(255, int(a[c] * (1 - t) + b[c] * t + 120 * glow)) for c in range(3))
-        rows.append(bytes(row))
-    raw = b"".join(rows)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    t = (x + y) / (2 * (size - 1))
+    ring = ((x - size / 2) ** 2 + (y - size / 2) ** 2) ** 0.5
+    glow = np.where(np.abs(ring - size * 0.3) < size * 0.015, 1.0, 0.0)
+    pixels = np.stack([np.minimum(255, (a[c] * (1 - t) + b[c] * t + 120 * glow).astype(np.int64))
+                       for c in range(3)], axis=-1).astype(np.uint8)
+    rows = np.concatenate([np.zeros((size, 1), np.uint8), pixels.reshape(size, 3 * size)], axis=1)
+    raw = rows.tobytes()
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
