@@ -193,8 +193,23 @@ class Script(Artifact):
         return "\n\n".join(t.text for t in self.turns)
 
     def to_markdown(self) -> str:
-        lines = [f"# {self.title}", ""] if self.title else []
+        """The script as an editable file: front matter saying it is a script (so it loads
+        back as one, see ``plugins/sources/script.py``), the title, a ``##`` heading per
+        chapter and one ``**Speaker:** text`` paragraph per turn."""
+        import yaml
+
+        speakers = list(self.speakers) or list(dict.fromkeys(t.speaker for t in self.turns))
+        front = {"remixer": "podcast-script", "title": self.title, "hosts": ", ".join(speakers),
+                 **{k: v for k, v in self.metadata.items() if k not in ("encoding", "title")}}
+        lines = ["---", yaml.safe_dump(front, allow_unicode=True, sort_keys=False,
+                                       width=1000).rstrip(), "---", ""]
+        if self.title:
+            lines += [f"# {self.title}", ""]
+        chapter = None
         for turn in self.turns:
+            if turn.chapter and turn.chapter != chapter:
+                chapter = turn.chapter
+                lines += [f"## {chapter}", ""]
             lines += [f"**{turn.speaker}:** {turn.text}", ""]
         return "\n".join(lines)
 

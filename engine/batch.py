@@ -6,6 +6,7 @@ The work itself is in :mod:`engine.runner` (one source) and :mod:`engine.executo
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from contextlib import nullcontext
@@ -13,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
-                           TimeElapsedColumn)
 from rich.table import Table
 
 from engine import atomic
@@ -25,7 +24,8 @@ from engine.graph import select
 from engine.plugins import PluginConfig, Registry
 from engine.recipe import Recipe
 from engine.report import counts_line, write_report
-from engine.runner import (PROGRESS, RunOptions, SourceJob, SourceResult, assign_slugs, expand_all,
+from engine.progress import Bars, Lines
+from engine.runner import (RunOptions, SourceJob, SourceResult, assign_slugs, expand_all,
                            recipe_key, slug_basis, source_path)
 from engine.sources import ExpandSettings
 
@@ -59,10 +59,12 @@ def _summary_table(results: list[SourceResult]) -> Table:
 def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_dir: Path,
               cache_dir: Path, plugin_config: PluginConfig, registry: Registry, jobs: int = 1,
               force: bool = False, only: tuple[str, ...] = (), executor: str = "local",
-              scheduler: str | None = None, debug: bool = False, progress: bool = False,
+              scheduler: str | None = None, debug: bool = False, progress: bool | str = False,
               limit: int = 10,
               console: Console | None = None) -> BatchSummary:
-    """Run a validated recipe over every source matched by ``patterns``."""
+    """Run a validated recipe over every source matched by ``patterns``. ``progress``:
+    True or "bars" for Rich bars, "lines" for plain lines (not a terminal), False for
+    none."""
     started = time.perf_counter()
     console = console or Console(stderr=True)
     out = Console()
@@ -72,8 +74,11 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
         raise RemixerError("no sources found", hint="name files, folders or globs of "
                            "supported files: " + ", ".join(sorted(registry.extensions)))
     atomic.sweep_partials(out_dir)
+    # each source running at once gets its share of the cores for work inside a step
+    threads = 1 if executor == "dask" else max(
+        1, (os.cpu_count() or 1) // max(1, min(jobs, len(paths))))
     options = RunOptions(out_dir=out_dir, cache_dir=cache_dir, force=force, only=tuple(only),
-                         debug=debug)
+                         debug=debug, threads=threads)
     key = recipe_key(recipe.raw)
     run_id = uuid.uuid4().hex
     slugs = assign_slugs([slug_basis(source) for source in sources])
@@ -89,30 +94,23 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
         results[i] = result
     job_of = {job.slug: job for _, job in stale}
 
-    bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), TaskProgressColumn(),
-                    TimeElapsedColumn(), console=console, transient=False,
-                    disable=not progress)
-    with bars if progress else nullcontext():
-        sources_task = bars.add_task("sources", total=len(source_jobs), completed=len(fresh))
-        steps_task = bars.add_task("steps", total=len(source_jobs) * steps_per_source,
-                                   completed=len(fresh) * steps_per_source)
-
-        current_task = bars.add_task("", total=1.0, visible=False)
-
-        def on_event(slug: str, node_id: str, status: str) -> None:
-            if status.startswith(PROGRESS):
-                bars.update(current_task, description=f"{slug}/{node_id}", visible=True,
-                            completed=float(status[len(PROGRESS):]))
-                return
-            if node_id:
-                bars.update(current_task, visible=False)
-            bars.advance(steps_task if node_id else sources_task)
-
+    if progress == "lines":
+        display = Lines(lambda line: console.print(line, markup=False, highlight=False,
+                                                   soft_wrap=True), len(source_jobs),
+                        done_sources=len(fresh))
+    elif progress:
+        display = Bars(console, len(source_jobs), len(source_jobs) * steps_per_source,
+                       done_sources=len(fresh), done_steps=len(fresh) * steps_per_source)
+    else:
+        display = None
+    with display or nullcontext():
+        on_event = display.event if display else None
         step_events = executor != "dask"  # Dask reports per source only
 
         def on_result(result: SourceResult) -> None:
             reported = len(result.steps) if step_events else 0
-            bars.advance(steps_task, steps_per_source - reported)
+            if display:
+                display.advance_steps(steps_per_source - reported)
             if index:
                 index.record(job_of[result.slug], result)
 
@@ -132,7 +130,8 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
     ran = sum(r.ran for r in results)
     cached = sum(r.cached for r in results)
     seconds = time.perf_counter() - started
-    out.print(f"{counts_line(results)} ({ran} steps ran, {cached} from cache) in {seconds:.2f} s. "
+    out.print(f"{counts_line(results)} ({ran} step{'' if ran == 1 else 's'} ran, {cached} from "
+              f"cache) in {seconds:.2f} s. "
               f"Report: {report}",
               highlight=False, soft_wrap=True)
     for r in failed:

@@ -68,7 +68,8 @@ def _load(ctx: click.Context, recipe: str, overrides: tuple[str, ...], generator
 @click.option("--scheduler", metavar="ADDRESS",
               help="Dask scheduler address (tcp://host:8786); default: a local Dask cluster.")
 @click.option("--progress/--no-progress", default=None,
-              help="Show progress bars [default: when stderr is a terminal].")
+              help="Show progress bars [default: bars when stderr is a terminal, else one "
+                   "plain line per event].")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10000),
               help="Items taken from each feed, newest first.")
 @click.pass_context
@@ -88,7 +89,7 @@ def run(ctx, recipe, sources, out_dir, jobs, force, only, overrides, generator, 
         cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
         plugin_config=state.config, registry=state.registry, jobs=jobs, force=force,
         only=only, executor=executor, scheduler=scheduler, debug=state.debug, limit=limit,
-        progress=sys.stderr.isatty() if progress is None else progress)
+        progress=("bars" if sys.stderr.isatty() else "lines") if progress is None else progress)
     if summary.failed:
         ctx.exit(1)
 
@@ -126,12 +127,13 @@ def plugins_command(ctx, as_json):
                        for r in registry.transforms],
         "source loaders": [{"name": r.name, "plugin": r.plugin, "produces": r.obj.produces,
                             "extensions": list(r.obj.extensions)} for r in registry.loaders],
-        "source expanders": [{"name": r.name, "plugin": r.plugin,
-                              "summary": (r.obj.__doc__ or "").strip().splitlines()[0]}
+        "source expanders": [{"name": r.name, "plugin": r.plugin, "summary": _first_line(r.obj)}
                              for r in registry.expanders],
-        "voices": [{"name": r.name, "plugin": r.plugin} for r in registry.voices],
-        "transcribers": [{"name": r.name, "plugin": r.plugin} for r in registry.transcribers],
-        "text generators": [{"name": r.name, "plugin": r.plugin}
+        "voices": [{"name": r.name, "plugin": r.plugin, "summary": _first_line(r.obj)}
+                   for r in registry.voices],
+        "transcribers": [{"name": r.name, "plugin": r.plugin, "summary": _first_line(r.obj)}
+                         for r in registry.transcribers],
+        "text generators": [{"name": r.name, "plugin": r.plugin, "summary": _first_line(r.obj)}
                             for r in registry.text_generators],
         "media providers": [{"name": r.name, "plugin": r.plugin, "key": r.obj.api_key_env}
                             for r in registry.media_providers],
@@ -149,9 +151,15 @@ def plugins_command(ctx, as_json):
                 detail = f"{' '.join(e['extensions']) or '(by name)'} -> {e['produces']}"
             elif e.get("key"):
                 detail = f"needs {e['key']}"
-            elif "summary" in e:
+            elif e.get("summary"):
                 detail = e["summary"]
             click.echo(f"  {e['name']:<18} {detail}  [{e['plugin']}]".rstrip())
+
+
+def _first_line(obj) -> str:
+    """The first line of a plugin class's docstring: what it is, for listings."""
+    doc = (obj.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else ""
 
 
 @click.command()

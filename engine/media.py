@@ -479,7 +479,7 @@ class Loudness:
 
 
 _LOUDNESS = re.compile(r"I:\s+(-?[\d.]+|-?inf) LUFS.*?LRA:\s+(-?[\d.]+) LU"
-                       r".*?Peak:\s+(-?[\d.]+|-?inf) dBFS", re.S)
+                       r"(?:.*?Peak:\s+(-?[\d.]+|-?inf) dBFS)?", re.S)
 
 
 def measure_loudness(path: str | os.PathLike) -> Loudness:
@@ -492,10 +492,30 @@ def measure_loudness(path: str | os.PathLike) -> Loudness:
              .output("-", format="null"))
     result = run_ffmpeg(graph_args(graph), what=f"measure the loudness of {path.name!r}",
                         loglevel="info")
+    return loudness_of(result, f"measure the loudness of {path.name!r}")
+
+
+def loudness_summaries(result: FFmpegResult) -> list[Loudness]:
+    """Every ``ebur128`` summary in a run's log, in log order (true peak NaN where the
+    filter measured none): a run may measure several branches of its graph."""
+    out = []
+    for block in result.stderr.split("Summary:")[1:]:
+        match = _LOUDNESS.search(block)
+        if match is not None:
+            peak = float(match[3]) if match[3] is not None else float("nan")
+            out.append(Loudness(float(match[1]), float(match[2]), peak))
+    return out
+
+
+def loudness_of(result: FFmpegResult, what: str) -> Loudness:
+    """The summary of an ``ebur128`` filter in a run at loglevel info, so a run that
+    writes a file can measure it on the way (one pass, not two). Without ``peak="true"``
+    the true peak is not measured (NaN)."""
     match = _LOUDNESS.search(result.stderr[result.stderr.rfind("Summary:"):])
     if match is None:
-        raise media_error(f"measure the loudness of {path.name!r}", result.stderr, result.argv)
-    return Loudness(float(match[1]), float(match[2]), float(match[3]))
+        raise media_error(what, result.stderr, result.argv)
+    peak = float(match[3]) if match[3] is not None else float("nan")
+    return Loudness(float(match[1]), float(match[2]), peak)
 
 
 # --------------------------------------------------------------------------- subtitles

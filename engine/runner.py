@@ -34,23 +34,35 @@ from engine.transform import Context
 MANIFEST = "manifest.json"
 
 #: called as (source slug, node id or "", status) when a step or a source finishes, and
-#: as (slug, node id, "progress:<fraction>") while a long step reports progress
+#: as (slug, node id, "progress:<fraction>[ <label>]") while a long step reports
+#: progress, the label saying what it is doing ("synthesising 31/80 sentences")
 EventSink = Callable[[str, str, str], None]
 
 PROGRESS = "progress:"
 
 
-def _progress_reporter(events: EventSink | None, slug: str, node_id: str) -> Callable[[float], None]:
-    """A ctx.progress callback that forwards at most ~4 updates a second."""
-    if events is None:
-        return lambda fraction: None
-    last = [0.0]
+def progress_event(status: str) -> tuple[float, str] | None:
+    """``(fraction, label)`` of a progress status, None for any other status."""
+    if not status.startswith(PROGRESS):
+        return None
+    fraction, _, label = status[len(PROGRESS):].partition(" ")
+    return float(fraction), label
 
-    def report(fraction: float) -> None:
+
+def _progress_reporter(events: EventSink | None, slug: str, node_id: str) -> Callable[..., None]:
+    """A ctx.progress callback that forwards at most ~4 updates a second, and every
+    change of phase (the part of the label before its counts)."""
+    if events is None:
+        return lambda fraction, label="": None
+    last = [0.0, None]
+
+    def report(fraction: float, label: str = "") -> None:
         now = time.monotonic()
-        if now - last[0] >= 0.25 or fraction >= 1.0:
-            last[0] = now
-            events(slug, node_id, f"{PROGRESS}{min(max(fraction, 0.0), 1.0):.3f}")
+        phase = label.split(" ")[0]
+        if now - last[0] >= 0.25 or fraction >= 1.0 or phase != last[1]:
+            last[0], last[1] = now, phase
+            text = f"{PROGRESS}{min(max(fraction, 0.0), 1.0):.3f}"
+            events(slug, node_id, f"{text} {label}" if label else text)
 
     return report
 
@@ -62,6 +74,8 @@ class RunOptions:
     force: bool = False
     only: tuple[str, ...] = ()
     debug: bool = False
+    #: threads a step may use inside one source (its share of the cores; see Context)
+    threads: int = 1
 
 
 @dataclass(frozen=True)
@@ -281,7 +295,9 @@ def _load_source(job: SourceJob, loader, cache: Cache, info: dict[str, Any]) -> 
     if cached is None:
         loader.assets_dir = cache.root / "assets"
         cached = cache.put(key, _with_origin(loader.load(job.path), job), adopt_files=False)
-    info.update({"loader": loader.name, "kind": loader.produces, "digest": cached.digest,
+    # the kind of what was loaded: a loader may read a special form of its files as
+    # another kind (a markdown podcast script is a script, not a document)
+    info.update({"loader": loader.name, "kind": cached.artifact.kind, "digest": cached.digest,
                  "load_key": key})
     return cached
 
@@ -355,7 +371,7 @@ def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache
     """Run one node through the cache and bring its files in OUT up to date."""
     transform = registry.transform(node.use)
     ctx = Context(registry=registry, step_id=node.id, source_name=job.path.name,
-                  scratch_root=cache.work_root, cache=cache,
+                  scratch_root=cache.work_root, cache=cache, threads=job.options.threads,
                   progress=_progress_reporter(events, job.slug, node.id))
     try:
         params_json, identity, key = _node_key(node, transform, upstream.digest, ctx)
@@ -466,11 +482,12 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
         else:
             try:
                 transform = registry.transform(node.use)
-                if node.input == SOURCE and loader.produces not in transform.consumes:
+                kind = source_info["kind"]
+                if node.input == SOURCE and kind not in transform.consumes:
                     raise RemixerError(
                         f"step {node.id!r} ({node.use}) takes {kinds_text(transform.consumes)}, "
-                        f"but {job.path.name} is {loader.produces}",
-                        hint=f"use a recipe made for {loader.produces} sources")
+                        f"but {job.path.name} is {kind}",
+                        hint=f"use a recipe made for {kind} sources")
                 wanted = not only or node.id in only or node.step_id in only
                 outputs[node.id] = _run_node(replace(node, output=node.output and wanted),
                                              outputs[node.input], registry, cache, job,

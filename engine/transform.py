@@ -37,8 +37,12 @@ class Context:
     source_name: str
     #: where ``work_dir`` is made, on first use (the cache's disk, so files move cheaply)
     scratch_root: Path | None = None
-    #: called with a fraction in [0, 1] for long steps
-    progress: Callable[[float], None] = lambda fraction: None
+    #: called with a fraction in [0, 1] for long steps, and optionally a label saying
+    #: what is happening ("synthesising 31/80 sentences"); see :meth:`phase`
+    progress: Callable[..., None] = lambda fraction, label="": None
+    #: threads this step may use for work inside one source (the runner gives each
+    #: source its share of the cores, so ``-j N`` is never oversubscribed)
+    threads: int = 1
     #: notes a step wants in the manifest (fallbacks taken, targets not reachable)
     notes: list[str] = field(default_factory=list)
     #: numbers a step wants in the manifest (tokens spent, real-time factor)
@@ -46,6 +50,7 @@ class Context:
     #: the step cache, set by the runner (see :meth:`memo`)
     cache: "Cache | None" = field(default=None, repr=False)
     _work_dir: Path | None = field(default=None, repr=False)
+    _fraction: float = field(default=0.0, repr=False)
 
     def memo(self, name: str, key: dict[str, Any], compute: Callable[[], Artifact]) -> Artifact:
         """An artifact computed once per ``key``, across steps, sources and runs.
@@ -55,14 +60,44 @@ class Context:
         ``captioned-video`` use. ``key`` must identify everything the result depends on
         (file digests, model identity, parameters).
         """
-        if self.cache is None:
-            return compute()
-        from engine.cache import step_key
-        cache_key = step_key(f"memo:{name}", "1", key, "", "")
-        hit = self.cache.get(cache_key)
+        hit = self.recall(name, key)
         if hit is not None:
-            return hit.artifact
-        return self.cache.put(cache_key, compute()).artifact
+            return hit
+        return self.remember(name, key, compute())
+
+    def recall(self, name: str, key: dict[str, Any]) -> Artifact | None:
+        """What :meth:`memo` stored for ``key``, or None (for work done in parallel: look
+        everything up first, compute the misses together, then :meth:`remember` them)."""
+        if self.cache is None:
+            return None
+        hit = self.cache.get(self._memo_key(name, key))
+        return hit.artifact if hit is not None else None
+
+    def remember(self, name: str, key: dict[str, Any], artifact: Artifact) -> Artifact:
+        """Store ``artifact`` for ``key`` (its files move into the cache); returns the
+        stored artifact."""
+        if self.cache is None:
+            return artifact
+        return self.cache.put(self._memo_key(name, key), artifact).artifact
+
+    @staticmethod
+    def _memo_key(name: str, key: dict[str, Any]) -> str:
+        from engine.cache import step_key
+        return step_key(f"memo:{name}", "1", key, "", "")
+
+    def phase(self, label: str, done: int | None = None, total: int | None = None,
+              unit: str = "", fraction: float | None = None) -> None:
+        """Say what the step is doing: ``phase("synthesising", 31, 80, "sentences",
+        fraction=0.27)`` reports "synthesising 31/80 sentences" at 27%. Without
+        ``fraction`` the step's progress is ``done / total`` when both are given, else
+        where it was."""
+        if fraction is None and done is not None and total:
+            fraction = done / total
+        if fraction is None:
+            fraction = self._fraction
+        self._fraction = fraction
+        counts = f" {done}/{total}" if done is not None and total is not None else ""
+        self.progress(fraction, label + counts + (f" {unit}" if unit else ""))
 
     @property
     def work_dir(self) -> Path:

@@ -19,7 +19,7 @@ import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator
 
 from engine.artifacts import Word
 from engine import atomic
@@ -116,6 +116,12 @@ class VoiceEngine:
         Subclasses append the model's identity (a file digest or package version)."""
         return f"{self.name}:{self.voice(voice).name}@{self.version}"
 
+    def templates(self) -> list[VoiceInfo]:
+        """Voices made from an argument rather than listed by name (a cloning backend
+        given a recording: ``match:RECORDING``), for ``remixer voices``. Most engines
+        have none."""
+        return []
+
     def claims(self, spec: str) -> bool:
         """Whether this engine speaks a voice spec that names no engine, such as a path to
         a reference recording (voice cloning). Most engines claim nothing."""
@@ -148,19 +154,29 @@ class VoiceEngine:
         for every engine: a short one after a sentence, a longer one after a paragraph,
         none after the last sentence. ``progress`` gets the fraction of text done.
         """
-        sentences = [(s, i == len(para) - 1) for para in _paragraphs(text)
-                     for i, s in enumerate(para)]
-        total = sum(len(s) for s, _ in sentences) or 1
+        plan = sentence_plan(text, speed)
+        total = sum(len(s) for s, _ in plan) or 1
         done = 0
-        for index, (sentence, ends_paragraph) in enumerate(sentences):
+        for sentence, pause in plan:
             spoken = self.synthesize(sentence, voice, speed=speed)
-            pause = 0.0
-            if index < len(sentences) - 1:
-                pause = (PARAGRAPH_PAUSE if ends_paragraph else SENTENCE_PAUSE) / speed
             yield Utterance(sentence, trim_silence(spoken), pause)
             done += len(sentence)
             if progress:
                 progress(done / total)
+
+
+def sentence_plan(text: str, speed: float = 1.0) -> list[tuple[str, float]]:
+    """The sentences of a long text, each with the pause that follows it: a short one
+    after a sentence, a longer one after a paragraph, none after the last."""
+    sentences = [(s, i == len(para) - 1) for para in _paragraphs(text)
+                 for i, s in enumerate(para)]
+    plan = []
+    for index, (sentence, ends_paragraph) in enumerate(sentences):
+        pause = 0.0
+        if index < len(sentences) - 1:
+            pause = (PARAGRAPH_PAUSE if ends_paragraph else SENTENCE_PAUSE) / speed
+        plan.append((sentence, pause))
+    return plan
 
 
 def parse_voice_spec(spec: str) -> tuple[str, str | None]:
@@ -209,11 +225,13 @@ def synthesize_to_wav(engine: VoiceEngine, text: str, voice: str, path: Path, *,
     """
     with atomic.replacing(Path(path)) as part:
         utterances = engine.synthesize_long(text, voice, speed=speed, progress=progress)
-        duration, spans = _write_wav(utterances, part)
+        duration, spans = write_utterances(utterances, part)
     return duration, spans
 
 
-def _write_wav(utterances: Iterator[Utterance], path: Path) -> tuple[float, list[SentenceSpan]]:
+def write_utterances(utterances: Iterable[Utterance], path: Path) -> tuple[float, list[SentenceSpan]]:
+    """Write spoken sentences and their pauses into a 16-bit mono WAV at ``path``;
+    returns the duration and every sentence's span (word timings moved to file time)."""
     import numpy as np
 
     spans: list[SentenceSpan] = []
@@ -228,7 +246,7 @@ def _write_wav(utterances: Iterator[Utterance], path: Path) -> tuple[float, list
                 out.setsampwidth(2)
                 out.setframerate(rate)
             start = frames / rate
-            out.writeframes(_pcm16(spoken.samples))
+            out.writeframes(pcm16(spoken.samples))
             frames += len(spoken.samples)
             words = tuple(w.model_copy(update={"start": w.start + start, "end": w.end + start})
                           for w in spoken.words)
@@ -263,10 +281,12 @@ def trim_silence(spoken: Synthesis, *, margin: float = EDGE_MARGIN,
     return Synthesis(samples[first:last], spoken.sample_rate, words)
 
 
-def _pcm16(samples: "np.ndarray") -> bytes:
+def pcm16(samples: "np.ndarray") -> bytes:
+    """Float samples as 16-bit little-endian PCM, rounded (so PCM read back as
+    ``pcm / 32767`` gives the same bytes again)."""
     import numpy as np
 
-    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    return np.rint(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
 
 
 # --------------------------------------------------------------------------- sentences

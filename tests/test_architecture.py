@@ -19,7 +19,7 @@ ENGINE_LEVELS = {
     2: {"cache", "transform", "sources", "textgen", "transcribers", "voices", "stock"},
     3: {"plugins"},
     4: {"graph", "recipe", "schema"},
-    5: {"runner", "executors", "report", "batch_index", "batch"},
+    5: {"runner", "executors", "report", "batch_index", "batch", "progress"},
     6: {"commands", "cli", "__main__"},
 }
 FAMILIES = ["sources", "text", "speech", "audio", "video"]

@@ -3,26 +3,32 @@
 Writes ``narration.mp3`` (ID3 tagged: title, artist = the voice, album = the source's
 title, chapters, the voice engine's disclosure statements as TXXX frames),
 ``narration.wav`` (the same master, lossless) and ``narration.json`` (word timings,
-chapters, loudness, the exact script). Loudness is -16 LUFS integrated (two-pass EBU
-R128), true peak below -1 dBTP.
+chapters, loudness, the exact script). Loudness is -16 LUFS integrated (EBU R128,
+measured while mixing, corrected in one run that writes wav and mp3), true peak below
+-1 dBTP.
 
 Word timings are the script's own words (captions show what was written): sentence
-boundaries come from synthesis, and within sentences the embedded transcriber's words
-are aligned to the script (``timing: aligned``; the transcript is cached per audio with
-``ctx.memo``) or the time is shared by word length (``timing: estimated``, no ASR).
+boundaries come from synthesis, and within sentences they come from the voice engine's
+phoneme durations (``timing: engine``, the default: no speech recognition), the
+embedded transcriber's words aligned to the script (``timing: aligned``; the transcript
+is cached per audio with ``ctx.memo``; also used by ``engine`` for voices that give no
+timings) or the time shared by word length (``timing: estimated``). The manifest's
+``timing`` metric and the sidecar say how many sentences were timed each way.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 from pydantic import Field
 
 import engine
-from engine.artifacts import Artifact, Audio, Document, Script, Transcript, as_document, file_sha256
+from engine.artifacts import (Artifact, Audio, Document, Script, Text, Transcript, as_document,
+                              file_sha256)
 from engine.errors import TransformError
 from engine.transform import Context, Params, Transform
 from engine.voices import VoiceEngine
@@ -48,11 +54,13 @@ class AudioParams(Params):
     bitrate: Literal["64k", "96k", "128k", "160k", "192k", "256k", "320k"] = Field(
         "192k", description="mp3 bitrate; below 192k, mp3's coding noise can push the true "
         "peak of synthetic speech above -1 dBTP")
-    timing: Literal["aligned", "estimated"] = Field(
-        "aligned", description="word timings: 'aligned' times the script's words with the "
-        "transcriber (accurate captions), 'estimated' shares each sentence's time by word "
-        "length (faster, no speech recognition)")
-    transcriber: str = Field("whisper", description="transcriber used by timing: aligned",
+    timing: Literal["engine", "aligned", "estimated"] = Field(
+        "engine", description="word timings: 'engine' takes them from the voice engine's "
+        "phoneme durations (fast; sentences the engine cannot time are aligned), "
+        "'aligned' times the script's words with the transcriber, 'estimated' shares each "
+        "sentence's time by word length (no speech recognition)")
+    transcriber: str = Field("whisper", description="transcriber used by timing: aligned "
+                             "(and by timing: engine for voices that give no timings)",
                              json_schema_extra={"registry": "transcribers"})
     voice_consent: bool = Field(False, description=(
         "you have the speaker's consent to clone the voice of a reference recording (not "
@@ -82,7 +90,9 @@ def heard_words(wav: Path, params: AudioParams, ctx: Context, language: str | No
     transcriber = ctx.registry.transcriber(params.transcriber)
 
     def compute() -> Transcript:
-        return transcriber.transcribe(wav, language=language)
+        return transcriber.transcribe(
+            wav, language=language,
+            progress=lambda fraction: ctx.phase("aligning", fraction=0.85 + 0.1 * fraction))
 
     transcript = ctx.memo("spoken-audio-transcript",
                           {"audio": file_sha256(wav), "transcriber": transcriber.identity(),
@@ -107,6 +117,7 @@ def sidecar(audio: Audio, **extra) -> bytes:
         "voices": audio.metadata.get("voices", ""),
         "disclosure": {k.split(":", 1)[1]: v for k, v in audio.metadata.items()
                        if k.startswith("disclosure:")},
+        "timing": json.loads(audio.metadata.get("timing") or "null"),
         **extra,
         "chapters": [c.model_dump() for c in audio.chapters],
         "words": [w.model_dump(exclude_none=True) for w in audio.words],
@@ -128,11 +139,79 @@ def record_disclosure(entries: dict[str, str], ctx: Context) -> dict[str, str]:
     return {f"disclosure:{k}": v for k, v in entries.items()}
 
 
+@dataclass
+class Rendered:
+    """Spoken passages mixed, mastered and timed."""
+
+    wav: Path
+    mp3: Path
+    loudness: "production.media.Loudness"
+    duration: float
+    starts: list[float]
+    words: list
+    chapters: list
+
+
+def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
+           params: AudioParams, ctx: Context, timer: Callable[[str, float], None], *,
+           intro: Path | None = None, outro: Path | None = None,
+           bed: production.Bed | None = None) -> Rendered:
+    """Mix (measuring loudness on the way), master to wav and mp3, and time every word
+    with the method ``params.timing`` names; the manifest records the method used."""
+    started = time.perf_counter()
+    ctx.phase("mixing", fraction=0.72)
+    offset = production.media_duration(intro) if intro else 0.0
+    mixed = ctx.work_dir / "mix.wav"
+    # the gain these voices (and music) needed last time: a hint, checked by measuring
+    level_key = {"voices": sorted({s.passage.engine.identity(s.passage.voice) for s in spoken}),
+                 "music": bed.volume if bed else None, "stem": stem}
+    hint = ctx.recall("mastering-gain", level_key)
+    out = production.delivery(ctx.work_dir, stem, params.bitrate,
+                              float(hint.body) if isinstance(hint, Text) else 0.0)
+    first = production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed,
+                           master=out if isinstance(hint, Text) else None)
+    timer("mixing", time.perf_counter() - started)
+
+    started = time.perf_counter()
+    ctx.phase("mastering", fraction=0.78)
+    loudness, duration, gain, runs = production.master_to_files(mixed, first, out)
+    timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
+    ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
+    ctx.metrics["mastering"] = {"runs_after_mix": runs, "gain_db": gain,
+                                "mastered_while_mixing": first.mastered_at is not None,
+                                "limiter_loss_lu": first.limiter_loss}
+    wav, mp3 = out.wav, out.mp3
+
+    starts = production.layout(spoken, gaps, offset)
+    engine = params.timing == "engine"
+    heard = None
+    if params.timing == "aligned" or (engine and not production.engine_timed(spoken)):
+        started = time.perf_counter()
+        ctx.phase("aligning", fraction=0.85)
+        heard = heard_words(wav, params, ctx)
+        timer("alignment", time.perf_counter() - started)
+    methods: dict[str, int] = {}
+    words = production.timed_words(spoken, starts, heard, duration, engine=engine,
+                                   methods=methods)
+    ctx.metrics["timing"] = {"requested": params.timing, "sentences": methods}
+    chapters = production.chapters_of(spoken, starts, duration)
+    return Rendered(wav, mp3, loudness, duration, starts, words, chapters)
+
+
+def speaking_progress(ctx: Context, share: float = 0.7) -> Callable[[int, int], None]:
+    """``progress(done, total)`` for sentences, as "synthesising 31/80 sentences" over
+    the first ``share`` of the step."""
+    def report(done: int, total: int) -> None:
+        ctx.phase("synthesising", done, total, "sentences",
+                  fraction=share * done / total if total else 0.0)
+    return report
+
+
 class Narration(Transform):
     """Read a text, document or script aloud in one voice: mp3, wav and word timings."""
 
     name = "narration"
-    version = "1"
+    version = "2"
     consumes = ("text", "document", "script")
     produces = "audio"
     Params = NarrationParams
@@ -140,7 +219,7 @@ class Narration(Transform):
     def model_identity(self, params: NarrationParams, ctx: Context) -> str:
         engine_, voice = voice_engine(params.voice, ctx, params.voice_consent)
         identity = engine_.identity(voice)
-        if params.timing == "aligned":
+        if params.timing != "estimated":
             identity += "+" + ctx.registry.transcriber(params.transcriber).identity()
         return identity
 
@@ -157,27 +236,15 @@ class Narration(Transform):
         def timer(name: str, seconds: float) -> None:
             timings[name] = timings.get(name, 0.0) + seconds
 
-        work = ctx.work_dir
-        spoken = production.speak(passages, work, speed=params.speed,
-                          progress=lambda f: ctx.progress(0.7 * f), timer=timer)
+        started = time.perf_counter()
+        spoken = production.speak(passages, ctx, speed=params.speed,
+                                  progress=speaking_progress(ctx))
+        timer("synthesis", time.perf_counter() - started)
         gaps = [production.pause(SECTION_PAUSE / params.speed, s.passage.text) for s in spoken[:-1]] + [0.0]
-        started = time.perf_counter()
-        mixed = work / "mix.wav"
-        production.mix(spoken, gaps, mixed)
-        timer("mixing", time.perf_counter() - started)
-
-        started = time.perf_counter()
-        wav, mp3, loudness, duration = production.master_to_files(mixed, work, "narration", params.bitrate)
-        timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
-        ctx.progress(0.8)
-
-        starts = production.layout(spoken, gaps)
-        started = time.perf_counter()
-        heard = heard_words(wav, params, ctx) if params.timing == "aligned" else None
-        timer("alignment", time.perf_counter() - started)
-        words = production.timed_words(spoken, starts, heard, duration)
-        chapters = production.chapters_of(spoken, starts, duration)
-        ctx.progress(0.9)
+        out = render(spoken, gaps, "narration", params, ctx, timer)
+        wav, mp3, loudness, duration = out.wav, out.mp3, out.loudness, out.duration
+        words, chapters = out.words, out.chapters
+        ctx.phase("tagging", fraction=0.95)
 
         disclosure = production.disclosures([(engine_, voice)])
         album = (source.metadata.get("album") if isinstance(source, Document) else None) or title
@@ -188,6 +255,7 @@ class Narration(Transform):
         timer("tagging", time.perf_counter() - started)
 
         metadata = {"script": production.spoken_text(spoken), "voices": params.voice,
+                    "timing": json.dumps(ctx.metrics["timing"]),
                     "true_peak_dbtp": f"{loudness.true_peak_dbfs:.2f}",
                     **record_disclosure(disclosure, ctx)}
         master = keep_file(ctx, "narration-wav", Audio(path=wav, duration=duration,
@@ -288,7 +356,7 @@ def register_commands(cli):
                              "reason": f"cannot list voices: {exc}", "description": "",
                              "default": False, "plugin": entry.plugin})
                 continue
-            for info in infos:
+            for info in [*infos, *engine_.templates()]:
                 rows.append({"voice": f"{entry.name}:{info.name}",
                              "ready_offline": info.ready_offline, "reason": info.reason,
                              "description": info.description, "language": info.language,

@@ -33,8 +33,8 @@ from engine.transform import Context
 
 from plugins.audio import production
 from plugins.audio.cover import generated_cover, missing_glyphs
-from plugins.audio.narration import (AudioParams, audio_exports, heard_words, record_disclosure,
-                               voice_engine)
+from plugins.audio.narration import (AudioParams, audio_exports, record_disclosure, render,
+                                     speaking_progress, voice_engine)
 from plugins.text.outputs import TextParams, record_usage, text_generator
 
 #: speaking pace the scripts are planned at: the built-in voices with the pauses
@@ -122,7 +122,7 @@ class PodcastScript(engine.Transform):
     """Write a conversation about a document between 2-4 hosts, about N minutes long."""
 
     name = "podcast-script"
-    version = "2"
+    version = "3"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back)
     consumes = ("document", "transcript")
     produces = "script"
     Params = PodcastScriptParams
@@ -189,7 +189,7 @@ class Podcast(engine.Transform):
     """Speak a script with one voice per host: mixed, -16 LUFS, chapters, cover, feed."""
 
     name = "podcast"
-    version = "2"  # 2: the generated cover carries the title, the show and the hosts
+    version = "3"  # 2: the generated cover carries the title, the show and the hosts; 3: engine word timings
     consumes = ("script", "document", "transcript")
     produces = "audio"
     Params = PodcastParams
@@ -199,7 +199,7 @@ class Podcast(engine.Transform):
         for spec in params.voices:
             engine_, voice = voice_engine(spec, ctx, params.voice_consent)
             parts.append(engine_.identity(voice))
-        if params.timing == "aligned":
+        if params.timing != "estimated":
             parts.append(ctx.registry.transcriber(params.transcriber).identity())
         parts.append(text_generator(params, ctx).identity())
         for what in ("intro", "outro", "music", "cover"):
@@ -226,9 +226,10 @@ class Podcast(engine.Transform):
         passages = [production.Passage(turn.text, voices[turn.speaker][0], voices[turn.speaker][1],
                                speaker=turn.speaker, chapter=turn.chapter)
                     for turn in script.turns]
-        work = ctx.work_dir
-        spoken = production.speak(passages, work, speed=params.speed,
-                          progress=lambda f: ctx.progress(0.7 * f), timer=timer)
+        started = time.perf_counter()
+        spoken = production.speak(passages, ctx, speed=params.speed,
+                                  progress=speaking_progress(ctx))
+        timer("synthesis", time.perf_counter() - started)
         gaps = []
         for i, item in enumerate(spoken):
             if i == len(spoken) - 1:
@@ -238,26 +239,12 @@ class Podcast(engine.Transform):
             if spoken[i + 1].passage.chapter != item.passage.chapter:
                 base *= CHAPTER_PAUSE_FACTOR
             gaps.append(production.pause(base, f"{i}\0{item.passage.text}"))
-
-        started = time.perf_counter()
-        offset = production.media_duration(intro) if intro else 0.0
-        mixed = work / "mix.wav"
         bed = production.Bed(music, params.music_volume) if music else None
-        production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed)
-        timer("mixing", time.perf_counter() - started)
-
-        started = time.perf_counter()
-        wav, mp3, loudness, duration = production.master_to_files(mixed, work, "podcast", params.bitrate)
-        timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
-        ctx.progress(0.8)
-
-        starts = production.layout(spoken, gaps, offset)
-        started = time.perf_counter()
-        heard = heard_words(wav, params, ctx) if params.timing == "aligned" else None
-        timer("alignment", time.perf_counter() - started)
-        words = production.timed_words(spoken, starts, heard, duration)
-        chapters = production.chapters_of(spoken, starts, duration)
-        ctx.progress(0.9)
+        out = render(spoken, gaps, "podcast", params, ctx, timer, intro=intro, outro=outro,
+                     bed=bed)
+        wav, mp3, loudness, duration = out.wav, out.mp3, out.loudness, out.duration
+        starts, words, chapters = out.starts, out.words, out.chapters
+        ctx.phase("tagging", fraction=0.95)
 
         title = script.title or Path(ctx.source_name).stem
         if cover_file:
@@ -285,6 +272,7 @@ class Podcast(engine.Transform):
                     "voices": ", ".join(voices[h][2] for h in hosts),
                     "hosts": ", ".join(hosts), "show": params.show or title,
                     "cover": "given" if cover_file else "generated",
+                    "timing": json.dumps(ctx.metrics["timing"]),
                     "true_peak_dbtp": f"{loudness.true_peak_dbfs:.2f}",
                     "turns": json.dumps(turns, separators=(",", ":")),
                     **record_disclosure(disclosure, ctx)}

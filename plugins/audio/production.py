@@ -2,17 +2,21 @@
 mastering and tagging.
 
 * :func:`speak` turns a list of passages (each with its voice, chapter and speaker)
-  into one WAV file per passage, sentence by sentence (``synthesize_to_wav``), and
-  returns where every sentence sits.
+  into one WAV file per passage from sentences spoken once and cached
+  (:mod:`plugins.audio.sentence_cache`), and returns where every sentence sits.
 * :func:`timed_words` gives every script token a time: the sentence spans are exact
-  (we wrote the audio), and inside a sentence the recogniser's words are aligned to the
-  script (``plugins.speech.alignment.align``), or, without a transcriber, the sentence's time is
-  shared in proportion to how long each word takes to say.
+  (we wrote the audio), and inside a sentence the voice engine's own word timings are
+  used (``timing: engine``), or the recogniser's words are aligned to the script
+  (``plugins.speech.alignment.align``), or the sentence's time is shared in proportion
+  to how long each word takes to say.
 * :func:`mix` joins the passages with pauses, optional intro/outro, and a music bed
-  ducked under speech (``sidechaincompress``), in one ffmpeg run.
-* :func:`master` normalises loudness in two passes (EBU R128: measured, then one gain
-  applied under a 4x-oversampled true-peak limiter) and encodes; :func:`write_tags` writes ID3 tags, the voice
-  engines' disclosure statements (TXXX), chapters (CHAP/CTOC) and a cover (APIC).
+  ducked under speech (``sidechaincompress``), in one ffmpeg run that also measures the
+  mix's integrated loudness (EBU R128).
+* :func:`master` applies the gain that measurement calls for under a 4x-oversampled
+  true-peak limiter and writes the wav and the mp3 in one run, then checks the mp3
+  (a second run only when it misses by more than 0.5 LU); :func:`write_tags` writes ID3
+  tags, the voice engines' disclosure statements (TXXX), chapters (CHAP/CTOC, in time
+  order) and a cover (APIC).
 
 Every ffmpeg call goes through :mod:`engine.media`. numpy, ffmpeg-python and mutagen are
 imported inside functions.
@@ -28,7 +32,10 @@ from typing import Callable, Sequence
 from engine import media
 from engine.artifacts import Chapter, Word
 from engine.errors import TransformError
-from engine.voices import SentenceSpan, VoiceEngine, synthesize_to_wav
+from engine.transform import Context
+from engine.voices import SentenceSpan, Utterance, VoiceEngine, sentence_plan, write_utterances
+
+from plugins.audio.sentence_cache import Sentence, speak_sentences
 
 #: the loudness of the finished file (EBU R128 integrated, podcast standard)
 TARGET_LUFS = -16.0
@@ -38,6 +45,9 @@ TARGET_TP = -2.0
 #: loudness lossy encoding takes away (LAME at 192k, measured on our voices): added to
 #: the first gain so one pass usually lands within tolerance
 LOSSY_LOUDNESS_LOSS = 0.3
+#: the gain at which a mix's limiter loss is measured: what our voices usually need
+#: (their speech mixes at about -26 LUFS)
+PROBE_GAIN = 10.0
 #: the sample rate the mix and the finished files use
 MIX_RATE = 44100
 
@@ -67,29 +77,21 @@ class Spoken:
     spans: list[SentenceSpan] = field(default_factory=list)
 
 
-def speak(passages: Sequence[Passage], work_dir: Path, *, speed: float = 1.0,
-          progress: Progress | None = None,
-          timer: Callable[[str, float], None] | None = None) -> list[Spoken]:
-    """Every passage into its own WAV file (bounded memory: one sentence at a time)."""
-    import time
-
-    total = sum(len(p.text) for p in passages) or 1
-    done = 0
+def speak(passages: Sequence[Passage], ctx: Context, *, speed: float = 1.0,
+          progress: Callable[[int, int], None] | None = None) -> list[Spoken]:
+    """Every passage into its own WAV file in ``ctx.work_dir``, from sentences spoken
+    once and cached (:mod:`plugins.audio.sentence_cache`); ``progress(done, total)``
+    counts sentences."""
+    plans = [sentence_plan(p.text, speed) for p in passages]
+    sentences = [Sentence(p.engine, p.voice, text, speed)
+                 for p, plan in zip(passages, plans) for text, _ in plan]
+    speech = iter(speak_sentences(sentences, ctx, progress))
     out: list[Spoken] = []
-    for index, passage in enumerate(passages):
-        path = work_dir / f"passage-{index:04d}.wav"
-        started = time.perf_counter()
-
-        def step(fraction: float, base=done, size=len(passage.text)) -> None:
-            if progress:
-                progress((base + fraction * size) / total)
-
-        duration, spans = synthesize_to_wav(passage.engine, passage.text, passage.voice, path,
-                                            speed=speed, progress=step)
-        if timer:
-            timer("synthesis", time.perf_counter() - started)
+    for index, (passage, plan) in enumerate(zip(passages, plans)):
+        path = ctx.work_dir / f"passage-{index:04d}.wav"
+        duration, spans = write_utterances(
+            [Utterance(text, next(speech), pause) for text, pause in plan], path)
         out.append(Spoken(passage, path, duration, spans))
-        done += len(passage.text)
     return out
 
 
@@ -110,13 +112,16 @@ def layout(spoken: Sequence[Spoken], gaps: Sequence[float], offset: float = 0.0)
 
 
 def timed_words(spoken: Sequence[Spoken], starts: Sequence[float],
-                heard: Sequence[Word] | None = None, total: float | None = None) -> list[Word]:
+                heard: Sequence[Word] | None = None, total: float | None = None, *,
+                engine: bool = False, methods: dict[str, int] | None = None) -> list[Word]:
     """One timed word per whitespace token of every sentence, in mix time.
 
-    Sentence boundaries come from synthesis (exact). Within a sentence the words heard
-    there by a transcriber (``heard``, in mix time) are aligned to the script words;
-    without them, the sentence's time is shared by how long each word takes to say.
-    Times never go backwards and every word stays inside its sentence.
+    Sentence boundaries come from synthesis (exact). Within a sentence, with ``engine``,
+    the voice engine's own word timings are used where it gave them; otherwise the words
+    heard there by a transcriber (``heard``, in mix time) are aligned to the script
+    words; without either, the sentence's time is shared by how long each word takes to
+    say. ``methods`` counts the sentences timed each way ("engine", "aligned",
+    "estimated"). Times never go backwards and every word stays inside its sentence.
     """
     from plugins.speech.alignment import _spread, align
 
@@ -133,10 +138,17 @@ def timed_words(spoken: Sequence[Spoken], starts: Sequence[float],
             if total is not None:
                 lo, hi = min(lo, total), min(hi, total)
             inside = [w for w in heard if lo - 0.15 <= (w.start + w.end) / 2 <= hi + 0.15]
-            if inside:
+            if engine and len(span.words) == len(tokens):
+                method = "engine"
+                timed = [(start + w.start, start + w.end) for w in span.words]
+            elif inside:
+                method = "aligned"
                 timed = [(w.start, w.end) for w in align(span.text, inside, duration=hi)]
             else:
+                method = "estimated"
                 timed = _spread(tokens, lo, hi)
+            if methods is not None:
+                methods[method] = methods.get(method, 0) + 1
             for token, (a, b) in zip(tokens, timed):
                 a = min(max(a, lo, floor), hi)
                 b = min(max(b, a), hi)
@@ -144,6 +156,12 @@ def timed_words(spoken: Sequence[Spoken], starts: Sequence[float],
                                   speaker=speaker))
                 floor = a
     return words
+
+
+def engine_timed(spoken: Sequence[Spoken]) -> bool:
+    """Whether the voice engines gave word timings for every sentence (then
+    ``timing: engine`` needs no transcriber at all)."""
+    return all(len(span.words) == len(span.text.split()) for s in spoken for span in s.spans)
 
 
 def chapters_of(spoken: Sequence[Spoken], starts: Sequence[float], total: float,
@@ -175,6 +193,17 @@ def pause(seconds: float, key: str, spread: float = 0.25) -> float:
 # --------------------------------------------------------------------------- mixing
 
 @dataclass(frozen=True)
+class MixLevel:
+    """What mastering needs to know of a mix, measured while mixing."""
+
+    loudness: media.Loudness
+    #: LU the true-peak limiter takes from the mix at about the gain mastering will apply
+    limiter_loss: float = 0.0
+    #: the gain the master files were already written at by the mix run, if they were
+    mastered_at: float | None = None
+
+
+@dataclass(frozen=True)
 class Bed:
     """Music under the speech: its file, its level, and how hard it ducks."""
 
@@ -186,10 +215,13 @@ class Bed:
 
 def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
         intro: Path | None = None, outro: Path | None = None, bed: Bed | None = None,
-        sample_rate: int = MIX_RATE) -> float:
+        sample_rate: int = MIX_RATE, master: "Delivery | None" = None) -> "MixLevel":
     """Join the passages (each followed by its gap), optional intro and outro, and an
     optional music bed ducked under the speech, into a mono WAV at ``sample_rate``.
-    Returns the duration of the mix."""
+    Returns the mix's loudness and the limiter's expected loss, measured in the same
+    run (mastering's first pass). With ``master`` (a gain known from earlier renders
+    with the same voices), the same run also writes the master wav and mp3 at that
+    gain, and :func:`master` only checks them."""
     import ffmpeg
 
     def prepared(path: Path):
@@ -221,10 +253,35 @@ def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
                                ratio=bed.duck_ratio, attack=40, release=450, makeup=1)
         speech = ffmpeg.filter([voice, ducked], "amix", inputs=2, duration="first",
                                dropout_transition=0, normalize=0)
-    graph = speech.output(media.media_path(dst), format="wav", acodec="pcm_s16le",
-                          ar=sample_rate, ac=1)
-    media.run_ffmpeg(["-y", *media.graph_args(graph)], what="mix the podcast audio")
-    return media.probe(dst).duration
+    # the mix's integrated loudness (no peaks: the limiter runs whatever they are, and the
+    # delivered file's true peak is measured); on a second branch, either the master at
+    # the gain expected (``master``), or what a limiter at the usual gain takes away
+    # (sample-rate limiter: cheap, close to the 4x one)
+    split = speech.filter_multi_output("asplit", 2)
+    mixed, second = split[0], split[1]
+    outputs = [mixed.filter("ebur128").output(media.media_path(dst), format="wav",
+                                              acodec="pcm_s16le", ar=sample_rate, ac=1)]
+    if master is not None:
+        outputs += _delivered(_limited(second, master.gain_db, TARGET_TP, sample_rate),
+                              master.wav, master.mp3, master.bitrate, sample_rate)
+    else:
+        outputs.append(second.filter("volume", f"{PROBE_GAIN:.2f}dB")
+                       .filter("alimiter", limit=f"{10 ** (TARGET_TP / 20):.5f}", attack=1,
+                               release=60, level="false", latency="true")
+                       .filter("ebur128", peak="sample")
+                       .output("-", format="null"))
+    result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(*outputs))],
+                              what="mix the podcast audio", loglevel="info")
+    summaries = media.loudness_summaries(result)
+    raw = [m for m in summaries if math.isnan(m.true_peak_dbfs)]
+    probed = [m for m in summaries if not math.isnan(m.true_peak_dbfs)]
+    if not raw:
+        raise TransformError("ffmpeg did not measure the loudness of the mix",
+                             hint="run with --debug and report it")
+    loss = 0.0
+    if probed and raw[0].integrated_lufs > -70:
+        loss = max(raw[0].integrated_lufs + PROBE_GAIN - probed[0].integrated_lufs, 0.0)
+    return MixLevel(raw[0], round(loss, 2), master.gain_db if master else None)
 
 
 def media_duration(path: Path) -> float:
@@ -233,60 +290,106 @@ def media_duration(path: Path) -> float:
 
 # --------------------------------------------------------------------------- mastering
 
-def normalize(src: Path, dst: Path, *, gain_db: float, true_peak: float = TARGET_TP,
-              sample_rate: int = MIX_RATE) -> None:
-    """Apply one gain to the whole of ``src`` and hold true peaks under ``true_peak``.
+def _limited(stream, gain_db: float, true_peak: float, sample_rate: int):
+    """``stream`` with one gain applied and true peaks held under ``true_peak``.
 
     The limiter runs at four times the sample rate, so it sees the peaks between
-    samples (true peak, ITU-R BS.1770) and not only the samples themselves. It only
-    touches the rare peaks above the ceiling, so the balance of pauses, voices and
-    music stays as mixed (a single linear gain, unlike loudnorm's dynamic mode).
+    samples (true peak, ITU-R BS.1770) and not only the samples themselves; the SoX
+    resampler (in the bundled ffmpeg and Debian's) does the oversampling at about half
+    the cost of ffmpeg's own at the same quality. It only touches the rare peaks above
+    the ceiling, so the balance of pauses, voices and music stays as mixed (a single
+    linear gain, unlike loudnorm's dynamic mode).
     """
+    return (stream.filter("volume", f"{gain_db:.3f}dB", precision="double")
+            .filter("aresample", 4 * sample_rate, resampler="soxr")
+            .filter("alimiter", limit=f"{10 ** (true_peak / 20):.5f}", attack=1, release=60,
+                    level="false", latency="true")
+            .filter("aresample", sample_rate, resampler="soxr"))
+
+
+def _delivered(stream, wav: Path, mp3: Path | None, bitrate: str, sample_rate: int) -> list:
+    """Outputs writing ``stream`` to the 16-bit ``wav`` and, when given, the ``mp3``
+    (LAME's fast mode, compression level 7: about twice as fast as its default, and at
+    192k the same loudness and peaks on our speech)."""
+    branches = stream.filter_multi_output("asplit", 2) if mp3 is not None else [stream]
+    outputs = [branches[0].output(media.media_path(wav), format="wav", acodec="pcm_s16le",
+                                  ar=sample_rate, ac=1)]
+    if mp3 is not None:
+        outputs.append(branches[1].output(media.media_path(mp3), format="mp3",
+                                          **{"b:a": bitrate, "compression_level": 7},
+                                          ar=sample_rate, ac=1))
+    return outputs
+
+
+def normalize(src: Path, dst: Path, *, gain_db: float, true_peak: float = TARGET_TP,
+              sample_rate: int = MIX_RATE, mp3: Path | None = None,
+              bitrate: str = "192k") -> None:
+    """Apply one gain to the whole of ``src`` under a true-peak limiter (:func:`_limited`),
+    into the WAV ``dst`` and, in the same run, the mp3 ``mp3``."""
     import ffmpeg
 
-    graph = (ffmpeg.input(media.media_path(src)).audio
-             .filter("volume", f"{gain_db:.3f}dB", precision="double")
-             .filter("aresample", 4 * sample_rate)
-             .filter("alimiter", limit=f"{10 ** (true_peak / 20):.5f}", attack=1, release=60,
-                     level="false", latency="true")
-             .filter("aresample", sample_rate)
-             .output(media.media_path(dst), format="wav", acodec="pcm_s16le", ar=sample_rate,
-                     ac=1))
+    limited = _limited(ffmpeg.input(media.media_path(src)).audio, gain_db, true_peak,
+                       sample_rate)
+    graph = ffmpeg.merge_outputs(*_delivered(limited, dst, mp3, bitrate, sample_rate))
     media.run_ffmpeg(["-y", *media.graph_args(graph)], what=f"normalise {src.name!r}")
 
 
-def master_to_files(mixed: Path, work: Path, stem: str, bitrate: str):
-    """Master ``mixed`` into ``STEM.wav`` and ``STEM.mp3`` in ``work``: returns the two
-    paths, the measured loudness of the delivered mp3, and the duration."""
-    wav, mp3 = work / f"{stem}.wav", work / f"{stem}.mp3"
-    loudness = master(mixed, wav, deliver=lambda m: encode_mp3(m, mp3, bitrate=bitrate))
-    return wav, mp3, loudness, media_duration(wav)
+@dataclass(frozen=True)
+class Delivery:
+    """The files mastering writes, at a gain: what :func:`mix` may write directly."""
+
+    gain_db: float
+    wav: Path
+    mp3: Path | None = None
+    bitrate: str = "192k"
 
 
-def master(src: Path, wav: Path, *, deliver: Callable[[Path], Path] | None = None,
-           target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
-           tolerance: float = 0.4, peak_limit: float = -1.2) -> media.Loudness:
-    """Two-pass loudness normalisation of ``src`` into the 16-bit WAV ``wav``.
+def delivery(work: Path, stem: str, bitrate: str, gain_db: float = 0.0) -> Delivery:
+    """Where mastering writes ``STEM.wav`` and ``STEM.mp3`` in ``work``."""
+    return Delivery(gain_db, work / f"{stem}.wav", work / f"{stem}.mp3", bitrate)
 
-    Pass one measures the integrated loudness (EBU R128); pass two applies the gain that
-    reaches ``target`` under a true-peak limiter. ``deliver`` makes the file that will be
-    published from the WAV (the mp3) and returns its path: the measurement is taken on
-    that file, since lossy encoding moves loudness (LAME takes 0.2-0.4 LU away) and
-    true peak. When the result is more than ``tolerance`` LU off, or its true peak is
-    above ``peak_limit``, gain and ceiling are corrected and the pass repeated (at most
-    twice more; the first gain already adds ``LOSSY_LOUDNESS_LOSS`` when
-    there is a lossy file to deliver). Returns the last measurement.
+
+def master_to_files(mixed: Path, first: MixLevel, out: Delivery):
+    """Master ``mixed`` (whose loudness ``first`` was measured while mixing) into the
+    files of ``out``: returns the measured loudness of the delivered mp3, the duration,
+    the gain applied and how many ffmpeg runs it took (0: the mix run wrote them)."""
+    loudness, gain, runs = master(mixed, out.wav, first, mp3=out.mp3, bitrate=out.bitrate)
+    return loudness, media_duration(out.wav), gain, runs
+
+
+def master(src: Path, wav: Path, level: MixLevel, *, mp3: Path | None = None,
+           bitrate: str = "192k", target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
+           tolerance: float = 0.5, peak_limit: float = -1.2
+           ) -> tuple[media.Loudness, float, int]:
+    """Loudness normalisation of ``src`` into the 16-bit WAV ``wav`` (and ``mp3``).
+
+    ``level`` is the integrated loudness of ``src`` (EBU R128) and what the limiter will
+    take away, measured while it was mixed, so mastering needs no measuring pass of its
+    own: one ffmpeg run applies the gain that reaches ``target`` under a true-peak
+    limiter and writes both files (or the mix run already did, at a gain known from
+    earlier renders: ``level.mastered_at``), and the delivered file (the mp3, since
+    lossy encoding moves loudness: LAME takes 0.2-0.4 LU away, and true peak) is
+    measured. When that is more than ``tolerance`` LU off, or its true peak is above
+    ``peak_limit``, gain and ceiling are corrected and the run repeated (at most twice
+    more; the first gain already adds ``LOSSY_LOUDNESS_LOSS`` when there is an mp3).
+    Returns the last measurement, the gain applied and the number of runs.
     """
-    first = media.measure_loudness(src)
-    gain = 0.0 if first.integrated_lufs < -70 else target - first.integrated_lufs
-    if deliver is not None:
+    first = level.loudness
+    gain = 0.0 if first.integrated_lufs < -70 else (target - first.integrated_lufs
+                                                    + level.limiter_loss)
+    if mp3 is not None:
         gain += LOSSY_LOUDNESS_LOSS
     ceiling = true_peak
-    measured = first
+    done = level.mastered_at is not None
+    if done:
+        gain = level.mastered_at
+    measured, runs = first, 0
     for _ in range(3):
-        normalize(src, wav, gain_db=gain, true_peak=ceiling)
-        out = deliver(wav) if deliver else wav
-        measured = media.measure_loudness(out)
+        if not done:
+            normalize(src, wav, gain_db=gain, true_peak=ceiling, mp3=mp3, bitrate=bitrate)
+            runs += 1
+        done = False
+        measured = media.measure_loudness(mp3 or wav)
         if first.integrated_lufs < -70:   # silence: nothing to gain
             break
         miss = target - measured.integrated_lufs
@@ -296,11 +399,7 @@ def master(src: Path, wav: Path, *, deliver: Callable[[Path], Path] | None = Non
         gain += miss
         if over > 0:
             ceiling -= over + 0.2
-    return measured
-
-
-def encode_mp3(wav: Path, mp3: Path, *, bitrate: str = "192k") -> Path:
-    return media.encode_audio(wav, mp3, bitrate=bitrate)
+    return measured, round(gain, 2), runs
 
 
 # --------------------------------------------------------------------------- tagging
@@ -339,7 +438,7 @@ def write_tags(mp3: Path, tags: Tags) -> None:
     for key, value in tags.extra.items():
         id3.add(TXXX(encoding=3, desc=key, text=value))
     if tags.chapters:
-        ids = [f"chp{i}" for i in range(len(tags.chapters))]
+        ids = chapter_ids([c.title for c in tags.chapters])
         id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text="Chapters")]))
         for cid, chapter in zip(ids, tags.chapters):
@@ -349,6 +448,18 @@ def write_tags(mp3: Path, tags: Tags) -> None:
     if tags.cover:
         id3.add(APIC(encoding=3, mime=tags.cover_mime, type=3, desc="Cover", data=tags.cover))
     id3.save(str(mp3), v2_version=4)
+
+
+def chapter_ids(titles: Sequence[str]) -> list[str]:
+    """CHAP element ids that keep chapters in time order in the file.
+
+    mutagen writes frames sorted by size, then by id; ffmpeg (and players built on it)
+    list CHAP frames in file order, so chapters with titles of different lengths came out
+    shuffled. The ids (never shown) are padded so every CHAP frame has the same size,
+    and numbered with zeros so the id sorts in time order."""
+    width = len(str(len(titles) - 1))
+    sizes = [len(t.encode("utf-8")) for t in titles]
+    return [f"chp{i:0{width}d}" + "_" * (max(sizes) - size) for i, size in enumerate(sizes)]
 
 
 def image_mime(path: Path) -> str:

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import engine
-from engine.artifacts import Document
+from engine.artifacts import Document, Script
 from engine.errors import SourceError
+from plugins.sources.script import is_script, parse_script
 from plugins.sources.textfile import DocumentBuilder, read_text
 from engine.sentences import normalize_space
 
@@ -61,19 +62,22 @@ def _inline_text(children) -> str:
 
 
 class MarkdownLoader(engine.SourceLoader):
-    """Markdown articles (.md, .markdown), with optional YAML front matter."""
+    """Markdown articles (.md, .markdown), with optional YAML front matter; podcast
+    scripts (front matter ``remixer: podcast-script``) load as scripts."""
 
     name = "markdown"
     version = "2"  # a paragraph that repeats the title is dropped
     extensions = (".md", ".markdown")
     produces = "document"
 
-    def load(self, path: Path) -> Document:
+    def load(self, path: Path) -> Document | Script:
         from markdown_it import MarkdownIt
 
         path = Path(path)
         text, encoding = read_text(path)
         metadata, body = _front_matter(text, path.name)
+        if is_script(metadata):   # a podcast script written by podcast-script, maybe edited
+            return parse_script(metadata, body, path.name)
         tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(body)
         builder = DocumentBuilder(path)
         title = metadata.get("title", "")

@@ -14,13 +14,17 @@ things well asks only for the rest and nothing is normalised twice:
   "$9.99" as "dollar nine point nine nine" and "10 kg" as "ten K G": it takes them all.
 
 American English readings ("one hundred twenty", not "one hundred and twenty"). A
-change to a reading changes the speech: bump the ``version`` of the engines using it.
+change to a reading changes the speech: bump :data:`VERSION` (it keys the sentence
+cache of narration and podcasts) and the ``version`` of the engines using it.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Callable, Iterable
+
+#: the readings' version: bump it when any reading changes
+VERSION = "1"
 
 #: one normalisation pass: text in, text out
 Pass = Callable[[str], str]

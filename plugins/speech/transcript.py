@@ -50,7 +50,12 @@ def transcribe_file(ctx: Context, path: Path, spec: str, language: str | None) -
     key = {"file": file_sha256(Path(path)), "transcriber": transcriber.identity(),
            "language": language}
     return ctx.memo("transcript", key, lambda: transcriber.transcribe(
-        Path(path), language=language, progress=ctx.progress))
+        Path(path), language=language, progress=transcribing(ctx)))
+
+
+def transcribing(ctx: Context, label: str = "transcribing"):
+    """A transcriber's ``progress(fraction)`` reported as the step's phase ``label``."""
+    return lambda fraction: ctx.phase(label, fraction=fraction)
 
 
 class SpeechParams(Params):
@@ -113,7 +118,8 @@ class AlignTransform(_SpeechTransform):
                                  hint="use the transcript step for audio without a script")
         transcript = aligned_transcript(script, source.path,
                                         get_transcriber(ctx, params.transcriber),
-                                        language=params.language, progress=ctx.progress)
+                                        language=params.language,
+                                        progress=transcribing(ctx, "aligning"))
         return transcript.model_copy(update={"title": source.title})
 
 

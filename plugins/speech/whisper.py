@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 import engine
+from engine import media
 from engine.artifacts import Segment, Transcript, Word
 from engine.errors import ModelUnavailableError, TransformError
 from engine.transcribers import SAMPLE_RATE, Transcriber, in_file, speech_windows
@@ -48,13 +49,18 @@ class WhisperTranscriber(Transcriber):
         windows = speech_windows(path, window=WINDOW_SECONDS, progress=progress)
         pipeline = load_pipeline(self.model)
         _check_language(pipeline, self.model, language)
+        total = media.probe(path).duration if progress else 0.0
         segments: list[Segment] = []
         decoded = 0.0
         for offset, samples in windows:
             pieces, run = pipeline.transcribe(
                 samples, language=language, word_timestamps=True, vad_filter=True,
                 batch_size=self.batch_size, beam_size=self.beam_size)
-            segments += [_segment(piece, offset) for piece in pieces if piece.text.strip()]
+            for piece in pieces:   # decoded lazily: report each segment as it comes
+                if piece.text.strip():
+                    segments.append(_segment(piece, offset))
+                if progress and total:
+                    progress(min((offset + piece.end) / total, 1.0))
             language = language or run.language   # detect once, keep it for later windows
             decoded = offset + len(samples) / SAMPLE_RATE
         return Transcript(language=language or "en", duration=round(decoded, 3),

@@ -230,6 +230,14 @@ def reference_digest(voice: ClonedVoice) -> str:
 
 # --------------------------------------------------------------------------- the engine
 
+#: what each cloning backend does, in one line (``remixer voices``)
+_BACKEND_SUMMARY = {
+    "match": "clone a reference recording offline: an embedded voice converted towards it "
+             "(WORLD vocoder)",
+    "xtts": "clone a reference recording with Coqui XTTS v2 (neural, non-commercial licence)",
+}
+
+
 class CloneEngine(VoiceEngine):
     """Cloned voices: ``clone:[match|xtts][+consent]:RECORDING_OR_PROFILE``."""
 
@@ -253,6 +261,19 @@ class CloneEngine(VoiceEngine):
                                          f"({profile.backend})", profile.language,
                                    ready_offline=ready, reason=reason))
         return infos
+
+    def templates(self) -> list[VoiceInfo]:
+        """One row per backend, given a recording or a profile of the voice library."""
+        from plugins.speech.cloning.profiles import library_dirs
+
+        where = ", ".join(str(d) for d in library_dirs())
+        rows = []
+        for backend in BACKENDS:
+            ready, reason = backend_for(backend).ready()
+            rows.append(VoiceInfo(f"{backend}:RECORDING_OR_PROFILE",
+                                  f"{_BACKEND_SUMMARY[backend]}; profiles are looked for in "
+                                  f"{where}", "any", ready_offline=ready, reason=reason))
+        return rows
 
     def claims(self, spec: str) -> bool:
         """A recording's path or a voice profile's name, with no ``clone:`` in front."""

@@ -1,0 +1,212 @@
+"""Audio speed and timing accuracy, as ratios measured in one run (issue #17's measures).
+
+1. Podcast end to end: the ``podcast`` step on a 5-minute script of samples/article.md
+   (synthesis, mixing, mastering, word timings, tags) against synthesising the same
+   script's sentences alone with the same voices (target: at most 1.5x).
+2. Narration of samples/article.md end to end against synthesising its sentences alone
+   (target: at most 1.4x).
+3. Re-render after editing one turn of that podcast, with the step's sentence cache,
+   against the first render (target: at most 15%).
+4. Word-start error of engine timings beside the aligner's (median and p90), on the
+   speech of bench/word_timing.py whose word starts are known by construction: every
+   word synthesised alone by hibari and placed at a known sample. The aligner
+   (whisper tiny.en + alignment) times the joined file; the engine's timing of a word is
+   where hibari's duration predictor put its first sound, against the word's acoustic
+   onset (its first frame above 2% of the peak, as the construction trims it).
+
+Both sides of every ratio run in this process with models loaded beforehand, one
+synthesis thread (``ctx.threads = 1``, so the ratios measure the pipeline, not the
+cores), and a fresh step cache in a temporary folder.
+
+    python bench/audio_speed.py [--minutes 5] [--passes 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.artifacts import Script  # noqa: E402
+from engine.cache import Cache  # noqa: E402
+from engine.plugins import PluginConfig, build_registry  # noqa: E402
+from engine.transform import Context  # noqa: E402
+from engine.voices import sentence_plan  # noqa: E402
+
+ARTICLE = ROOT / "samples" / "article.md"
+
+
+def context(registry, step: str, tmp: Path, cache: Cache | None) -> Context:
+    return Context(registry=registry, step_id=step, source_name=ARTICLE.name,
+                   scratch_root=tmp / "work", cache=cache, threads=1)
+
+
+def cold() -> None:
+    """Forget the engines' per-token phoneme caches, so each side starts alike."""
+    from plugins.speech import hibari_voice, piper_voice
+
+    hibari_voice._token_phonemes.cache_clear()
+    piper_voice._token_phonemes.cache_clear()
+
+
+class Clock:
+    """Wall-clock and CPU seconds (this process and the ffmpeg runs it waited for) of a
+    block. The machine may be shared: CPU time is what the work costs whatever else
+    runs, wall time what a user waits."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), _cpu()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, _cpu() - self.cpu
+        return False
+
+
+def _cpu() -> float:
+    import resource
+
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                          resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def plain_synthesis(pairs) -> Clock:
+    """Synthesise every (engine, voice, text) sentence, nothing else (the engines'
+    ``synthesize``, which includes reading their word timings)."""
+    cold()
+    with Clock() as clock:
+        for engine, voice, text in pairs:
+            engine.synthesize(text, voice)
+    return clock
+
+
+def timed_run(step, source, params, ctx) -> tuple[Clock, object]:
+    cold()
+    with Clock() as clock:
+        artifact = step.run(source, params, ctx)
+    ctx.cleanup()
+    return clock, artifact
+
+
+def ratio(a: Clock, b: Clock) -> str:
+    return f"{a.wall / b.wall:.2f}x wall ({a.wall:.1f} s / {b.wall:.1f} s), " \
+           f"{a.cpu / b.cpu:.2f}x CPU ({a.cpu:.1f} s / {b.cpu:.1f} s)"
+
+
+def word_start_errors(passes: int) -> tuple[list[float], list[float]]:
+    """(engine errors, aligner errors) in ms over the known-boundary speech."""
+    from bench.word_timing import start_errors
+    from plugins.speech.hibari_voice import HibariEngine
+    from plugins.speech.whisper import WhisperTranscriber
+    from tests.media_helpers import SENTENCES, SPEECH_RATE, synthesize, trim
+
+    engine, aligner = [], []
+    hibari = HibariEngine()
+    for sentence in SENTENCES:
+        for token in sentence.split():
+            samples = synthesize(token, seed=0)
+            onset = _onset(samples, trim(samples))
+            words = hibari.synthesize(token, "heart").words
+            engine.append((words[0].start - onset / SPEECH_RATE) * 1000)   # signed
+    transcriber = WhisperTranscriber()
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(passes):
+            aligner += [e * 1000 for e in start_errors(Path(tmp), seed, transcriber)]
+    return engine, aligner
+
+
+def _onset(samples, trimmed) -> int:
+    """Where ``trimmed`` (a slice of ``samples``) starts in ``samples``."""
+    import numpy as np
+
+    for start in range(0, len(samples) - len(trimmed) + 1, 120):
+        if np.array_equal(samples[start:start + len(trimmed)], trimmed):
+            return start
+    raise ValueError("trimmed audio not found")
+
+
+def p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[int(0.9 * (len(ordered) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--passes", type=int, default=2, help="word-timing passes")
+    args = parser.parse_args()
+
+    registry = build_registry(PluginConfig(load_entry_points=False))
+    doc = registry.loader_for(ARTICLE).load(ARTICLE)
+    podcast = registry.transform("podcast")
+    narration = registry.transform("narration")
+    pod_params = podcast.Params(minutes=args.minutes)
+    nar_params = narration.Params()
+    for spec in [*pod_params.voices, nar_params.voice]:   # load the models first
+        name, voice = spec.split(":")
+        registry.voice_engine(name).synthesize("Hello there.", voice)
+
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        script_step = registry.transform("podcast-script")
+        script = script_step.run(doc, script_step.Params(minutes=args.minutes),
+                                 context(registry, "script", tmp, None))
+        voices = {host: spec.split(":") for host, spec in zip(script.speakers, pod_params.voices)}
+        pairs = [(registry.voice_engine(voices[t.speaker][0]), voices[t.speaker][1], s)
+                 for t in script.turns for s, _ in sentence_plan(t.text)]
+
+        # 1 and 3: podcast, cold cache, then one turn edited
+        cache = Cache(tmp / "cache")
+        pod_plain = plain_synthesis(pairs)
+        pod_seconds, audio = timed_run(podcast, script, pod_params,
+                                       ctx := context(registry, "podcast", tmp, cache))
+        middle = len(script.turns) // 2
+        turn = script.turns[middle]
+        edited_turn = turn.model_copy(update={"text": turn.text.replace(".", ", really.", 1)})
+        edited = Script(**{**script.model_dump(), "turns": tuple(
+            edited_turn if i == middle else t for i, t in enumerate(script.turns))})
+        edit_seconds, _ = timed_run(podcast, edited, pod_params,
+                                    edit_ctx := context(registry, "podcast", tmp, cache))
+
+        # 2: narration, cold cache
+        engine = registry.voice_engine(nar_params.voice.split(":")[0])
+        from plugins.audio.narration import narration_blocks
+        nar_pairs = [(engine, nar_params.voice.split(":")[1], s)
+                     for _, block in narration_blocks(doc) for s, _ in sentence_plan(block)]
+        nar_plain = plain_synthesis(nar_pairs)
+        nar_seconds, spoken = timed_run(narration, doc, nar_params,
+                                        nar_ctx := context(registry, "narration", tmp,
+                                                           Cache(tmp / "cache-narration")))
+
+    engine_ms, aligner_ms = word_start_errors(args.passes)
+
+    print(f"podcast: {len(script.turns)} turns, {len(pairs)} sentences, "
+          f"{audio.duration / 60:.2f} min; stages {ctx.metrics['seconds']}; "
+          f"timing {ctx.metrics['timing']}; mastering {ctx.metrics['mastering']}, "
+          f"{audio.loudness_lufs} LUFS")
+    print(f"  end to end / synthesis alone: {ratio(pod_seconds, pod_plain)} (target <= 1.5x)")
+    print(f"  re-render after editing turn {middle + 1} / first render: "
+          f"{ratio(edit_seconds, pod_seconds)} (target <= 15%); "
+          f"sentences {edit_ctx.metrics['sentences']}; stages {edit_ctx.metrics['seconds']}; "
+          f"mastering {edit_ctx.metrics['mastering']}")
+    print(f"narration: {len(nar_pairs)} sentences, {spoken.duration / 60:.2f} min; stages "
+          f"{nar_ctx.metrics['seconds']}; mastering {nar_ctx.metrics['mastering']}, "
+          f"{spoken.loudness_lufs} LUFS")
+    print(f"  end to end / synthesis alone: {ratio(nar_seconds, nar_plain)} (target <= 1.4x)")
+    errors = [abs(e) for e in engine_ms]
+    print(f"word start error, engine timings: median {statistics.median(errors):.0f} ms, "
+          f"p90 {p90(errors):.0f} ms ({len(errors)} words; engine start minus acoustic onset: "
+          f"median {statistics.median(engine_ms):+.0f} ms)")
+    print(f"word start error, aligner:        median {statistics.median(aligner_ms):.0f} ms, "
+          f"p90 {p90(aligner_ms):.0f} ms ({len(aligner_ms)} words, {args.passes} passes)")
+
+
+if __name__ == "__main__":
+    main()

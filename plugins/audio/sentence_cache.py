@@ -1,0 +1,106 @@
+"""Sentence-level speech: each sentence spoken once, cached, and spoken in parallel.
+
+Narration and podcasts speak many sentences. Each is synthesised once per (voice and
+its model, text, speed, normalisation and timing versions) and kept in the step cache
+(``Context.recall``/``remember``: a WAV blob with the engine's word timings), so
+editing one turn of a script re-synthesises only its changed sentences and the rest
+come back from the cache. The misses of one step are synthesised on ``ctx.threads``
+threads (onnxruntime and numpy release the GIL), reporting "synthesising 31/80
+sentences" as they finish.
+"""
+
+from __future__ import annotations
+
+import wave
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from engine.artifacts import Audio
+from engine.transform import Context
+from engine.voices import Synthesis, VoiceEngine, pcm16, trim_silence
+
+from plugins.speech.engine_timing import VERSION as TIMING_VERSION
+from plugins.speech.normalize import VERSION as NORMALIZATION_VERSION
+
+MEMO = "sentence-speech"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence to speak, in one voice, at one speed."""
+
+    engine: VoiceEngine
+    voice: str
+    text: str
+    speed: float = 1.0
+
+    def key(self) -> dict:
+        return {"voice": self.engine.identity(self.voice), "text": self.text,
+                "speed": self.speed, "normalization": NORMALIZATION_VERSION,
+                "timing": TIMING_VERSION}
+
+
+def speak_sentences(sentences: Sequence[Sentence], ctx: Context,
+                    progress: Callable[[int, int], None] | None = None) -> list[Synthesis]:
+    """The speech of every sentence (trimmed of the engine's own edge silence), from the
+    cache where it was spoken before; the rest synthesised on ``ctx.threads`` threads.
+    ``progress(done, total)`` counts sentences as they are ready. Sets
+    ``ctx.metrics["sentences"]`` to how many were synthesised and how many reused."""
+    unique: dict[tuple, Sentence] = {}
+    for sentence in sentences:
+        unique.setdefault(_identity(sentence), sentence)
+    ready: dict[tuple, Synthesis] = {}
+    for ident, sentence in unique.items():
+        hit = ctx.recall(MEMO, sentence.key())
+        if isinstance(hit, Audio) and hit.path.is_file():
+            ready[ident] = _read(hit)
+    missing = [ident for ident in unique if ident not in ready]
+    total, done = len(unique), len(ready)
+    if progress:
+        progress(done, total)
+
+    def synthesize(ident: tuple) -> Synthesis:
+        s = unique[ident]
+        return trim_silence(s.engine.synthesize(s.text, s.voice, speed=s.speed))
+
+    threads = max(1, min(ctx.threads, len(missing)))
+    with ThreadPoolExecutor(threads) as pool:
+        for ident, spoken in zip(missing, pool.map(synthesize, missing)):
+            ready[ident] = spoken
+            ctx.remember(MEMO, unique[ident].key(), _stored(spoken, ctx.work_dir))
+            done += 1
+            if progress:
+                progress(done, total)
+    ctx.metrics["sentences"] = {"spoken": len(sentences), "unique": total,
+                                "synthesised": len(missing), "from_cache": total - len(missing),
+                                "threads": threads}
+    return [ready[_identity(s)] for s in sentences]
+
+
+def _identity(sentence: Sentence) -> tuple:
+    return (sentence.engine.name, sentence.voice, sentence.text, sentence.speed)
+
+
+def _stored(spoken: Synthesis, work: Path) -> Audio:
+    """A sentence's speech as a 16-bit WAV the cache can adopt, with its word timings."""
+    import hashlib
+    pcm = pcm16(spoken.samples)
+    path = work / f"sentence-{hashlib.sha256(pcm).hexdigest()[:20]}.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(spoken.sample_rate)
+        out.writeframes(pcm)
+    return Audio(path=path, duration=spoken.duration, sample_rate=spoken.sample_rate,
+                 words=spoken.words)
+
+
+def _read(audio: Audio) -> Synthesis:
+    import numpy as np
+
+    with wave.open(str(audio.path), "rb") as source:
+        pcm = source.readframes(source.getnframes())
+    samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32767.0
+    return Synthesis(samples, audio.sample_rate, tuple(audio.words))

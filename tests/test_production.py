@@ -1,0 +1,139 @@
+"""Audio production details a listener or a log reader sees: chapters in time order as
+ffmpeg reads them, word timings from the voice engines, plain progress lines in a pipe."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from engine import media
+from engine.artifacts import Chapter
+from plugins.audio import production
+from plugins.audio.cover import generated_cover
+from plugins.speech.engine_timing import words_from_phonemes
+from plugins.speech.hibari_voice import HibariEngine
+from plugins.speech.piper_voice import PiperEngine
+
+from . import media_helpers
+from .conftest import ROOT
+
+TITLES = ["Introduction", "Why a canopy matters", "The lesson of the elms", "The 10-20-30 rule",
+          "Engineering the ground beneath", "Counting every tree", "Planting is the easy part",
+          "What a rebuilt canopy looks like", "Wrap-up", "A", "Ten chapters and more"]
+
+
+def test_ffmpeg_reads_every_chapter_in_time_order(tmp_path):
+    wav = media_helpers.tone(tmp_path / "t.wav", len(TITLES) * 2)
+    mp3 = media.encode_audio(wav, tmp_path / "t.mp3")
+    chapters = tuple(Chapter(title=t, start=2.0 * i, end=2.0 * (i + 1)) for i, t in enumerate(TITLES))
+    production.write_tags(mp3, production.Tags(title="t", artist="a", chapters=chapters,
+                                               cover=generated_cover("t")))
+    result = media.run_ffmpeg(["-i", str(mp3), "-t", "0.1", "-f", "null", "-"], loglevel="info")
+    header = result.stderr.split("Stream #")[0]
+    starts = [float(s) for s in re.findall(r"Chapter #0:\d+: start ([\d.]+)", header)]
+    titles = re.findall(r"Chapter #0:\d+: start [\d.]+, end [\d.]+\s+Metadata:\s+title\s+: (.+)",
+                        header)
+    assert starts == [c.start for c in chapters]
+    assert titles == TITLES
+
+
+@pytest.mark.parametrize("engine, voice", [(HibariEngine, "heart"), (PiperEngine, "joe")])
+def test_engines_time_every_written_token_inside_the_speech(engine, voice):
+    text = "On the 3rd of March 2024, 1,250 people paid $9.99 each. Then they went home."
+    spoken = engine().synthesize(text, voice)
+    words = spoken.words
+    assert [w.text for w in words] == text.split()
+    assert all(0 <= w.start <= w.end <= spoken.duration for w in words)
+    assert all(a.start <= b.start for a, b in zip(words, words[1:]))
+    # the pause at the full stop lies between "each." and "Then"
+    each, then = words[text.split().index("each.")], words[text.split().index("Then")]
+    assert then.start - each.end > 0.05
+
+
+def test_tokens_read_differently_share_the_time_between_their_neighbours():
+    # "Hi 42 you": the speech says h-a-i, then four sounds, then y-u, one phoneme a second
+    phonemes = [(s, 1.0) for s in "haɪ"] + [(" ", 0.0)] + [(s, 1.0) for s in "fɔɹ"] + \
+        [(" ", 0.0)] + [(s, 1.0) for s in "tu"] + [(" ", 0.0)] + [(s, 1.0) for s in "ju"]
+    spell = {"Hi": "haɪ", "42": "fɔɹtitu", "you": "ju"}
+    words = words_from_phonemes("Hi 42 you", phonemes, lambda token: spell[token])
+    assert [(w.start, w.end) for w in words] == [(0.0, 3.0), (3.0, 8.0), (8.0, 10.0)]
+
+
+@pytest.mark.slow
+def test_progress_is_plain_lines_when_the_output_is_a_pipe(tmp_path):
+    source = tmp_path / "note.md"
+    source.write_text("# A note\n\nThe tide comes in. The tide goes out. Crabs wait.\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REMIXER_CACHE_DIR": str(tmp_path / "cache"),
+           "REMIXER_LOAD_PLUGINS": ""}
+    result = subprocess.run([sys.executable, "-m", "engine", "run", str(ROOT / "recipes" / "narrate.yaml"),
+                             str(source), "-o", str(tmp_path / "out")],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert "\x1b" not in result.stderr   # no terminal control codes
+    synth = [line for line in lines if re.search(r"note/narration +\d+%  synthesising \d+/\d+ sentences", line)]
+    assert synth, result.stderr
+    for phase in ("mastering", "tagging"):
+        assert any(line.endswith(phase) for line in lines), (phase, result.stderr)
+    assert any(line.endswith("note/narration ok") for line in lines)
+    assert lines[-1].endswith("note ok (1/1 sources)")
+    assert all(re.match(r"\[ *\d+\.\d+s\] ", line) for line in lines)
+    assert "1 step ran" in result.stdout
+
+
+def test_voices_lists_cloning_backends_and_plugins_describes_every_voice_engine(invoke):
+    voices = invoke("voices").output
+    assert "clone:match:RECORDING_OR_PROFILE" in voices
+    assert "clone:xtts:RECORDING_OR_PROFILE" in voices
+    assert "profiles are looked for in" in voices
+    listing = invoke("plugins").output
+    clone = next(line for line in listing.splitlines() if line.strip().startswith("clone "))
+    assert "Cloned voices" in clone
+
+
+def test_progress_lines_are_rate_limited_but_show_every_phase():
+    from engine.progress import Lines
+
+    now = [0.0]
+    lines: list[str] = []
+    display = Lines(lines.append, sources=2, interval=2.0, clock=lambda: now[0])
+    for second, status in [(0.1, "progress:0.100 synthesising 1/10 sentences"),
+                           (0.5, "progress:0.200 synthesising 2/10 sentences"),   # too soon
+                           (2.2, "progress:0.700 synthesising 10/10 sentences"),
+                           (2.3, "progress:0.720 mixing"),                        # new phase
+                           (2.4, "progress:0.780 mastering")]:
+        now[0] = second
+        display.event("a", "podcast", status)
+    display.event("a", "podcast", "ok")
+    display.event("a", "", "ok")
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        "a/podcast  10%  synthesising 1/10 sentences",
+        "a/podcast  70%  synthesising 10/10 sentences",
+        "a/podcast  72%  mixing",
+        "a/podcast  78%  mastering",
+        "a/podcast ok",
+        "a ok (1/2 sources)"]
+
+
+def test_bars_give_each_running_step_its_own_row_and_advance_sources():
+    import io
+
+    from rich.console import Console
+
+    from engine.progress import Bars
+
+    bars = Bars(Console(file=io.StringIO(), force_terminal=True), sources=2, steps=4)
+    with bars:
+        bars.event("a", "podcast", "progress:0.300 synthesising 3/10 sentences")
+        (task,) = [t for t in bars.progress.tasks if t.id == bars.running[("a", "podcast")]]
+        assert task.description == "a/podcast: synthesising 3/10 sentences"
+        assert not task.finished
+        bars.event("a", "podcast", "ok")
+        assert ("a", "podcast") not in bars.running
+        bars.event("a", "", "ok")
+        sources = next(t for t in bars.progress.tasks if t.description == "sources")
+        assert sources.completed == 1
