@@ -113,6 +113,8 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
                 display.advance_steps(steps_per_source - reported)
             if index:
                 index.record(job_of[result.slug], result)
+            for step in result.steps:  # kept in the manifest; the batch needs only the rest
+                step.detail = {}
 
         try:
             ran = run_jobs([job for _, job in stale], workers=jobs, executor=executor,
