@@ -189,7 +189,9 @@ def _recipe_for(job: SourceJob, registry: Registry) -> Recipe:
     """The validated recipe, once per process (workers get the raw dict, cheap to send)."""
     key = (job.recipe_key, job.plugin_config)
     if key not in _RECIPES:
-        _RECIPES[key] = validate_recipe(job.recipe_raw, registry, origin=job.recipe_origin)
+        # the command line checked the outputs limit (--max-outputs) already
+        _RECIPES[key] = validate_recipe(job.recipe_raw, registry, origin=job.recipe_origin,
+                                        max_outputs=None)
     return _RECIPES[key]
 
 
