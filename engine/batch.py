@@ -14,10 +14,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
                            TimeElapsedColumn)
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from engine import atomic
-from engine.errors import RemixerError
+from engine.errors import RemixerError, printable
 from engine.executors import run_jobs
 from engine.graph import select
 from engine.plugins import PluginConfig, Registry
@@ -48,9 +50,15 @@ def _summary_table(results: list[SourceResult]) -> Table:
         table.add_column(column, overflow="fold")
     for r in shown:
         status = "[green]ok[/]" if r.status == "ok" else "[red]failed[/]"
-        table.add_row(Path(r.path).name, status, str(r.ran), str(r.cached), f"{r.seconds:.2f}",
-                      r.error.splitlines()[0] if r.error else "")
+        # names and errors as Text, never markup: a file called "[/]x.md" is just a name
+        table.add_row(Text(printable(Path(r.path).name)), status, str(r.ran), str(r.cached),
+                      f"{r.seconds:.2f}", Text(_first_line(r.error)))
     return table
+
+
+def _first_line(error: str) -> str:
+    """An error's first line, safe for the terminal (control characters shown as \\xNN)."""
+    return printable(error.splitlines()[0]) if error else ""
 
 
 def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_dir: Path,
@@ -62,17 +70,19 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
     started = time.perf_counter()
     console = console or Console(stderr=True)
     out = Console()
-    paths = expand_sources(patterns, registry)
-    if not paths:
+    found = expand_sources(patterns, registry, exclude=(out_dir, cache_dir))
+    if not found:
         raise RemixerError("no sources found", hint="name files, folders or globs of "
                            "supported files: " + ", ".join(sorted(registry.extensions)))
     atomic.sweep_partials(out_dir)
     options = RunOptions(out_dir=out_dir, cache_dir=cache_dir, force=force, only=tuple(only),
                          debug=debug)
     key = recipe_key(recipe.raw)
-    source_jobs = [SourceJob(path=p, slug=s, recipe_raw=recipe.raw, recipe_origin=recipe_origin,
-                             plugin_config=plugin_config, options=options, recipe_key=key)
-                   for p, s in zip(paths, assign_slugs(paths))]
+    slugs = assign_slugs([f.path for f in found])
+    source_jobs = [SourceJob(path=f.path, slug=s, recipe_raw=recipe.raw,
+                             recipe_origin=recipe_origin, plugin_config=plugin_config,
+                             options=options, recipe_key=key, refused=f.refused)
+                   for f, s in zip(found, slugs)]
     steps_per_source = len(select(recipe.nodes, only) if only else recipe.nodes)
 
     bars = Progress(TextColumn("{task.description:<8}"), BarColumn(), TaskProgressColumn(),
@@ -86,7 +96,7 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
 
         def on_event(slug: str, node_id: str, status: str) -> None:
             if status.startswith(PROGRESS):
-                bars.update(current_task, description=f"{slug}/{node_id}", visible=True,
+                bars.update(current_task, description=escape(f"{slug}/{node_id}"), visible=True,
                             completed=float(status[len(PROGRESS):]))
                 return
             if node_id:
@@ -110,9 +120,9 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
     cached = sum(r.cached for r in results)
     seconds = time.perf_counter() - started
     out.print(f"{counts_line(results)} ({ran} steps ran, {cached} from cache) in {seconds:.2f} s. "
-              f"Report: {report}",
-              highlight=False, soft_wrap=True)
+              f"Report: {printable(str(report))}",
+              highlight=False, soft_wrap=True, markup=False)
     for r in failed:
-        out.print(f"failed: {Path(r.path).name}: {r.error.splitlines()[0]}", highlight=False,
-                  soft_wrap=True, markup=False)
+        out.print(f"failed: {printable(Path(r.path).name)}: {_first_line(r.error)}",
+                  highlight=False, soft_wrap=True, markup=False)
     return BatchSummary(results, report)
