@@ -50,31 +50,36 @@ def _metadata(soup) -> dict[str, str]:
     return {key: value for key, value in found.items() if value}
 
 
-def _walk(node, builder: DocumentBuilder, title_tag) -> None:
-    """Headings and paragraphs of ``node`` in reading order.
+def _walk(root, builder: DocumentBuilder, title_tag) -> None:
+    """Headings and paragraphs of ``root`` in reading order.
 
     Runs of text and inline elements between block elements form a paragraph; block
-    elements are walked in turn.
+    elements are walked in turn. The walk keeps its own stack instead of recursing, so a
+    page nested thousands of elements deep loads instead of exhausting Python's stack.
     """
     from bs4 import NavigableString
     from bs4.element import PreformattedString
 
-    run: list[str] = []
-    for child in node.children:
-        if isinstance(child, NavigableString):
+    stack = [(iter(root.children), [])]  # (children left, text run) per open element
+    while stack:
+        children, run = stack[-1]
+        child = next(children, None)
+        if child is None:
+            builder.paragraph("".join(run))
+            stack.pop()
+        elif isinstance(child, NavigableString):
             if not isinstance(child, PreformattedString):  # comments, doctype, CDATA
                 run.append(str(child))
         elif child.name in _INLINE:
             run.append(child.get_text())
         else:
             builder.paragraph("".join(run))
-            run = []
+            run.clear()
             if child.name in _HEADINGS:
                 if child is not title_tag:
                     builder.heading(child.get_text(), max(1, _HEADINGS[child.name] - 1))
             else:
-                _walk(child, builder, title_tag)
-    builder.paragraph("".join(run))
+                stack.append((iter(child.children), []))
 
 
 class HtmlLoader(engine.SourceLoader):
