@@ -51,10 +51,10 @@ class Run:
         return lines[0]
 
 
-def _limits() -> None:
+def _limits(cpu_seconds: int = CPU_SECONDS) -> None:
     os.setsid()
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
     if os.geteuid() == 0:
         libc = ctypes.CDLL(None, use_errno=True)
         for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
@@ -72,14 +72,15 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
 
 def run_engine(args: list[str], cwd: Path, *, env: dict[str, str] | None = None,
                timeout: float = TIMEOUT) -> Run:
-    """``python -m engine ARGS`` in ``cwd``; never hangs longer than ``timeout``."""
+    """``python -m engine ARGS`` in ``cwd``; never hangs longer than ``timeout`` (nor
+    uses more CPU time than that)."""
     argv = [sys.executable, "-m", "engine", *map(str, args)]
     out_path, err_path = cwd / ".hostile-stdout", cwd / ".hostile-stderr"
     started = time.monotonic()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         process = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
                                    stderr=err, env=env or child_env(cwd),
-                                   preexec_fn=_limits)
+                                   preexec_fn=lambda: _limits(int(max(timeout, 1))))
         killer = threading.Timer(timeout, lambda: os.killpg(process.pid, signal.SIGKILL))
         killer.start()
         try:
