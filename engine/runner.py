@@ -139,8 +139,12 @@ _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character de
 
 
 def _inside(path: Path, folders: tuple[Path, ...]) -> Path | None:
-    """The folder of ``folders`` that holds ``path`` (both resolved), if any."""
-    return next((f for f in folders if path == f or path.is_relative_to(f)), None)
+    """The folder of ``folders`` (resolved) that holds ``path``, if any.
+
+    ``os.path.realpath``, unlike ``Path.resolve``, does not raise on a link loop.
+    """
+    real = Path(os.path.realpath(path))
+    return next((f for f in folders if real == f or real.is_relative_to(f)), None)
 
 
 def _unreadable(path: Path) -> str:
@@ -181,7 +185,7 @@ def check_named_file(path: Path, excluded: tuple[Path, ...] = ()) -> str:
 
 def _written_here(path: Path, excluded: tuple[Path, ...]) -> str:
     """Why ``path`` is not read when it lies in the output or cache folder, or ""."""
-    holder = _inside(path.resolve(), excluded)
+    holder = _inside(path, excluded)
     if holder is None:
         return ""
     return (f"{path} is inside {holder}, where remixer writes (outputs or cache); it never "
@@ -201,7 +205,7 @@ def _scan_folder(top: Path, registry: Registry, excluded: tuple[Path, ...]) -> l
     for root, dirs, files in os.walk(top, onerror=folder_error):
         here = Path(root)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and _inside((here / d).resolve(), excluded) is None)
+                         and _inside(here / d, excluded) is None)
         for name in sorted(files):
             path = here / name
             if name.startswith(".") or registry.loader_for(path) is None:
@@ -223,7 +227,7 @@ def expand_sources(patterns: Iterable[str], registry: Registry,
     so the user gets a one-line error for it instead of silence. Nothing inside
     ``exclude`` (the output and cache folders) is ever read.
     """
-    excluded = tuple(Path(p).resolve() for p in exclude)
+    excluded = tuple(Path(os.path.realpath(p)) for p in exclude)
     found: list[FoundSource] = []
     for pattern in patterns:
         path = Path(pattern)
@@ -239,8 +243,7 @@ def expand_sources(patterns: Iterable[str], registry: Registry,
                 raise RemixerError(f"no source matches {pattern!r}",
                                    hint="check the path or quote the glob")
             found += [FoundSource(m, _unreadable(m)) for m in matches
-                      if m.is_file() and stat.S_ISREG(m.stat().st_mode)
-                      and not _written_here(m, excluded)]
+                      if m.is_file() and not _written_here(m, excluded)]
     unique: dict[str, FoundSource] = {}
     for source in found:
         unique.setdefault(os.path.realpath(source.path), source)  # no error on a link loop
