@@ -27,7 +27,8 @@ RECIPE_CASES = {
     "bomb in defaults": ("yaml", f"name: hostile\ndefaults:\n{_bomb()}\n"
                          "steps:\n  - id: tldr\n    use: summary\n", [],
                          "expands to more values than the limit"),
-    "bomb in with (validate)": ("yaml", BASE + "    with:\n" + _bomb().replace("  b", "      b"),
+    "bomb in with (validate)": ("yaml", BASE + "    with:\n      words:\n"
+                                + _bomb().replace("  b", "        b"),
                                 ["validate"], "expands to more values than the limit"),
     "bomb in --set": ("yaml", BASE, ["--set", "tldr.words=" + "{" + ", ".join(
         f"b{i}: &b{i} [" + ", ".join([f"*b{i - 1}" if i else "x"] * 9) + "]"
@@ -41,7 +42,7 @@ RECIPE_CASES = {
     "huge integer": ("yaml", BASE + "    with:\n      words: " + "9" * 6000 + "\n", [],
                      "YAML value Python cannot hold"),
     "huge matrix": ("limits", BASE + "    matrix:\n      words: [" + ", ".join(map(str, range(
-        1, 101))) + "]\n      tone: [plain, warm, bold]\n  - id: post\n    use: social-post\n"
+        10, 110))) + "]\n      tone: [plain, warm, bold]\n  - id: post\n    use: social-post\n"
         "    from: tldr\n    matrix:\n      max_chars: [" + ", ".join(map(str, range(100, 3300))) + "]\n",
         [], "outputs per source, over the limit of 1,000"),
     "long matrix": ("limits", BASE + "    matrix:\n      words: [" + ", ".join(

@@ -39,6 +39,8 @@ def _build(ws: Path) -> tuple[list[str], Path, Path]:
     (src / ESC_NAME).write_text(article("Escape name"))
     (src / "m[").mkdir()
     os.symlink("nowhere.md", src / "m[" / "]x.md")              # error text holds "[/]"
+    (src / "m[" / "]secret.md").write_text(article("Secret"))    # so does this one's
+    (src / "m[" / "]secret.md").chmod(0)
     (src / "bell\x07[bold].xyz").write_text("unsupported, with a bell in its name")
     # deep HTML
     for name, depth in (("deep.html", 1000), ("deeper.html", 20000)):
@@ -74,8 +76,8 @@ def _build(ws: Path) -> tuple[list[str], Path, Path]:
     (ws / "--plugins-dir=payload").write_text("a source with a hostile name")
     (ws / "--debug").write_text("another")
     named = ["src/pipe.md", "src/zero.md", "src/socket.md", "src/dangling.md", "src/loop.md",
-             "src/link-to-good.md", "src/locked.md", "src/m[/]x.md", "src/bell\x07[bold].xyz",
-             "src/out/old/notes.md"]
+             "src/link-to-good.md", "src/locked.md", "src/m[/]x.md", "src/m[/]secret.md",
+             "src/bell\x07[bold].xyz", "src/out/old/notes.md"]
     return named, out, cache
 
 
@@ -197,6 +199,12 @@ def test_markup_in_an_error_is_shown_as_text(batch):
     line = batch["first"].failed_line("]x.md")
     assert "m[/]x.md is a broken symbolic link" in line
     assert "MarkupError" not in batch["first"].output
+
+
+@pytest.mark.hostile("markup")
+def test_markup_in_an_os_error_is_shown_as_text(batch):
+    line = batch["first"].failed_line("]secret.md")
+    assert "cannot read src/m[/]secret.md: permission denied" in line
 
 
 @pytest.mark.hostile("markup")
