@@ -42,6 +42,11 @@ def _build(ws: Path) -> tuple[list[str], Path, Path]:
     (src / "m[" / "]secret.md").write_text(article("Secret"))    # so does this one's
     (src / "m[" / "]secret.md").chmod(0)
     (src / "bell\x07[bold].xyz").write_text("unsupported, with a bell in its name")
+    # an alias bomb in a source's front matter
+    bomb = ["b0: &b0 [x, x, x, x, x, x, x, x, x]"] + [
+        f"b{i}: &b{i} [" + ", ".join([f"*b{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    (src / "front-bomb.md").write_text("---\n" + "\n".join(bomb) + "\n---\n"
+                                       + article("Front matter bomb"))
     # deep HTML
     for name, depth in (("deep.html", 1000), ("deeper.html", 20000)):
         (src / name).write_text("<html><body><h1>Deep page</h1><p>It starts here.</p>"
@@ -223,6 +228,12 @@ def test_control_characters_in_names_are_shown_escaped(batch):
 def test_control_characters_in_a_failing_name_are_shown_escaped(batch):
     line = batch["first"].failed_line("bell\\x07[bold].xyz")
     assert "no loader reads .xyz" in line
+
+
+@pytest.mark.hostile("yaml")
+def test_an_alias_bomb_in_front_matter_fails_that_source(batch):
+    line = batch["first"].failed_line("front-bomb.md")
+    assert "front matter: the YAML expands to more values than the limit" in line
 
 
 @pytest.mark.hostile("deep html")

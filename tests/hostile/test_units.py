@@ -50,6 +50,19 @@ def test_a_bomb_is_refused_in_milliseconds():
     assert time.perf_counter() - started < 1.0
 
 
+@pytest.mark.hostile("yaml")
+def test_voice_profiles_are_read_through_the_bounded_reader(tmp_path):
+    from plugins.speech.cloning.profiles import PROFILE_FILE, load_profile
+
+    folder = tmp_path / "me"
+    folder.mkdir()
+    levels = ["b0: &b0 [" + ", ".join(["x"] * 9) + "]"] + [
+        f"b{i}: &b{i} [" + ", ".join([f"*b{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    (folder / PROFILE_FILE).write_text("\n".join(levels) + "\n")
+    with pytest.raises(LimitError, match="profile.yaml: the YAML expands to more values"):
+        load_profile(folder)
+
+
 @pytest.mark.hostile("slugs")
 def test_the_slug_rule():
     paths = [Path(p) for p in ("a/x.md", "b/x.md", "a-x.md", "a-x-2.md", "A.md", "a.md",
