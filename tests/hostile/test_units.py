@@ -98,3 +98,28 @@ def test_printable_and_short_repr():
     assert printable("ümlaut [b]ok[/b]") == "ümlaut [b]ok[/b]"
     huge = {"k": ["x" * 10_000] * 10_000}
     assert len(short_repr(huge)) <= 80
+
+
+@pytest.mark.hostile("argv")
+@pytest.mark.parametrize("argv,dirs,debug", [
+    (["--plugins-dir", "d", "plugins"], ("d",), False),
+    (["--plugins-dir=d", "--debug", "run", "r"], ("d",), True),
+    (["run", "r", "-o", "out", "--", "--plugins-dir=payload", "--debug"], (), False),
+    (["run", "--plugins-dir", "x", "r", "src"], (), False),
+    (["--version"], (), False),
+])
+def test_group_options_are_read_only_before_the_subcommand(argv, dirs, debug):
+    from engine.cli import _group_options
+
+    assert _group_options(argv) == (dirs, debug)
+
+
+@pytest.mark.hostile("argv")
+def test_plugins_dir_before_the_subcommand_still_loads_plugins(tmp_path):
+    from tests.hostile.harness import child_env, hostile_workspace, pwned, run_engine
+
+    ws = hostile_workspace(tmp_path / "ws")
+    run = run_engine(["--plugins-dir", "payload", "plugins"], ws, env=child_env(ws / "home"),
+                     timeout=60)
+    assert run.returncode == 0, run.output
+    assert pwned(ws) == ["PWNED-payload"]  # the payload folder is loaded when asked for
