@@ -37,6 +37,7 @@ def _build(ws: Path) -> tuple[list[str], Path, Path]:
     # markup and control characters in names
     (src / "[not a style at all] y.md").write_text(article("Markup name"))
     (src / ESC_NAME).write_text(article("Escape name"))
+    (src / "two\nlines.md").write_text(article("Newline name"))
     (src / "m[").mkdir()
     os.symlink("nowhere.md", src / "m[" / "]x.md")              # error text holds "[/]"
     (src / "m[" / "]secret.md").write_text(article("Secret"))    # so does this one's
@@ -222,6 +223,12 @@ def test_control_characters_in_names_are_shown_escaped(batch):
     out = batch["first"].output
     assert "\x1b" not in out and "\x07" not in out
     assert "esc\\x1b]0;PWNED\\x07\\x1b[31mred.md" in batch["first"].stdout
+
+
+@pytest.mark.hostile("control characters")
+def test_a_newline_in_a_name_keeps_its_row_on_one_line(batch):
+    assert "two\\x0alines.md" in batch["first"].stdout
+    assert _ok(batch["out"], "two\nlines.md")
 
 
 @pytest.mark.hostile("control characters")
