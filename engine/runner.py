@@ -250,6 +250,10 @@ def expand_sources(patterns: Iterable[str], registry: Registry,
     return list(unique.values())
 
 
+#: folders of OUT that belong to the batch, not to a source (the report's pages)
+RESERVED_SLUGS = frozenset({"report"})
+
+
 def slugify(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "source"
@@ -261,15 +265,16 @@ def assign_slugs(paths: list[Path]) -> list[str]:
     1. a source's name is its file stem, slugified (``My Talk.md`` -> ``my-talk``);
     2. stems shared by several sources take their parent folder's name in front
        (``a/x.md``, ``b/x.md`` -> ``a-x``, ``b-x``);
-    3. a name already given, or one some other source has by rules 1-2, takes the first
-       free ``-2``, ``-3``... in command-line order, so no two sources share a folder.
+    3. a name already given, or one some other source has by rules 1-2, or one of the
+       batch's own folders (:data:`RESERVED_SLUGS`), takes the first free ``-2``,
+       ``-3``... in command-line order, so no two sources share a folder.
     """
     stems = [slugify(p.stem) for p in paths]
     stem_counts = Counter(stems)
     bases = [slugify(f"{p.parent.name}-{p.stem}") if stem_counts[stem] > 1 else stem
              for p, stem in zip(paths, stems)]
-    wanted = set(bases)
-    taken: set[str] = set()
+    wanted = set(bases) | RESERVED_SLUGS
+    taken: set[str] = set(RESERVED_SLUGS)
     next_number: dict[str, int] = {}
     slugs = []
     for base in bases:

@@ -68,6 +68,8 @@ def test_the_slug_rule():
     paths = [Path(p) for p in ("a/x.md", "b/x.md", "a-x.md", "a-x-2.md", "A.md", "a.md",
                                "c/My Talk.md")]
     assert assign_slugs(paths) == ["a-x", "b-x", "a-x-3", "a-x-2", "a", "a-2", "my-talk"]
+    # the batch's own folders are never a source's
+    assert assign_slugs([Path("report.md"), Path("report-2.md")]) == ["report-3", "report-2"]
 
 
 @pytest.mark.hostile("slugs")
