@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
                            TimeElapsedColumn)
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
