@@ -39,6 +39,8 @@ class Run:
     stderr: str
     seconds: float
     peak_mb: float
+    #: CPU time of the child (user + system): steadier than wall time on a busy machine
+    cpu_seconds: float = 0.0
 
     @property
     def output(self) -> str:
@@ -93,7 +95,8 @@ def run_engine(args: list[str], cwd: Path, *, env: dict[str, str] | None = None,
     stderr = err_path.read_text(encoding="utf-8", errors="replace")
     out_path.unlink()
     err_path.unlink()
-    return Run(argv, process.returncode, stdout, stderr, seconds, usage.ru_maxrss / 1024)
+    return Run(argv, process.returncode, stdout, stderr, seconds, usage.ru_maxrss / 1024,
+               usage.ru_utime + usage.ru_stime)
 
 
 def snapshot(root: Path, skip: tuple[Path, ...] = ()) -> dict[str, tuple]:
