@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
 
 CLASSES: dict[str, str] = {}
 

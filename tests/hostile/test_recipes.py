@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.harness import (RECIPES, article, assert_sane, child_env, hostile_workspace,
+from tests.hostile.harness import (article, assert_sane, child_env, hostile_workspace,
                                    pwned, run_engine, snapshot)
 
 
