@@ -135,9 +135,10 @@ def main() -> None:
         named = [hostile_source(work / "hostile", work / "out-hostile", i)
                  for i in range(hostile_count)]
         runs: dict[str, list] = {"baseline": [], "hostile": []}
-        for _ in range(args.repeat):
-            runs["baseline"].append(run(work, good, [], "baseline", args.jobs))
-            runs["hostile"].append(run(work, good, named, "hostile", args.jobs))
+        for repeat in range(args.repeat):  # alternate which batch goes first
+            for label in ("baseline", "hostile")[::1 if repeat % 2 == 0 else -1]:
+                runs[label].append(run(work, good, named if label == "hostile" else [],
+                                       label, args.jobs))
         (baseline, baseline_done), (hostile, hostile_done) = (
             min(runs[label], key=lambda r: r[0].cpu_seconds) for label in ("baseline", "hostile"))
         hostile_done = min(done for _, done in runs["hostile"])
@@ -151,6 +152,9 @@ def main() -> None:
                                 ("with hostile", hostile, hostile_done)):
         print(f"{label:<22}{result.cpu_seconds:>8.1f}{result.seconds:>8.1f}"
               f"{result.peak_mb:>9.0f}{done:>6}/{good_count:<4}{result.returncode:>6}")
+    for label in ("baseline", "hostile"):
+        print(f"  every {label} run, CPU s: "
+              + ", ".join(f"{r.cpu_seconds:.1f}" for r, _ in runs[label]))
     # CPU time of the run: wall time swings +-15% on a shared machine
     time_ratio = hostile.cpu_seconds / baseline.cpu_seconds
     wall_ratio = hostile.seconds / baseline.seconds
