@@ -15,10 +15,11 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from engine import atomic
 from engine.batch_index import BatchIndex, run_identity
-from engine.errors import RemixerError
+from engine.errors import RemixerError, printable
 from engine.executors import run_jobs
 from engine.graph import select
 from engine.plugins import PluginConfig, Registry
@@ -51,9 +52,15 @@ def _summary_table(results: list[SourceResult]) -> Table:
         table.add_column(column, overflow="fold")
     for r in shown:
         status = "[green]ok[/]" if r.status == "ok" else "[red]failed[/]"
-        table.add_row(Path(r.path).name, status, str(r.ran), str(r.cached), f"{r.seconds:.2f}",
-                      r.error.splitlines()[0] if r.error else "")
+        # names and errors as Text, never markup: a file called "[/]x.md" is just a name
+        table.add_row(Text(printable(Path(r.path).name)), status, str(r.ran), str(r.cached),
+                      f"{r.seconds:.2f}", Text(_first_line(r.error)))
     return table
+
+
+def _first_line(error: str) -> str:
+    """An error's first line, safe for the terminal (control characters shown as \\xNN)."""
+    return printable(error.splitlines()[0]) if error else ""
 
 
 def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_dir: Path,
@@ -68,7 +75,8 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
     started = time.perf_counter()
     console = console or Console(stderr=True)
     out = Console()
-    sources = expand_all(patterns, registry, ExpandSettings(cache_dir=cache_dir, limit=limit))
+    sources = expand_all(patterns, registry, ExpandSettings(cache_dir=cache_dir, limit=limit),
+                         exclude=(out_dir, cache_dir))
     paths = [source_path(source) for source in sources]
     if not paths:
         raise RemixerError("no sources found", hint="name files, folders or globs of "
@@ -84,7 +92,8 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
     slugs = assign_slugs([slug_basis(source) for source in sources])
     source_jobs = [SourceJob(path=p, slug=s, recipe_raw=recipe.raw, recipe_origin=recipe_origin,
                              plugin_config=plugin_config, options=options, recipe_key=key,
-                             run_id=run_id, origin=None if source.origin == str(p) else source)
+                             run_id=run_id, origin=None if source.origin == str(p) else source,
+                             refused=source.error if source.origin == str(p) else "")
                    for p, s, source in zip(paths, slugs, sources)]
     steps_per_source = len(select(recipe.nodes, only) if only else recipe.nodes)
     index = None if force or only else BatchIndex(out_dir, run_identity(recipe, registry))
@@ -133,10 +142,9 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
     cached = sum(r.cached for r in results)
     seconds = time.perf_counter() - started
     out.print(f"{counts_line(results)} ({ran} step{'' if ran == 1 else 's'} ran, {cached} from "
-              f"cache) in {seconds:.2f} s. "
-              f"Report: {report}",
-              highlight=False, soft_wrap=True)
+              f"cache) in {seconds:.2f} s. Report: {printable(str(report))}",
+              highlight=False, soft_wrap=True, markup=False)
     for r in failed:
-        out.print(f"failed: {Path(r.path).name}: {r.error.splitlines()[0]}", highlight=False,
-                  soft_wrap=True, markup=False)
+        out.print(f"failed: {printable(Path(r.path).name)}: {_first_line(r.error)}",
+                  highlight=False, soft_wrap=True, markup=False)
     return BatchSummary(results, report)

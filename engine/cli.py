@@ -14,7 +14,7 @@ import click
 
 from engine import __version__
 from engine.commands import State, add_builtin_commands
-from engine.errors import RecipeError, RemixerError
+from engine.errors import RecipeError, RemixerError, clip, printable
 from engine.plugins import PluginConfig, build_registry
 
 EXIT_FAILED_SOURCES = 1
@@ -28,18 +28,20 @@ class RemixerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except RecipeError as exc:
-            _fail(ctx, exc, f"Error: {exc.source} is invalid:\n{exc.report()}")
+            _fail(ctx, exc, f"Error: {printable(exc.source)} is invalid:\n"
+                            + "\n".join(printable(line) for line in exc.report().splitlines()))
         except RemixerError as exc:
-            _fail(ctx, exc, f"Error: {exc}")
+            _fail(ctx, exc, f"Error: {printable(str(exc))}")
 
-    def main(self, *args, **kwargs):
-        """Show one line for unexpected errors too, unless ``--debug`` is on the line."""
+    def main(self, *args, debug: bool = False, **kwargs):
+        """Show one line for unexpected errors too, unless ``--debug`` was given."""
         try:
             return super().main(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - last resort for the CLI only
-            if "--debug" in sys.argv:
+            if debug:
                 raise
-            click.echo(f"Error: internal error {type(exc).__name__}: {exc} "
+            click.echo(f"Error: internal error {type(exc).__name__}: "
+                       f"{printable(clip(str(exc), 300))} "
                        "(run again with --debug for the traceback)", err=True)
             sys.exit(EXIT_USAGE)
 
@@ -85,25 +87,33 @@ def create_cli(config: PluginConfig = PluginConfig()) -> click.Group:
     return cli
 
 
-def _plugin_dirs_from_argv(argv: list[str]) -> tuple[str, ...]:
-    """``--plugins-dir`` values, read before click parses, so their commands exist."""
-    dirs = []
-    for i, arg in enumerate(argv):
-        if arg == "--plugins-dir" and i + 1 < len(argv):
-            dirs.append(argv[i + 1])
-        elif arg.startswith("--plugins-dir="):
-            dirs.append(arg.split("=", 1)[1])
-    return tuple(dirs)
+def _group_options(argv: list[str]) -> tuple[tuple[str, ...], bool]:
+    """The group's own ``--plugins-dir`` values and ``--debug``, read before the CLI is
+    built (plugin directories add commands).
+
+    click parses them, exactly as the group will: only before the subcommand, so a
+    source named ``--plugins-dir=x`` (``remixer run R -o out -- *``) is a source.
+    """
+    pre = click.Command(None, params=[
+        click.Option(["--plugins-dir", "plugins_dirs"], multiple=True),
+        click.Option(["--debug"], is_flag=True)],
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                          "allow_interspersed_args": False, "help_option_names": []})
+    try:
+        ctx = pre.make_context("remixer", list(argv), resilient_parsing=True)
+    except click.ClickException:
+        return (), False
+    return tuple(ctx.params.get("plugins_dirs") or ()), bool(ctx.params.get("debug"))
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    plugins_dirs, debug = _group_options(argv)
     try:
-        cli = create_cli(PluginConfig(plugins_dirs=_plugin_dirs_from_argv(argv)))
+        cli = create_cli(PluginConfig(plugins_dirs=plugins_dirs))
     except RemixerError as exc:
-        if "--debug" in argv:
+        if debug:
             raise
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {printable(str(exc))}", err=True)
         sys.exit(EXIT_USAGE)
-    cli.main(args=argv, prog_name="remixer")
-
+    cli.main(args=argv, prog_name="remixer", debug=debug)

@@ -85,3 +85,38 @@ class GeneratorError(RemixerError):
 
 class StockError(RemixerError):
     """A stock media provider cannot be used: no key, a refused key, a rate limit, no answer."""
+
+
+class LimitError(RemixerError):
+    """A limit that keeps a run bounded was reached (YAML size, matrix size...).
+
+    The hint names the flag or setting that raises the limit.
+    """
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for a message, at most ``limit`` characters however big the value.
+
+    Never builds the full repr: a recipe value can be an alias bomb or a megabyte string.
+    """
+    import reprlib
+
+    shortener = reprlib.Repr()
+    shortener.maxlevel, shortener.maxstring, shortener.maxother = 2, limit, limit
+    shortener.maxdict = shortener.maxlist = shortener.maxtuple = shortener.maxset = 6
+    return clip(shortener.repr(value), limit)
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """``text`` cut to at most ``limit`` characters, marked with ``...`` when cut."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+#: C0 and C1 control characters (and DEL): a file name holding them could move the
+#: cursor, retitle the terminal or recolour everything after it
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7f, 0xa0))}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal: control characters written as ``\\xNN``."""
+    return str(text).translate(_CONTROL)

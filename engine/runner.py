@@ -10,13 +10,17 @@ does not stop the others.
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import json
+import os
 import re
+import stat
 import time
 import traceback
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -95,6 +99,8 @@ class SourceJob:
     run_id: str = ""
     #: where a fetched source came from (a URL, a feed item); None for a named file
     origin: ExpandedSource | None = None
+    #: why the source is not read (see FoundSource); it then fails with this line
+    refused: str = ""
 
 
 def recipe_key(raw: dict[str, Any]) -> str:
@@ -135,44 +141,150 @@ class SourceResult:
 
 # --------------------------------------------------------------------------- sources
 
-def expand_sources(patterns: Iterable[str], registry: Registry) -> list[Path]:
-    """Files, directories (recursed, readable files only) and globs, deduplicated, in order.
+@dataclass(frozen=True)
+class FoundSource:
+    """A source named on the command line or found in a folder.
 
-    An explicitly named file is kept even when no loader reads it, so the user gets a
-    one-line error for it instead of silence.
+    ``refused`` says why it will not be read (not a regular file, unreadable, inside the
+    output folder...); such a source fails alone with that line, and the rest run.
     """
-    found: list[Path] = []
+
+    path: Path
+    refused: str = ""
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISDIR, "a folder"))
+
+
+def _inside(path: Path, folders: tuple[Path, ...]) -> Path | None:
+    """The folder of ``folders`` (resolved) that holds ``path``, if any.
+
+    ``os.path.realpath``, unlike ``Path.resolve``, does not raise on a link loop.
+    """
+    real = Path(os.path.realpath(path))
+    return next((f for f in folders if real == f or real.is_relative_to(f)), None)
+
+
+def _unreadable(path: Path) -> str:
+    """Why ``path`` cannot be opened for reading, or "". Non-blocking: never waits."""
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+    except PermissionError:
+        return f"cannot read {path}: permission denied (check its permissions)"
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    return ""
+
+
+def check_named_file(path: Path, excluded: tuple[Path, ...] = ()) -> str:
+    """Why a file named on the command line will not be read, or "" when it will.
+
+    Only regular files are read: a FIFO or a device would block the batch or never end.
+    ``os.stat`` comes first, so nothing is opened that is not a regular file.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return (f"{path} is a broken symbolic link (its target {os.readlink(path)} does "
+                    "not exist; fix or remove the link)")
+        return f"{path} does not exist (check the path)"
+    except PermissionError:
+        return f"cannot read {path}: permission denied (check its folder's permissions)"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"{path} is a symbolic link loop (fix or remove the link)"
+        return f"cannot read {path}: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        return f"{path} is {kind}; remixer reads only regular files (name a file)"
+    return _written_here(path, excluded) or _unreadable(path)
+
+
+def _written_here(path: Path, excluded: tuple[Path, ...]) -> str:
+    """Why ``path`` is not read when it lies in the output or cache folder, or ""."""
+    holder = _inside(path, excluded)
+    if holder is None:
+        return ""
+    return (f"{path} is inside {holder}, where remixer writes (outputs or cache); it never "
+            "reads its own files (move the source or choose another -o)")
+
+
+def _scan_folder(top: Path, registry: Registry, excluded: tuple[Path, ...]) -> list[FoundSource]:
+    """Readable regular files a loader reads under ``top``, sorted; hidden files and the
+    output and cache folders skipped; unreadable files and folders reported."""
+    found: list[FoundSource] = []
+
+    def folder_error(exc: OSError) -> None:
+        found.append(FoundSource(Path(exc.filename or top),
+                                 f"cannot read folder {exc.filename or top}: "
+                                 f"{exc.strerror or exc} (check its permissions)"))
+
+    for root, dirs, files in os.walk(top, onerror=folder_error):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and _inside(here / d, excluded) is None)
+        for name in sorted(files):
+            path = here / name
+            if name.startswith(".") or registry.loader_for(path) is None:
+                continue
+            try:
+                if not stat.S_ISREG(os.stat(path).st_mode):
+                    continue  # pipes, devices, sockets: never opened
+            except OSError:
+                continue  # a broken link in a folder is not a source
+            found.append(FoundSource(path, _unreadable(path)))
+    return sorted(found, key=lambda f: f.path)
+
+
+def expand_sources(patterns: Iterable[str], registry: Registry,
+                   exclude: Iterable[Path] = ()) -> list[FoundSource]:
+    """Files, directories (recursed) and globs, deduplicated, in order.
+
+    An explicitly named file is kept even when no loader reads it or it cannot be read,
+    so the user gets a one-line error for it instead of silence. Nothing inside
+    ``exclude`` (the output and cache folders) is ever read.
+    """
+    excluded = tuple(Path(os.path.realpath(p)) for p in exclude)
+    found: list[FoundSource] = []
     for pattern in patterns:
         path = Path(pattern)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*")
-                            if p.is_file() and registry.loader_for(p) is not None
-                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
-        elif path.exists():
-            found.append(path)
+            refused = _written_here(path, excluded)
+            found += [FoundSource(path, refused)] if refused else \
+                _scan_folder(path, registry, excluded)
+        elif os.path.lexists(pattern):
+            found.append(FoundSource(path, check_named_file(path, excluded)))
         else:
             matches = sorted(Path(m) for m in glob.glob(pattern, recursive=True))
             if not matches:
                 raise RemixerError(f"no source matches {pattern!r}",
                                    hint="check the path or quote the glob")
-            found += [m for m in matches if m.is_file()]
-    unique: dict[Path, Path] = {}
-    for p in found:
-        unique.setdefault(p.resolve(), p)
+            found += [FoundSource(m, _unreadable(m)) for m in matches
+                      if m.is_file() and not _written_here(m, excluded)]
+    unique: dict[str, FoundSource] = {}
+    for source in found:
+        unique.setdefault(os.path.realpath(source.path), source)  # no error on a link loop
     return list(unique.values())
 
 
-def expand_all(patterns: Iterable[str], registry: Registry,
-               settings: ExpandSettings) -> list[ExpandedSource]:
+
+def expand_all(patterns: Iterable[str], registry: Registry, settings: ExpandSettings,
+               exclude: Iterable[Path] = ()) -> list[ExpandedSource]:
     """Every source of a run: what an expander claims (URLs, feeds) is fetched into the
-    cache first; everything else goes through :func:`expand_sources` as files."""
+    cache first; everything else goes through :func:`expand_sources` as files (a file
+    that will not be read carries its reason as ``error``)."""
+    exclude = tuple(exclude)
     found: list[ExpandedSource] = []
     for pattern in patterns:
         expander = registry.expander_for(pattern)
         if expander is not None:
             found += expander.expand(pattern, settings)
         else:
-            found += [ExpandedSource(path=p, origin=str(p)) for p in expand_sources([pattern], registry)]
+            found += [ExpandedSource(path=f.path, origin=str(f.path), error=f.refused)
+                      for f in expand_sources([pattern], registry, exclude)]
     unique: dict[object, ExpandedSource] = {}
     for source in found:
         key = source.path.resolve() if source.path and not source.error else source.origin
@@ -196,15 +308,35 @@ def slugify(text: str) -> str:
 
 
 def assign_slugs(paths: list[Path]) -> list[str]:
-    """Output folder names from file stems; clashes get the parent folder, then a number."""
+    """Output folder names, unique in the run, by a stable rule (linear time):
+
+    1. a source's name is its file stem, slugified (``My Talk.md`` -> ``my-talk``);
+    2. stems shared by several sources take their parent folder's name in front
+       (``a/x.md``, ``b/x.md`` -> ``a-x``, ``b-x``);
+    3. a name already given, or one some other source has by rules 1-2, takes the first
+       free ``-2``, ``-3``... in command-line order, so no two sources share a folder.
+
+    Slugs are lower-case letters, digits and hyphens, so they never meet the batch's
+    own folders (``.remixer``, ``_report``).
+    """
     stems = [slugify(p.stem) for p in paths]
-    slugs = [slugify(f"{p.parent.name}-{p.stem}") if stems.count(stem) > 1 else stem
+    stem_counts = Counter(stems)
+    bases = [slugify(f"{p.parent.name}-{p.stem}") if stem_counts[stem] > 1 else stem
              for p, stem in zip(paths, stems)]
-    seen: dict[str, int] = {}
-    for i, slug in enumerate(slugs):
-        seen[slug] = seen.get(slug, 0) + 1
-        if seen[slug] > 1:
-            slugs[i] = f"{slug}-{seen[slug]}"
+    wanted = set(bases)
+    taken: set[str] = set()
+    next_number: dict[str, int] = {}
+    slugs = []
+    for base in bases:
+        slug = base
+        if slug in taken:
+            number = next_number.get(base, 2)
+            while f"{base}-{number}" in taken or f"{base}-{number}" in wanted:
+                number += 1
+            next_number[base] = number + 1
+            slug = f"{base}-{number}"
+        taken.add(slug)
+        slugs.append(slug)
     return slugs
 
 
@@ -237,7 +369,9 @@ def _recipe_for(job: SourceJob, registry: Registry) -> Recipe:
     """The validated recipe, once per process (workers get the raw dict, cheap to send)."""
     key = (job.recipe_key, job.plugin_config)
     if key not in _RECIPES:
-        _RECIPES[key] = validate_recipe(job.recipe_raw, registry, origin=job.recipe_origin)
+        # the command line checked the outputs limit (--max-outputs) already
+        _RECIPES[key] = validate_recipe(job.recipe_raw, registry, origin=job.recipe_origin,
+                                        max_outputs=None)
     return _RECIPES[key]
 
 
@@ -442,6 +576,8 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
     source_info: dict[str, Any] = {"path": str(job.path), "name": job.path.name}
     recipe_name = None
     try:
+        if job.refused:
+            raise RemixerError(job.refused)
         registry = registry_for(job.plugin_config)
         recipe = _recipe_for(job, registry)
         recipe_name = recipe.name

@@ -35,18 +35,37 @@ def _as_string(value: Any) -> str:
 
 
 def _front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
-    """Split YAML front matter from the body; metadata values become strings."""
+    """Split YAML front matter from the body; metadata values become strings.
+
+    The front matter goes through remixer's bounded YAML reader: a source's alias bomb
+    fails that source in one line instead of expanding in memory.
+    """
     import frontmatter
     import yaml
+    from frontmatter.default_handlers import YAMLHandler
+
+    from engine.errors import LimitError
+    from engine.recipe import parse_yaml
+
+    class BoundedYAML(YAMLHandler):
+        def load(self, fm: str, **kwargs: object) -> Any:
+            return parse_yaml(fm, f"{name}'s front matter")
 
     try:
-        metadata, body = frontmatter.parse(text)
+        metadata, body = frontmatter.parse(text, handler=BoundedYAML())
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(error, "problem", None) or "it cannot be parsed"
         raise SourceError(f"{name} has invalid YAML front matter{where}: {problem}",
                           hint="fix the YAML between the --- lines") from None
+    except LimitError as error:
+        raise SourceError(error.message, hint=error.hint) from None
+    except ValueError as error:
+        raise SourceError(f"{name} has a front matter value Python cannot hold: "
+                          f"{str(error)[:120]}", hint="fix the YAML between the --- lines") from None
+    if not isinstance(metadata, dict):
+        metadata = {}
     return {str(k): _as_string(v) for k, v in metadata.items()}, body
 
 

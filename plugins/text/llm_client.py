@@ -6,6 +6,9 @@
   built with ``max_retries=0``): timeouts, connection errors, 408/409/429 and 5xx are
   retried with exponential backoff and full jitter, honouring ``Retry-After``, at most
   ``settings.max_retries`` times. The sleep and the random source are injectable.
+  Failures retrying cannot fix (connection refused, a host name that does not resolve,
+  a refused or missing key) open a circuit breaker: every later request to that
+  endpoint in the process fails at once with the same one line.
 - :meth:`ChatClient.ask` turns an answer into a value through a parser; an answer the
   parser rejects (malformed JSON, failed validation, empty text) is sent back to the
   model with the reason, a bounded number of times, then the step fails with a
@@ -148,6 +151,21 @@ def retry_after(headers: Any) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
+def hopeless(exc: BaseException) -> str | None:
+    """Why a connection error cannot be fixed by retrying (refused, no such host), or None."""
+    import socket
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(exc, socket.gaierror):
+            return "the host name does not resolve"
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def backoff(attempt: int, rng: random.Random | None = None) -> float:
     """Full jitter: uniform in [0, min(cap, base * 2**attempt)] (attempt counts from 0)."""
     ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)
@@ -226,8 +244,17 @@ class ChatClient:
         self._clients: dict[tuple, Any] = {}
         #: optional request fields dropped after a server said it does not take them
         self._unsupported: set[str] = set()
+        #: endpoints proven unusable, by (url, key variable): a circuit breaker, so a dead
+        #: server or a refused key costs the first step that meets it, not every step of
+        #: every source times max_retries (the registry keeps one client per process)
+        self._broken: dict[tuple[str, str], GeneratorError] = {}
 
     # -- plumbing -----------------------------------------------------------------------
+
+    def _trip(self, breaker: tuple[str, str], error: GeneratorError) -> GeneratorError:
+        """Open the breaker for this endpoint; later requests fail at once with ``error``."""
+        self._broken[breaker] = error
+        return error
 
     def _wait(self, seconds: float) -> None:
         (self._sleep or sleep)(seconds)
@@ -264,8 +291,13 @@ class ChatClient:
         import openai
 
         endpoint = resolve_endpoint(self.settings)
-        client = self._client(endpoint)
         where = endpoint.url
+        breaker = (where, endpoint.key_env)
+        if breaker in self._broken:
+            first = self._broken[breaker]
+            raise GeneratorError(f"{first.message} (earlier in this run; not tried again)",
+                                 hint=first.hint)
+        client = self._client(endpoint)
         retries = 0
         while True:
             request = self._request(messages, max_tokens, json_mode)
@@ -277,14 +309,14 @@ class ChatClient:
                                         getattr(exc, "message", "") or str(exc)),
                                  endpoint.secrets)
                 if status in (401, 403) and endpoint.key is None:
-                    raise GeneratorError(
+                    raise self._trip(breaker, GeneratorError(
                         f"the server at {where} wants an API key, and ${endpoint.key_env} "
                         f"is not set", hint=f"set {endpoint.key_env} (HTTP {status}: {message})"
-                    ) from None
+                    )) from None
                 if status in (401, 403):
-                    raise GeneratorError(
+                    raise self._trip(breaker, GeneratorError(
                         f"the API key in ${endpoint.key_env} was refused",
-                        hint=f"HTTP {status} from {where}: {message}") from None
+                        hint=f"HTTP {status} from {where}: {message}")) from None
                 if status == 400 and self._drop_unsupported(message, request):
                     continue
                 delay = retry_after(exc.response.headers if exc.response is not None else None)
@@ -305,6 +337,11 @@ class ChatClient:
             except openai.APITimeoutError:
                 delay, failure = None, f"no answer within {self.settings.timeout:g} s"
             except openai.APIConnectionError as exc:
+                reason = hopeless(exc)
+                if reason:
+                    raise self._trip(breaker, GeneratorError(
+                        f"cannot reach {where}: {reason}",
+                        hint="start the server, or fix llm.base_url / OPENAI_BASE_URL")) from None
                 delay = None
                 cause = redact(str(exc.__cause__ or exc), endpoint.secrets)
                 failure = f"connection failed ({cause})"

@@ -112,8 +112,11 @@ def find_profile(name: str) -> Path | None:
 
 
 def load_profile(name_or_folder: str | Path) -> VoiceProfile:
-    """Read and check a profile by name (in the libraries) or by folder."""
+    """Read and check a profile by name (in the libraries) or by folder, through
+    remixer's bounded YAML reader."""
     import yaml
+
+    from engine.recipe import parse_yaml
 
     folder = Path(name_or_folder)
     if not (folder / PROFILE_FILE).is_file():
@@ -128,8 +131,8 @@ def load_profile(name_or_folder: str | Path) -> VoiceProfile:
         folder = found
     where = folder / PROFILE_FILE
     try:
-        raw = yaml.safe_load(where.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
+        raw = parse_yaml(where.read_text(encoding="utf-8"), str(where)) or {}
+    except (yaml.YAMLError, ValueError) as exc:
         raise ProfileError(f"{where} is not valid YAML: {str(exc).splitlines()[0]}",
                            hint="fix the file") from None
     if not isinstance(raw, dict):
