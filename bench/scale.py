@@ -99,6 +99,7 @@ def open_in_chromium(page: Path, profile: Path) -> tuple[float, float] | None:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={profile}", "--dump-dom"]
+    profile.parent.mkdir(parents=True, exist_ok=True)
     blank = profile.parent / "blank.html"
     blank.write_text("<!doctype html><title>blank</title>")
 
