@@ -60,20 +60,35 @@ def _start_worker(events) -> None:
 
 def _process_reporting(job: SourceJob) -> SourceResult:
     """Worker side of the pool: forward step events to the parent's queue."""
-    return process_source(job, lambda *event: _EVENTS.put(event))
+    return process_source(job, lambda *event: worker_events().put(event))
+
+
+def worker_events():
+    """In a pool worker: the queue its events go to (the parent reads it)."""
+    return _EVENTS
+
+
+def open_pool(workers: int) -> tuple[ProcessPoolExecutor, object]:
+    """A pool of ``workers`` processes and the queue they send events to.
+
+    Workers fork from a clean server process that has already imported the engine and
+    the built-in plugins (never from this process, which runs threads), so they start in
+    milliseconds instead of re-importing everything; they die with this process.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["engine.runner", *DEFAULT_PLUGINS])
+    events = context.SimpleQueue()
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(events,))
+    return pool, events
 
 
 def run_pool(jobs: list[SourceJob], workers: int, on_event: EventSink | None,
              on_result: ResultSink | None) -> list[SourceResult]:
-    """A pool of ``workers`` processes, forked from a clean server process that has
-    already imported the engine and the built-in plugins (never from this process, which
-    runs threads), so workers start in milliseconds instead of re-importing everything."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["engine.runner", *DEFAULT_PLUGINS])
-    events = context.SimpleQueue()
+    """Run jobs on a fresh pool of ``workers`` processes (see :func:`open_pool`)."""
+    pool, events = open_pool(workers)
     results: dict[int, SourceResult] = {}
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(events,)) as pool:
+    with pool:
         pending: dict[Future, int] = {pool.submit(_process_reporting, job): i
                                       for i, job in enumerate(jobs)}
         while pending:

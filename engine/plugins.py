@@ -50,6 +50,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.video.captioned_video",
     "plugins.video.long_to_short",
     "plugins.text.outputs",
+    "plugins.studio.command",
 )
 
 T = TypeVar("T")

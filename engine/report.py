@@ -1,8 +1,8 @@
 """The batch report, ``OUT/index.html``: one self-contained page a person opens in a browser.
 
-No scripts, no external assets: a summary, then one card per source with its status,
-its error in plain words, and every output linked (text previewed, audio and video
-playable in place).
+No scripts, no external assets: a summary, links to batch-wide outputs (the podcast
+feed), then one card per source with its status, its error in plain words, and every
+output linked in recipe order (text previewed, audio and video playable in place).
 """
 
 from __future__ import annotations
@@ -80,13 +80,25 @@ def _card(result: SourceResult, out_root: Path) -> str:
     return "\n".join(parts)
 
 
+def _batch_outputs(out_root: Path) -> str:
+    """Links to the batch-wide files beside the source folders (the podcast feed)."""
+    names = sorted(p.name for p in out_root.iterdir()
+                   if p.is_file() and p.name != REPORT and not p.name.startswith("."))
+    if not names:
+        return ""
+    links = " ".join(f'<a href="{html.escape(n, quote=True)}">{html.escape(n)}</a>' for n in names)
+    return f'<p class="batch" id="batch-outputs">For the whole batch: {links}</p>'
+
+
 def write_report(results: list[SourceResult], out_root: Path, recipe_name: str) -> Path:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out_root.mkdir(parents=True, exist_ok=True)
     page = (
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>remixer: {html.escape(recipe_name)}</title><style>{STYLE}</style></head><body>"
         f"<h1>remixer report: {html.escape(recipe_name)}</h1>"
         f'<p class="summary" id="summary">{counts_line(results)} · {when}</p>'
+        + _batch_outputs(out_root)
         + "\n".join(_card(r, out_root) for r in results)
         + "</body></html>\n")
     target = out_root / REPORT
