@@ -280,9 +280,14 @@ def _up_to_date(job: SourceJob, nodes, registry: Registry, loader, out_dir: Path
     digests = {SOURCE: source["digest"]}
     ctx = Context(registry=registry, step_id="", source_name=job.path.name)
     steps = []
+    edits = dict(job.options.edits)
     for node in nodes:
         step = recorded[node.id]
-        _, _, key = _node_key(node, registry.transform(node.use), digests[node.input], ctx)
+        transform = registry.transform(node.use)
+        if node.id in edits:
+            key = _edit_key(node, transform, edits[node.id])
+        else:
+            _, _, key = _node_key(node, transform, digests[node.input], ctx)
         if step.get("cache_key") != key or not _stamps_match(out_dir, step.get("outputs")):
             return None
         digests[node.id] = step["output_digest"]
@@ -301,6 +306,11 @@ def _up_to_date(job: SourceJob, nodes, registry: Registry, loader, out_dir: Path
 EDITED = "edited"
 
 
+def _edit_key(node: Node, transform, edit_json: str) -> str:
+    return step_key(f"{EDITED}:{node.use}", transform.version, {},
+                    hashlib.sha256(edit_json.encode("utf-8")).hexdigest(), "")
+
+
 def _edited_result(node: Node, transform, edit_json: str, cache: Cache,
                    record: StepRecord) -> CachedStep:
     """A node's result replaced by a person's edit, stored under a key of the edit itself,
@@ -309,8 +319,7 @@ def _edited_result(node: Node, transform, edit_json: str, cache: Cache,
     if artifact.kind != transform.produces:
         raise RemixerError(f"the edit of {node.id} is {artifact.kind}, not {transform.produces}",
                            hint="edit the output as the kind its step makes")
-    key = step_key(f"{EDITED}:{node.use}", transform.version, {},
-                   hashlib.sha256(edit_json.encode("utf-8")).hexdigest(), "")
+    key = _edit_key(node, transform, edit_json)
     record.cache = EDITED
     record.detail.update({"version": transform.version, "input": node.input, "cache_key": key})
     return cache.get(key) or cache.put(key, artifact, notes=["edited by hand"],

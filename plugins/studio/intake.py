@@ -7,6 +7,7 @@ server paths must resolve (symlinks followed) inside ``--allow-root``.
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 import urllib.request
 import uuid
@@ -68,7 +69,8 @@ def store_upload(stream: BinaryIO, client_name: str, inbox: Path, registry: Regi
 
 def store_text(text: str, inbox: Path) -> tuple[Path, str]:
     """Pasted text becomes a Markdown source named after its first line."""
-    first = next((line.strip("# ").strip() for line in text.splitlines() if line.strip()), "")
+    first = next((re.sub(r"^(#+|title:)\s*", "", line.strip()).strip("\"' ")
+                  for line in text.splitlines() if re.search(r"\w", line)), "")
     target = _new_folder(inbox) / f"{slugify(first)[:60] or 'pasted'}.md"
     atomic.write_bytes(target, text.encode("utf-8"))
     return target, first[:80] or "pasted text"

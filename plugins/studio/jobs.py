@@ -189,11 +189,9 @@ class JobManager:
             self.slots.acquire()
             if live.cancelled:
                 self.slots.release()
-                with self.lock:
-                    live.remaining -= len(job.sources) - number
-                    last = live.remaining == 0
-                if last:
-                    self._finish(job_id)
+                for unsent in job.sources[number:]:
+                    self._record(job_id, SourceResult(path=unsent["path"], slug=unsent["slug"],
+                                                      status="cancelled", error="cancelled"))
                 return
             options = RunOptions(out_dir=out, cache_dir=self.settings.cache_dir,
                                  edits=tuple(job.edits.get(source["slug"], {}).items()))
@@ -234,6 +232,11 @@ class JobManager:
         except Exception as exc:  # noqa: BLE001 - a dead worker fails its source only
             result = SourceResult(path=path, slug=slug, status="failed",
                                   error=f"worker died while processing it: {type(exc).__name__}: {exc}")
+        self._record(job_id, result)
+
+    def _record(self, job_id: str, result: SourceResult) -> None:
+        """Keep one source's result; the last one finishes the job."""
+        slug = result.slug
         self.store.put_result(job_id, slug, asdict(result))
         with self.lock:
             live = self.live[job_id]
