@@ -24,8 +24,9 @@ class StudioServer:
     """Start with ``start()``; ``url`` is where it answers; ``kill()`` is kill -9."""
 
     def __init__(self, data: Path, *args: str, env: dict[str, str] | None = None,
-                 host: str = "127.0.0.1"):
+                 host: str = "127.0.0.1", plugins_dir: Path | None = None):
         self.data, self.args, self.host = Path(data), list(args), host
+        self.before = ["--plugins-dir", str(plugins_dir)] if plugins_dir else []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
@@ -36,7 +37,7 @@ class StudioServer:
         log = open(self.data.parent / f"serve-{self.port}.log", "ab")  # noqa: SIM115 - kept by Popen
         self.log_path = Path(log.name)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "engine", "serve", "--host", self.host, "--port", str(self.port),
+            [sys.executable, "-m", "engine", *self.before, "serve", "--host", self.host, "--port", str(self.port),
              "--data", str(self.data), *self.args],
             stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT, start_new_session=True)
         deadline = time.monotonic() + timeout
