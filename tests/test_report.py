@@ -71,3 +71,27 @@ def test_report_renders_in_chromium(batch, tmp_path):
                     f"--screenshot={shot}", "--window-size=1200,1600",
                     (batch / "index.html").as_uri()], capture_output=True, timeout=120)
     assert shot.stat().st_size > 10_000
+
+
+def test_steps_are_listed_in_recipe_order(invoke, tmp_path):
+    recipe = tmp_path / "order.yaml"
+    recipe.write_text("name: order\nsteps:\n"
+                      "  - {id: summary, use: summary, with: {words: 50}}\n"
+                      "  - {id: post, use: social-post, from: summary}\n"
+                      "  - {id: thread, use: social-post, with: {thread: true}}\n"
+                      "  - {id: points, use: key-points}\n")
+    write_corpus(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    assert invoke("run", recipe, tmp_path / "in", "-o", out).exit_code == 0
+    page = (out / "index.html").read_text()
+    rows = [page.index(f"<tr><td>{step}</td>") for step in ("summary", "post", "thread", "points")]
+    assert rows == sorted(rows)  # post, which reads summary, no longer after thread and points
+
+
+def test_batch_wide_outputs_are_linked(batch):
+    from engine.report import write_report
+    from engine.runner import SourceResult
+    (batch / "podcast.xml").write_text("<rss/>")
+    write_report([SourceResult(path="a.md", slug="a", status="ok")], batch, "podcast")
+    page = (batch / "index.html").read_text()
+    assert '<p class="batch" id="batch-outputs">For the whole batch: <a href="podcast.xml">podcast.xml</a>' in page
