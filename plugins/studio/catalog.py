@@ -90,20 +90,28 @@ class Catalog:
         self.folders = [(BUILTIN_RECIPES, "built-in")]
         if folder is not None:
             self.folders.insert(0, (Path(folder), "folder"))
+        self._stamp: tuple = ()
+        self._entries: list[RecipeEntry] = []
         schema = recipe_json_schema(registry)
         self.step_schemas = {s["properties"]["use"]["const"]: s
                              for s in schema["properties"]["steps"]["items"]["oneOf"]}
 
     def entries(self) -> list[RecipeEntry]:
-        seen: dict[str, RecipeEntry] = {}
-        for folder, origin in self.folders:
-            for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+        """Every offered recipe; files are read again only when one changed."""
+        files = [(path, origin) for folder, origin in self.folders if folder.is_dir()
+                 for path in sorted(folder.glob("*.y*ml"))]
+        stamp = tuple((str(path), path.stat().st_mtime_ns) for path, _ in files)
+        if stamp != self._stamp:
+            seen: dict[str, RecipeEntry] = {}
+            for path, origin in files:
                 if path.stem not in seen:
                     try:
                         seen[path.stem] = self._entry(path, origin)
                     except RemixerError:
                         continue  # a broken file is for `remixer validate`, not the menu
-        return sorted(seen.values(), key=lambda e: (e.origin != "folder", e.id))
+            self._entries = sorted(seen.values(), key=lambda e: (e.origin != "folder", e.id))
+            self._stamp = stamp
+        return self._entries
 
     def get(self, recipe_id: str) -> RecipeEntry:
         if re.fullmatch(r"[A-Za-z0-9_.-]+", recipe_id or ""):

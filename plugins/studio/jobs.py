@@ -91,12 +91,16 @@ class JobManager:
         self.store = JobStore(settings.data / "studio.sqlite3")
         self.cache = Cache(settings.cache_dir)
         self.live: dict[str, Live] = {}
+        self._recipes: dict[tuple, Recipe] = {}
         self.lock = threading.RLock()
         self.queue: queue.Queue[str | None] = queue.Queue()
         self.slots = threading.Semaphore(max(2, 2 * settings.workers))
         self.backend = None
+        self.done: queue.Queue[tuple | None] = queue.Queue()
         self.dispatcher = threading.Thread(target=self._dispatch, daemon=True,
                                            name="remixer-dispatch")
+        self.collector = threading.Thread(target=self._collect, daemon=True,
+                                          name="remixer-results")
 
     # ------------------------------------------------------------------ life cycle
 
@@ -110,9 +114,11 @@ class JobManager:
             else:
                 self.enqueue(job.id)
         self.dispatcher.start()
+        self.collector.start()
 
     def stop(self) -> None:
         self.queue.put(None)
+        self.done.put(None)
         if self.backend is not None:
             self.backend.close()
 
@@ -127,9 +133,15 @@ class JobManager:
         return self.job_dir(job_id) / "out"
 
     def recipe_from(self, path: Path, overrides: list[str]) -> Recipe:
-        """Read and validate a recipe as ``remixer run --set ...`` does."""
-        return validate_recipe(read_recipe_file(Path(path)), self.registry, origin=str(path),
-                               overrides=overrides)
+        """Read and validate a recipe as ``remixer run --set ...`` does (once per file
+        version and overrides: many jobs share a recipe)."""
+        key = (str(path), Path(path).stat().st_mtime_ns, tuple(overrides))
+        if key not in self._recipes:
+            if len(self._recipes) > 64:
+                self._recipes.clear()
+            self._recipes[key] = validate_recipe(read_recipe_file(Path(path)), self.registry,
+                                                 origin=str(path), overrides=overrides)
+        return self._recipes[key]
 
     def recipe_of(self, job: Job) -> Recipe:
         return self.recipe_from(Path(job.recipe_path), job.overrides)
@@ -204,7 +216,7 @@ class JobManager:
             future = self.backend.submit(job_id, source_job)
             live.futures[source["slug"]] = future
             future.add_done_callback(
-                lambda f, slug=source["slug"], path=source["path"]: self._source_done(job_id, slug, path, f))
+                lambda f, slug=source["slug"], path=source["path"]: self._settle(job_id, slug, path, f))
 
     def _on_event(self, job_id: str, slug: str, node_id: str, status: str) -> None:
         """The engine's progress events, whatever their status says (phase labels too)."""
@@ -223,8 +235,20 @@ class JobManager:
                     step.update(status=status, fraction=1.0)
             live.version += 1
 
-    def _source_done(self, job_id: str, slug: str, path: str, future: Future) -> None:
+    def _settle(self, job_id: str, slug: str, path: str, future: Future) -> None:
+        """A source's future is done. Runs in the executor's own thread, so it only frees
+        a slot and hands the result on: the pool keeps being fed meanwhile."""
         self.slots.release()
+        self.done.put((job_id, slug, path, future))
+
+    def _collect(self) -> None:
+        while (item := self.done.get()) is not None:
+            try:
+                self._source_done(*item)
+            except Exception:  # noqa: BLE001 - one bad result must not stop the server
+                log.exception("job %s", item[0])
+
+    def _source_done(self, job_id: str, slug: str, path: str, future: Future) -> None:
         try:
             result = future.result()
         except CancelledError:
