@@ -303,3 +303,30 @@ def test_openapi_documents_the_api(client):
         assert path in spec["paths"], path
     assert "delete" in spec["paths"]["/api/jobs/{job_id}"]
     assert client.get("/docs").status_code == 200
+
+
+def test_an_edited_podcast_script_becomes_the_source_of_the_steps_after_it(client):
+    job = wait_finished(client, submit(client, recipe="script-recap").json()["id"])
+    assert job["state"] == "done", job
+    page = client.get(f"/jobs/{job['id']}/article/script").text
+    assert "**Alex:**" in page and "**Sam:**" in page and "## " in page  # turns and chapters
+    edited = ("## Opening\n\n**Alex:** Welcome. Today one claim only: watering decides whether "
+              "street trees live.\n\n**Sam:** And cities that skip it lose the trees they "
+              "planted.\n")
+    browser = {"X-CSRF-Token": client.cookies["remixer_csrf"]}  # the page set its cookie
+    answer = client.post(f"/api/jobs/{job['id']}/edits", headers=browser,
+                         data={"source": "article", "step": "script", "text": edited})
+    assert answer.status_code == 200, answer.text
+    job = wait_finished(client, job["id"])
+    steps = {s["id"]: s for s in job["sources"][0]["steps"]}
+    assert steps["script"]["cache"] == "edited" and steps["recap"]["cache"] == "miss"
+    script = client.get(f"/api/jobs/{job['id']}/outputs/article/script.json").json()
+    assert [t["speaker"] for t in script["turns"]] == ["Alex", "Sam"]
+    assert {t["chapter"] for t in script["turns"]} == {"Opening"}
+    recap = client.get(f"/api/jobs/{job['id']}/outputs/article/recap.md").text
+    assert "watering decides" in recap or "skip it" in recap
+    unknown = client.post(f"/api/jobs/{job['id']}/edits", headers=browser,
+                          data={"source": "article", "step": "script",
+                                "text": "**Kim:** I was never a host."})
+    assert unknown.status_code == 409
+    assert unknown.json()["error"] == "line 1: 'Kim' is not a host of this script (hosts: Alex, Sam)"
