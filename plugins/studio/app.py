@@ -36,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 TEXT_EXTS = {"md", "txt", "srt", "vtt", "json", "xml"}
 AUDIO_EXTS = {"mp3", "wav", "m4a", "ogg", "opus", "flac"}
 VIDEO_EXTS = {"mp4", "webm", "mov"}
+IMAGE_EXTS = {"png", "jpg", "jpeg", "webp"}
 mimetypes.add_type("text/markdown", ".md")
 mimetypes.add_type("text/vtt", ".vtt")
 mimetypes.add_type("application/x-subrip", ".srt")
@@ -444,6 +445,8 @@ def _views(folder: Path, slug: str, files: list[str]) -> list[dict[str, Any]]:
         view: dict[str, Any] = {"name": name, "href": f"{slug}/{name}", "kind": "file"}
         if ext in AUDIO_EXTS:
             view["kind"] = "audio"
+        elif ext in IMAGE_EXTS:
+            view["kind"] = "image"
         elif ext in VIDEO_EXTS:
             view["kind"] = "video"
             vtt = name.rsplit(".", 1)[0] + ".vtt"
@@ -467,7 +470,8 @@ def _chapters(folder: Path, files: list[str]) -> list[dict[str, Any]]:
                 continue
             chapters = data.get("chapters") if isinstance(data, dict) else None
             if isinstance(chapters, list):
-                return [c for c in chapters if isinstance(c, dict) and "title" in c]
+                return [{"title": str(c["title"]), "start": float(c.get("start", c.get("startTime", 0)))}
+                        for c in chapters if isinstance(c, dict) and "title" in c]
     return []
 
 
