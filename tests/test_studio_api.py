@@ -9,6 +9,7 @@ import hmac
 import http.server
 import io
 import json
+import re
 import time
 import zipfile
 
@@ -330,3 +331,23 @@ def test_an_edited_podcast_script_becomes_the_source_of_the_steps_after_it(clien
                                 "text": "**Kim:** I was never a host."})
     assert unknown.status_code == 409
     assert unknown.json()["error"] == "line 1: 'Kim' is not a host of this script (hosts: Alex, Sam)"
+
+
+def test_the_form_shows_each_problem_at_its_field_and_keeps_what_was_typed(client):
+    page = client.get("/new").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    assert 'name="p:article-text:tldr.words" value="25"' in page  # the recipe's own value
+    answer = client.post("/new", data={"csrf_token": token, "recipe": "article-text",
+                                       "text": "# Mine\n\nSome <b>text</b>.",
+                                       "p:article-text:tldr.words": "5",
+                                       "p:article-text:summary.words": "[50, 150, 400]"})
+    assert answer.status_code == 422
+    field = answer.text.split('id="p:article-text:tldr.words"')[1].split("</div>")[0]
+    assert "steps[0].with.words: Input should be greater than or equal to 10 (got 5" in field
+    assert "# Mine\n\nSome &lt;b&gt;text&lt;/b&gt;." in answer.text  # kept, escaped
+    made = client.post("/new", data={"csrf_token": token, "recipe": "article-text",
+                                     "text": "# Mine\n\n" + ARTICLE.decode(),
+                                     "p:article-text:tldr.words": "40"}, follow_redirects=False)
+    assert made.status_code == 303
+    job = wait_finished(client, made.headers["location"].rsplit("/", 1)[1])
+    assert job["overrides"] == ["tldr.words=40"]  # only what changed becomes --set

@@ -292,7 +292,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def new_submit(request: Request):
         form = await request.form()
         recipe_id = str(form.get("recipe", ""))
-        values = {k: str(form.getlist(k)[-1]) for k in form.keys() if k.startswith("p:")}
+        values = {k: str(form.getlist(k)[-1]) for k in form.keys()
+                  if k.startswith("p:") or k in ("urls", "text")}
         entries = catalog.entries()
         try:
             entry = catalog.get(recipe_id)

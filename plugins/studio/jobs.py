@@ -211,8 +211,6 @@ class JobManager:
                                    recipe_raw=recipe.raw, recipe_origin=job.recipe_path,
                                    plugin_config=self.settings.plugin_config, options=options,
                                    recipe_key=key)
-            with self.lock:
-                live.source_status[source["slug"]] = "running"
             future = self.backend.submit(job_id, source_job)
             live.futures[source["slug"]] = future
             future.add_done_callback(
@@ -227,6 +225,8 @@ class JobManager:
             if not node_id:
                 live.source_status[slug] = status
             else:
+                if live.source_status.get(slug) == "queued":
+                    live.source_status[slug] = "running"
                 step = live.steps.setdefault(slug, {}).setdefault(node_id, {})
                 if status.startswith(PROGRESS):
                     fraction, label = parse_progress(status)

@@ -76,7 +76,11 @@ function renderProgress(job) {
     source.steps.forEach(step => {
       const row = el("tr", `step ${step.status}`);
       row.dataset.step = step.id;
-      row.append(el("td", "", step.id));
+      const name = el("td");
+      const link = el("a", "", step.id);
+      link.href = `/jobs/${job.id}/${source.slug}/${step.id}`;
+      name.append(link);
+      row.append(name);
       const status = el("td", "status", step.status);
       if (step.status === "running") {
         const meter = el("progress");
