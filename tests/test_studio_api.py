@@ -15,6 +15,8 @@ import zipfile
 
 import pytest
 
+from bench.corpus import write_corpus
+
 from .conftest import RECIPES, SAMPLES
 from .studio_fixtures import LocalServer, client_for, wait_finished
 
@@ -351,3 +353,15 @@ def test_the_form_shows_each_problem_at_its_field_and_keeps_what_was_typed(clien
     assert made.status_code == 303
     job = wait_finished(client, made.headers["location"].rsplit("/", 1)[1])
     assert job["overrides"] == ["tldr.words=40"]  # only what changed becomes --set
+
+
+@pytest.mark.slow
+def test_jobs_run_on_a_dask_cluster_too(tmp_path):
+    pytest.importorskip("distributed", reason="needs the dask extra")
+    corpus = write_corpus(tmp_path / "in", 3)
+    with client_for(tmp_path, executor="dask", workers=2) as client:
+        answer = submit(client, files=[(p.name, p.read_bytes()) for p in corpus])
+        job = wait_finished(client, answer.json()["id"], timeout=180)
+    assert job["state"] == "done", job
+    assert [s["status"] for s in job["sources"]] == ["ok"] * 3
+    assert all(len(s["steps"]) == len(TEXT_STEPS) for s in job["sources"])
