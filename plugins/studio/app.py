@@ -12,13 +12,15 @@ import json
 import mimetypes
 import re
 import secrets
+import shutil
 import uuid
 import zipfile
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import (FileResponse, HTMLResponse, JSONResponse, RedirectResponse,
                                Response, StreamingResponse)
 from fastapi.staticfiles import StaticFiles
@@ -171,7 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
                 for e in catalog.entries()]
 
     @app.post("/api/jobs", tags=["jobs"], status_code=201, summary="Create a job",
-              dependencies=[_depends(check_csrf)])
+              dependencies=[Depends(check_csrf)])
     async def api_create(
             recipe: str = Form(..., description="a recipe id from /api/recipes, e.g. article-text"),
             files: list[UploadFile] = File(default=[], description="source files to upload"),
@@ -227,7 +229,7 @@ def create_app(settings: Settings) -> FastAPI:
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @app.post("/api/jobs/{job_id}/cancel", tags=["jobs"], summary="Cancel a job",
-              dependencies=[_depends(check_csrf)])
+              dependencies=[Depends(check_csrf)])
     def api_cancel(job_id: str) -> dict[str, Any]:
         job_or_404(job_id)
         manager.cancel(job_id)
@@ -235,7 +237,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/api/jobs/{job_id}/resume", tags=["jobs"],
               summary="Run a finished, cancelled or interrupted job again (cached steps are free)",
-              dependencies=[_depends(check_csrf)])
+              dependencies=[Depends(check_csrf)])
     def api_resume(job_id: str) -> dict[str, Any]:
         job_or_404(job_id)
         _act(manager.resume, job_id)
@@ -243,7 +245,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/api/jobs/{job_id}/edits", tags=["jobs"],
               summary="Replace a step's text output and re-run what depends on it",
-              dependencies=[_depends(check_csrf)])
+              dependencies=[Depends(check_csrf)])
     def api_edit(job_id: str, source: str = Form(...), step: str = Form(...),
                  text: str = Form(...)) -> dict[str, Any]:
         job_or_404(job_id)
@@ -251,7 +253,7 @@ def create_app(settings: Settings) -> FastAPI:
         return manager.summary(job_id)
 
     @app.delete("/api/jobs/{job_id}", tags=["jobs"], status_code=204, summary="Delete a job",
-                dependencies=[_depends(check_csrf)])
+                dependencies=[Depends(check_csrf)])
     def api_delete(job_id: str):
         job_or_404(job_id)
         _act(manager.delete, job_id)
@@ -267,7 +269,7 @@ def create_app(settings: Settings) -> FastAPI:
     def login_page(request: Request, next: str = "/"):
         return page(request, "login.html", next=_local(next), error="")
 
-    @app.post("/login", include_in_schema=False, dependencies=[_depends(check_csrf)])
+    @app.post("/login", include_in_schema=False, dependencies=[Depends(check_csrf)])
     async def login(request: Request):
         form = await request.form()
         given, target = str(form.get("token", "")), _local(str(form.get("next", "/")))
@@ -288,7 +290,7 @@ def create_app(settings: Settings) -> FastAPI:
         return page(request, "new.html", recipes=entries, chosen=recipe or _default(entries),
                     errors={}, message="", values={})
 
-    @app.post("/new", include_in_schema=False, dependencies=[_depends(check_csrf)])
+    @app.post("/new", include_in_schema=False, dependencies=[Depends(check_csrf)])
     async def new_submit(request: Request):
         form = await request.form()
         recipe_id = str(form.get("recipe", ""))
@@ -341,7 +343,7 @@ def create_app(settings: Settings) -> FastAPI:
                     chapters=_chapters(manager.out_dir(job_id) / slug, step["files"]))
 
     @app.post("/jobs/{job_id}/{slug}/{node_id}/edit", include_in_schema=False,
-              dependencies=[_depends(check_csrf)])
+              dependencies=[Depends(check_csrf)])
     async def edit_submit(request: Request, job_id: str, slug: str, node_id: str):
         job_or_404(job_id)
         form = await request.form()
@@ -353,7 +355,7 @@ def create_app(settings: Settings) -> FastAPI:
         return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
     @app.post("/jobs/{job_id}/{action}", include_in_schema=False,
-              dependencies=[_depends(check_csrf)])
+              dependencies=[Depends(check_csrf)])
     def job_action(job_id: str, action: str):
         job_or_404(job_id)
         if action == "cancel":
@@ -372,11 +374,6 @@ def create_app(settings: Settings) -> FastAPI:
 
 # ---------------------------------------------------------------------- helpers
 
-def _depends(fn):
-    from fastapi import Depends
-    return Depends(fn)
-
-
 def _problem(status: int, message: str, problems: list[str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message, "problems": problems or []}, status_code=status)
 
@@ -391,13 +388,12 @@ def _act(fn, *args):
         raise Problems(409, str(exc)) from None
 
 
-def _discard(folder: Path) -> None:
-    import shutil
-    shutil.rmtree(folder.parent, ignore_errors=True)
+def _discard(inbox: Path) -> None:
+    """Remove the folder of a job that was refused before it existed."""
+    shutil.rmtree(inbox.parent, ignore_errors=True)
 
 
 def _quote_path(path: str) -> str:
-    from urllib.parse import quote
     return quote(path, safe="/")
 
 

@@ -56,15 +56,20 @@ def store_upload(stream: BinaryIO, client_name: str, inbox: Path, registry: Regi
     """Copy an upload into the inbox under a generated folder; (stored path, shown name)."""
     name = safe_name(client_name, registry)
     target = _new_folder(inbox) / name
+    _copy_limited(stream, target, limit, name)
+    return target, PurePosixPath(client_name).name or name
+
+
+def _copy_limited(stream: BinaryIO, target: Path, limit: int, what: str) -> None:
+    """Copy a stream to ``target`` atomically, refusing it past ``limit`` bytes."""
     size = 0
     with atomic.replacing(target) as temp, open(temp, "wb") as out:
         while block := stream.read(CHUNK):
             size += len(block)
             if size > limit:
-                raise TooLarge(f"{name} is over the upload limit of {limit // 1_000_000} MB",
+                raise TooLarge(f"{what} is over the upload limit of {limit // 1_000_000} MB",
                                hint="start the server with a larger --max-upload-mb")
             out.write(block)
-    return target, PurePosixPath(client_name).name or name
 
 
 def store_text(text: str, inbox: Path) -> tuple[Path, str]:
@@ -89,14 +94,7 @@ def fetch_url(url: str, inbox: Path, registry: Registry, limit: int) -> tuple[Pa
             if suffix not in registry.extensions:
                 suffix = _CONTENT_TYPES.get(ctype, ".html")
             target = _new_folder(inbox) / f"{slugify(stem)[:60]}{suffix}"
-            size = 0
-            with atomic.replacing(target) as temp, open(temp, "wb") as out:
-                while block := answer.read(CHUNK):
-                    size += len(block)
-                    if size > limit:
-                        raise TooLarge(f"{url} is over the upload limit of {limit // 1_000_000} MB",
-                                       hint="start the server with a larger --max-upload-mb")
-                    out.write(block)
+            _copy_limited(answer, target, limit, url)
     except OSError as exc:
         raise RemixerError(f"cannot fetch {url}: {exc}", hint="check the address") from None
     return target, url.strip()

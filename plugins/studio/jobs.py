@@ -322,20 +322,23 @@ class JobManager:
         return self.store.get(job_id)
 
     def resume(self, job_id: str) -> Job:
-        job = self._existing(job_id)
-        if not job.finished:
-            raise RemixerError(f"job {job_id} is {job.state}", hint="wait for it to finish")
+        self._finished(job_id)
         self.enqueue(job_id)
         return self.store.get(job_id)
 
     def delete(self, job_id: str) -> None:
-        job = self._existing(job_id)
-        if not job.finished:
-            raise RemixerError(f"job {job_id} is {job.state}", hint="cancel it first")
+        self._finished(job_id, hint="cancel it first")
         shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
         self.store.delete(job_id)
         with self.lock:
             self.live.pop(job_id, None)
+
+    def _finished(self, job_id: str, hint: str = "wait for it to finish") -> Job:
+        """The job, refused (in one line) while it is queued or running."""
+        job = self._existing(job_id)
+        if not job.finished:
+            raise RemixerError(f"job {job_id} is {job.state}", hint=hint)
+        return job
 
     def _existing(self, job_id: str) -> Job:
         job = self.store.get(job_id) if re.fullmatch(r"[0-9a-f]{12}", job_id) else None
@@ -370,18 +373,14 @@ class JobManager:
 
     def edit(self, job_id: str, slug: str, node_id: str, text: str) -> Job:
         """Replace a step's output with edited text and run again what depends on it."""
-        job = self._existing(job_id)
-        if not job.finished:
-            raise RemixerError(f"job {job_id} is {job.state}", hint="wait for it to finish")
+        job = self._finished(job_id)
         edited = apply_edit(self.artifact(job, slug, node_id), text)
         job.edits.setdefault(slug, {})[node_id] = edited.model_dump_json()
         self.store.update(job_id, edits=job.edits)
         return self.resume(job_id)
 
     def revert(self, job_id: str, slug: str, node_id: str) -> Job:
-        job = self._existing(job_id)
-        if not job.finished:
-            raise RemixerError(f"job {job_id} is {job.state}", hint="wait for it to finish")
+        job = self._finished(job_id)
         job.edits.get(slug, {}).pop(node_id, None)
         self.store.update(job_id, edits=job.edits)
         return self.resume(job_id)
