@@ -39,3 +39,30 @@ def test_edit_the_podcast_script_and_hear_the_new_episode(tmp_path):
         assert "Watering" in page and "Introduction" not in page  # the edit's one chapter
     heard = WhisperTranscriber().transcribe(mp3).text().lower()
     assert "water" in heard and "trees" in heard and "die" in heard, heard
+
+
+@pytest.mark.slow
+def test_a_captioned_video_plays_with_its_captions_and_follows_an_edited_summary(tmp_path):
+    with client_for(tmp_path) as client:
+        answer = client.post("/api/jobs", data={"recipe": "tiny-short"},
+                             files=[("files", ("article.md", (SAMPLES / "article.md").read_bytes(),
+                                               "text/markdown"))])
+        job = wait_finished(client, answer.json()["id"], timeout=600)
+        assert job["state"] == "done", job
+        base = f"/api/jobs/{job['id']}/outputs/article"
+        page = client.get(f"/jobs/{job['id']}/article/short").text
+        assert f'<video controls preload="metadata" src="{base}/short.mp4">' in page
+        assert f'<track kind="captions" srclang="en" label="captions" default src="{base}/short.vtt">' in page
+        assert client.get(f"{base}/short.mp4").headers["content-type"] == "video/mp4"
+        assert client.get(f"{base}/short.vtt").headers["content-type"] == "text/vtt; charset=utf-8"
+
+        edited = "Water young street trees every week. Most of them die without it."
+        answer = client.post(f"/api/jobs/{job['id']}/edits",
+                             headers={"X-CSRF-Token": client.cookies["remixer_csrf"]},
+                             data={"source": "article", "step": "summary", "text": edited})
+        assert answer.status_code == 200, answer.text
+        job = wait_finished(client, job["id"], timeout=600)
+        steps = {s["id"]: s for s in job["sources"][0]["steps"]}
+        assert [steps[s]["cache"] for s in ("summary", "narration", "short")] == ["edited", "miss", "miss"]
+        captions = client.get(f"{base}/short.vtt").text.lower()
+    assert all(w in captions for w in ("water", "young", "street", "trees", "week", "die")), captions
