@@ -52,7 +52,7 @@ def test_a_captioned_video_plays_with_its_captions_and_follows_an_edited_summary
         base = f"/api/jobs/{job['id']}/outputs/article"
         page = client.get(f"/jobs/{job['id']}/article/short").text
         assert f'<video controls preload="metadata" src="{base}/short.mp4">' in page
-        assert f'<track kind="captions" srclang="en" label="captions" default src="{base}/short.vtt">' in page
+        assert f'<track kind="captions" srclang="en" label="captions" src="{base}/short.vtt">' in page
         assert client.get(f"{base}/short.mp4").headers["content-type"] == "video/mp4"
         assert client.get(f"{base}/short.vtt").headers["content-type"] == "text/vtt; charset=utf-8"
 

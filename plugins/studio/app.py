@@ -28,6 +28,7 @@ from fastapi.templating import Jinja2Templates
 
 from engine.errors import RecipeError, RemixerError
 from engine.plugins import build_registry
+from engine.report import REPORT
 from engine.runner import MANIFEST, assign_slugs
 from plugins.studio import intake, security
 from plugins.studio.catalog import Catalog, overrides_from_form, problems_by_field
@@ -318,7 +319,7 @@ def create_app(settings: Settings) -> FastAPI:
         views = {s["slug"]: {st["id"]: _views(manager.out_dir(job_id), s["slug"], st["files"])
                              for st in s["steps"]} for s in summary["sources"]}
         batch = sorted(p.name for p in manager.out_dir(job_id).glob("*")
-                       if p.is_file() and not p.name.startswith("."))
+                       if p.is_file() and not p.name.startswith(".") and p.name != REPORT)
         return page(request, "job.html", job=job, summary=summary, views=views, batch=batch,
                     summary_json=json.dumps(summary))
 
