@@ -58,37 +58,38 @@ def _start_worker(events) -> None:
             os._exit(1)
 
 
-def _process_reporting(job: SourceJob) -> SourceResult:
-    """Worker side of the pool: forward step events to the parent's queue."""
-    return process_source(job, lambda *event: worker_events().put(event))
-
-
 def worker_events():
     """In a pool worker: the queue its events go to (the parent reads it)."""
     return _EVENTS
 
 
 def open_pool(workers: int) -> tuple[ProcessPoolExecutor, object]:
-    """A pool of ``workers`` processes and the queue they send events to.
-
-    Workers fork from a clean server process that has already imported the engine and
-    the built-in plugins (never from this process, which runs threads), so they start in
-    milliseconds instead of re-importing everything; they die with this process.
-    """
+    """A long-lived pool of ``workers`` processes, started like :func:`run_pool`'s, and
+    the queue its workers send events to (with :func:`worker_events`), for a server that
+    feeds it sources as they arrive (the studio). The caller shuts it down."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["engine.runner", *DEFAULT_PLUGINS])
     events = context.SimpleQueue()
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                               initargs=(events,))
-    return pool, events
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(events,)), events
+
+
+def _process_reporting(job: SourceJob) -> SourceResult:
+    """Worker side of the pool: forward step events to the parent's queue."""
+    return process_source(job, lambda *event: _EVENTS.put(event))
 
 
 def run_pool(jobs: list[SourceJob], workers: int, on_event: EventSink | None,
              on_result: ResultSink | None) -> list[SourceResult]:
-    """Run jobs on a fresh pool of ``workers`` processes (see :func:`open_pool`)."""
-    pool, events = open_pool(workers)
+    """A pool of ``workers`` processes, forked from a clean server process that has
+    already imported the engine and the built-in plugins (never from this process, which
+    runs threads), so workers start in milliseconds instead of re-importing everything."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["engine.runner", *DEFAULT_PLUGINS])
+    events = context.SimpleQueue()
     results: dict[int, SourceResult] = {}
-    with pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(events,)) as pool:
         pending: dict[Future, int] = {pool.submit(_process_reporting, job): i
                                       for i, job in enumerate(jobs)}
         while pending:

@@ -9,6 +9,16 @@ from .conftest import SAMPLES
 from .studio_fixtures import client_for, wait_finished
 
 
+def edit_and_rerun(client, job_id: str, step: str, text: str) -> tuple[dict, dict]:
+    """Save an edit as the page does (it set the CSRF cookie); the re-run job and its steps."""
+    answer = client.post(f"/api/jobs/{job_id}/edits",
+                         headers={"X-CSRF-Token": client.cookies["remixer_csrf"]},
+                         data={"source": "article", "step": step, "text": text})
+    assert answer.status_code == 200, answer.text
+    job = wait_finished(client, job_id, timeout=600)
+    return job, {s["id"]: s for s in job["sources"][0]["steps"]}
+
+
 @pytest.mark.slow
 def test_edit_the_podcast_script_and_hear_the_new_episode(tmp_path):
     from plugins.speech.whisper import WhisperTranscriber
@@ -26,12 +36,7 @@ def test_edit_the_podcast_script_and_hear_the_new_episode(tmp_path):
 
         edited = ("## Watering\n\n**Alex:** Street trees need water every week in their first "
                   "summers.\n\n**Sam:** Without that water most young trees die.\n")
-        answer = client.post(f"/api/jobs/{job['id']}/edits",
-                             headers={"X-CSRF-Token": client.cookies["remixer_csrf"]},
-                             data={"source": "article", "step": "script", "text": edited})
-        assert answer.status_code == 200, answer.text
-        job = wait_finished(client, job["id"], timeout=600)
-        steps = {s["id"]: s for s in job["sources"][0]["steps"]}
+        job, steps = edit_and_rerun(client, job["id"], "script", edited)
         assert steps["script"]["cache"] == "edited" and steps["podcast"]["cache"] == "miss"
         mp3 = tmp_path / "podcast.mp3"
         mp3.write_bytes(client.get(f"/api/jobs/{job['id']}/outputs/article/podcast.mp3").content)
@@ -57,12 +62,7 @@ def test_a_captioned_video_plays_with_its_captions_and_follows_an_edited_summary
         assert client.get(f"{base}/short.vtt").headers["content-type"] == "text/vtt; charset=utf-8"
 
         edited = "Water young street trees every week. Most of them die without it."
-        answer = client.post(f"/api/jobs/{job['id']}/edits",
-                             headers={"X-CSRF-Token": client.cookies["remixer_csrf"]},
-                             data={"source": "article", "step": "summary", "text": edited})
-        assert answer.status_code == 200, answer.text
-        job = wait_finished(client, job["id"], timeout=600)
-        steps = {s["id"]: s for s in job["sources"][0]["steps"]}
+        job, steps = edit_and_rerun(client, job["id"], "summary", edited)
         assert [steps[s]["cache"] for s in ("summary", "narration", "short")] == ["edited", "miss", "miss"]
         captions = client.get(f"{base}/short.vtt").text.lower()
     assert all(w in captions for w in ("water", "young", "street", "trees", "week", "die")), captions
