@@ -20,7 +20,7 @@ from bench.corpus import write_corpus
 from .conftest import RECIPES, SAMPLES
 from .studio_fixtures import LocalServer, client_for, wait_finished
 
-from plugins.studio.jobs import parse_progress  # noqa: E402  (after the importorskip)
+from plugins.studio.jobs import Live, parse_progress  # noqa: E402  (after the importorskip)
 from plugins.studio.store import JobStore, RUNNING  # noqa: E402
 
 ARTICLE = (SAMPLES / "article.md").read_bytes()
@@ -208,6 +208,25 @@ def test_progress_streams_as_server_sent_events(client):
     waits = [s["sources"][0]["steps"][1] for s in seen if s["sources"][0]["steps"]]
     assert any(w["status"] == "running" and 0 < w["fraction"] < 1 for w in waits), waits
     assert seen[-1]["state"] == "done"
+
+
+def test_live_progress_shows_the_phase_label_of_the_running_step(client):
+    manager = client.app.state.manager
+    job = manager.store.create(job_id="00000000abcd", recipe_name="slow", recipe_path="slow.yaml",
+                               overrides=[], sources=[{"path": "a.md", "name": "a.md", "slug": "a"}])
+    manager.live[job.id] = Live(node_ids=["summary", "wait"], source_status={"a": "queued"})
+
+    def wait_step():
+        return next(s for s in manager.summary(job.id)["sources"][0]["steps"] if s["id"] == "wait")
+
+    manager._on_event(job.id, "a", "wait", "progress:0.387 synthesising 31/80 sentences")
+    assert (wait_step()["status"], wait_step()["fraction"], wait_step()["label"]) == \
+        ("running", 0.387, "synthesising 31/80 sentences")
+    assert manager.summary(job.id)["sources"][0]["status"] == "running"
+    manager._on_event(job.id, "a", "wait", "progress:0.5", "mixing")  # a label in its own field
+    assert (wait_step()["fraction"], wait_step()["label"]) == (0.5, "mixing")
+    manager._on_event(job.id, "a", "wait", "ok")
+    assert wait_step()["status"] == "ok"
 
 
 def test_progress_labels_are_read_whatever_their_form():

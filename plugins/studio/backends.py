@@ -13,8 +13,9 @@ from typing import Callable
 from engine.errors import RemixerError
 from engine.runner import SourceJob, process_source
 
-#: called as (job id, slug, node id or "", status), like engine.runner.EventSink plus the job
-TaggedSink = Callable[[str, str, str, str], None]
+#: called as (job id, slug, node id or "", status, ...), engine.runner.EventSink's
+#: arguments after the job's id
+TaggedSink = Callable[..., None]
 
 
 class ThreadBackend:

@@ -216,8 +216,9 @@ class JobManager:
             future.add_done_callback(
                 lambda f, slug=source["slug"], path=source["path"]: self._settle(job_id, slug, path, f))
 
-    def _on_event(self, job_id: str, slug: str, node_id: str, status: str) -> None:
-        """The engine's progress events, whatever their status says (phase labels too)."""
+    def _on_event(self, job_id: str, slug: str, node_id: str, status: str, *more: Any) -> None:
+        """The engine's progress events, whatever their status says: a phase label after
+        the fraction, or in further fields, shows up beside the step's bar."""
         with self.lock:
             live = self.live.get(job_id)
             if live is None:
@@ -230,6 +231,7 @@ class JobManager:
                 step = live.steps.setdefault(slug, {}).setdefault(node_id, {})
                 if status.startswith(PROGRESS):
                     fraction, label = parse_progress(status)
+                    label = " ".join([label, *(str(m) for m in more if m)]).strip()
                     step.update(status="running", fraction=fraction, label=label)
                 else:
                     step.update(status=status, fraction=1.0)
