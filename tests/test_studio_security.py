@@ -142,3 +142,11 @@ def test_user_text_is_escaped_in_every_page(local):
     answer = local.get("/")
     assert "script-src 'self'" in answer.headers["content-security-policy"]
     assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_local_studio_answers_only_to_local_names(local, guarded):
+    assert local.get("/api/jobs", headers={"Host": "localhost:8000"}).status_code == 200
+    rebound = local.get("/api/jobs", headers={"Host": "evil.example:8000"})
+    assert rebound.status_code == 400  # DNS rebinding: the page's own name, our address
+    assert guarded.get("/api/jobs", headers={"Host": "studio.example.org",
+                                            "Authorization": "Bearer letmein"}).status_code == 200

@@ -25,6 +25,7 @@ from fastapi.responses import (FileResponse, HTMLResponse, JSONResponse, Redirec
                                Response, StreamingResponse)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from engine.errors import RecipeError, RemixerError
 from engine.plugins import build_registry
@@ -47,6 +48,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 's
        "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
 PUBLIC_PATHS = ("/login", "/static/")
+LOCAL_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 class Problems(Exception):
@@ -77,6 +79,10 @@ def create_app(settings: Settings) -> FastAPI:
                               "server paths; follow progress; fetch outputs.")
     app.state.manager = manager
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    if not settings.public:
+        # a local studio answers only to local names: a page elsewhere cannot reach it by
+        # rebinding its own domain name to 127.0.0.1 (DNS rebinding)
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(LOCAL_NAMES))
 
     # ------------------------------------------------------------------ middleware
 
