@@ -159,6 +159,17 @@ def test_uploads_are_size_limited(tmp_path):
         answer = submit(client, files=(("big.md", b"# Big\n\n" + b"word " * 5000),))
         assert answer.status_code == 413
         assert "over the upload limit" in answer.json()["error"]
+
+        def chunked():  # no Content-Length: counted as it arrives
+            yield b"--b\r\nContent-Disposition: form-data; name=\"recipe\"\r\n\r\narticle-text\r\n"
+            yield b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.md\"\r\n\r\n"
+            for _ in range(200):
+                yield b"word " * 2000
+            yield b"\r\n--b--\r\n"
+
+        streamed = client.post("/api/jobs", content=chunked(),
+                               headers={"Content-Type": "multipart/form-data; boundary=b"})
+        assert streamed.status_code == 413, streamed.text
         assert client.get("/api/jobs").json() == []
 
 

@@ -79,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
                               "server paths; follow progress; fetch outputs.")
     app.state.manager = manager
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(security.BodyLimit, limit=settings.max_upload + 1_000_000)
     if not settings.public:
         # a local studio answers only to local names: a page elsewhere cannot reach it by
         # rebinding its own domain name to 127.0.0.1 (DNS rebinding)

@@ -76,3 +76,54 @@ async def csrf_ok(request: Request, token: str) -> bool:
     browser = (request.cookies or "origin" in request.headers
                or "sec-fetch-site" in request.headers)
     return not token and not browser
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body (counted as it arrives, so a chunked upload
+    without Content-Length too) passes ``limit`` bytes is answered 413 and not read on.
+
+    Past the limit the app is told the client left; whatever it answers (or raises)
+    then, the client gets the 413.
+    """
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        seen, over, answered = 0, False, False
+
+        async def counted():
+            nonlocal seen, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def too_large():
+            nonlocal answered
+            if not answered:
+                answered = True
+                from starlette.responses import JSONResponse
+                await JSONResponse({"error": f"the request is over the upload limit of "
+                                             f"{self.limit // 1_000_000} MB", "problems": []},
+                                   status_code=413)(scope, receive, send)
+
+        async def watched(message):
+            if over:
+                return await too_large()
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except Exception:
+            if not over:
+                raise
+        if over:
+            await too_large()
