@@ -8,7 +8,8 @@
 2. Throughput: --articles generated articles as that many one-source jobs queued on
    ``remixer serve -j N``, against ``remixer run -j N`` over the same files, each on a
    fresh cache; the wall time from the first submission to the last job done, against
-   the CLI's wall time (target: studio throughput / CLI throughput >= 0.9).
+   the batch time the CLI reports (its wall time less interpreter start-up, as the
+   server's start is not counted either); target: studio / CLI throughput >= 0.9.
 
     python bench/studio_overhead.py [--articles 100] [--jobs 2] [--repeat 30]
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -33,6 +35,7 @@ from bench.corpus import write_corpus  # noqa: E402
 from bench.studio_server import StudioServer  # noqa: E402
 
 RECIPE = ROOT / "recipes" / "article-text.yaml"
+BATCH_TIME = re.compile(r"from cache\) in ([0-9.]+) s")
 
 
 def wait_done(client: httpx.Client, job_id: str, poll: float = 0.002) -> dict:
@@ -101,10 +104,14 @@ def throughput(work: Path, articles: int, jobs: int) -> None:
     env = {**os.environ, "REMIXER_CACHE_DIR": str(work / "cache-cli"), "REMIXER_LOAD_PLUGINS": "",
            "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "engine", "run", str(RECIPE), str(work / "articles"),
-                    "-o", str(work / "out-cli"), "-j", str(jobs), "--no-progress"],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "engine", "run", str(RECIPE),
+                           str(work / "articles"), "-o", str(work / "out-cli"), "-j", str(jobs),
+                           "--no-progress"], cwd=ROOT, env=env, check=True, capture_output=True,
+                          text=True)
     cli = time.perf_counter() - start
+    # the batch time the CLI reports: without the interpreter's start and imports, as the
+    # studio's time leaves out the server's start
+    batch = float(BATCH_TIME.search(done.stdout)[1])
 
     studio = StudioServer(work / "data-throughput", "-j", str(jobs),
                           env={"REMIXER_CACHE_DIR": str(work / "cache-studio"),
@@ -115,20 +122,25 @@ def throughput(work: Path, articles: int, jobs: int) -> None:
     try:
         with httpx.Client(base_url=studio.url, timeout=120) as client:
             start = time.perf_counter()
-            ids = [submit(client, path) for path in sources]
+            ids = set(submit(client, path) for path in sources)
             submitted = time.perf_counter() - start
-            for job_id in ids:
-                wait_done(client, job_id, poll=0.02)
+            while True:  # one light request for every job's state
+                states = {j["id"]: j["state"] for j in client.get("/api/jobs").json()}
+                if all(states[i] in ("done", "failed") for i in ids):
+                    break
+                time.sleep(0.05)
             served = time.perf_counter() - start
+            assert all(states[i] == "done" for i in ids), states
     finally:
         studio.stop()
-    print(f"{articles} articles, -j {jobs}: remixer run {cli:.2f} s wall "
-          f"({articles / cli:.1f} articles/s); studio {served:.2f} s from the first submission "
-          f"to the last job done ({articles / served:.1f} jobs/s; submitting took "
+    print(f"{articles} articles, -j {jobs}: remixer run {cli:.2f} s wall, {batch:.2f} s of "
+          f"batch ({articles / batch:.1f} articles/s); studio {served:.2f} s from the first "
+          f"submission to the last job done ({articles / served:.1f} jobs/s; submitting took "
           f"{submitted:.2f} s; the server started in {launched:.2f} s, not counted)")
-    ratio = cli / served
-    print(f"  throughput ratio studio / remixer run: {ratio:.2f} (target >= 0.9: "
-          f"{'met' if ratio >= 0.9 else 'NOT met'})")
+    ratio = batch / served
+    print(f"  throughput ratio studio / remixer run: {ratio:.2f} against its batch time "
+          f"(target >= 0.9: {'met' if ratio >= 0.9 else 'NOT met'}), {cli / served:.2f} "
+          f"against its wall time")
 
 
 def main() -> None:
