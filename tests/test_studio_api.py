@@ -249,7 +249,7 @@ def test_progress_labels_are_read_whatever_their_form():
 
 
 def test_cancel_stops_a_job_and_resume_runs_it_again(client):
-    job_id = submit(client, recipe="slow", set=["wait.seconds=2"],
+    job_id = submit(client, recipe="slow", set=["wait.seconds=1"],
                     files=(("a.md", ARTICLE), ("b.md", ARTICLE), ("c.md", ARTICLE))).json()["id"]
     queued_id = submit(client).json()["id"]  # waits behind the slow one (-j 1)
     assert client.post(f"/api/jobs/{queued_id}/cancel").json()["state"] == "cancelled"
@@ -270,7 +270,7 @@ def test_delete_removes_the_job_and_its_files(client, tmp_path):
     assert client.delete(f"/api/jobs/{job['id']}").status_code == 204
     assert not folder.exists()
     assert client.get(f"/api/jobs/{job['id']}").status_code == 404
-    running = submit(client, recipe="slow", set=["wait.seconds=5"]).json()["id"]
+    running = submit(client, recipe="slow", set=["wait.seconds=1"]).json()["id"]
     refused = client.delete(f"/api/jobs/{running}")
     assert refused.status_code == 409 and "cancel it first" in refused.json()["error"]
     client.post(f"/api/jobs/{running}/cancel")
