@@ -24,7 +24,9 @@ from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import (FileResponse, HTMLResponse, JSONResponse, RedirectResponse,
                                Response, StreamingResponse)
 from fastapi.staticfiles import StaticFiles
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.templating import Jinja2Templates
+from swagger_ui_bundle import swagger_ui_path
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from engine.errors import RecipeError, RemixerError
@@ -74,11 +76,12 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         manager.stop()
 
-    app = FastAPI(title="remixer studio", lifespan=lifespan,
+    app = FastAPI(title="remixer studio", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Run remixer recipes over uploaded files, addresses, text or "
                               "server paths; follow progress; fetch outputs.")
     app.state.manager = manager
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     app.add_middleware(security.BodyLimit, limit=settings.max_upload + 1_000_000)
     if not settings.public:
         # a local studio answers only to local names: a page elsewhere cannot reach it by
@@ -90,12 +93,14 @@ def create_app(settings: Settings) -> FastAPI:
     @app.middleware("http")
     async def guard(request: Request, call_next):
         path = request.url.path
-        length = int(request.headers.get("content-length") or 0)
-        if length > settings.max_upload + 1_000_000:
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit():
+            return _problem(400, "Content-Length is not a number")
+        if int(length) > settings.max_upload + 1_000_000:
             return _problem(413, f"the request is over the upload limit of "
                                  f"{settings.max_upload // 1_000_000} MB")
         if not path.startswith(PUBLIC_PATHS) and not security.authenticated(request, settings.token):
-            if path.startswith("/api/") or path in ("/docs", "/openapi.json", "/redoc"):
+            if path.startswith(("/api/", "/docs")) or path == "/openapi.json":
                 return _problem(401, "this server needs a token: send Authorization: Bearer TOKEN")
             return RedirectResponse("/login?next=" + _quote_path(path), status_code=303)
         response = await call_next(request)
@@ -104,7 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
                                 samesite="strict", path="/")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not path.startswith(("/docs", "/redoc")):
+        if path != "/docs":  # Swagger UI's page starts itself with an inline script
             response.headers.setdefault("Content-Security-Policy", CSP)
         return response
 
@@ -170,6 +175,14 @@ def create_app(settings: Settings) -> FastAPI:
                               job_id=job_id)
 
     # ------------------------------------------------------------------ API
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        """Swagger UI from the swagger-ui-bundle wheel: no CDN, works offline."""
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="remixer studio API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
     @app.get("/api/recipes", tags=["recipes"], summary="Recipes and their parameters")
     def api_recipes() -> list[dict[str, Any]]:
