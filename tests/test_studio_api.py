@@ -397,3 +397,19 @@ def test_jobs_run_on_a_dask_cluster_too(tmp_path):
     assert job["state"] == "done", job
     assert [s["status"] for s in job["sources"]] == ["ok"] * 3
     assert all(len(s["steps"]) == len(TEXT_STEPS) for s in job["sources"])
+
+
+def test_the_pages_say_why_a_step_or_a_source_failed(client):
+    answer = submit(client, recipe="slow", set=["wait.fail=true"],
+                    files=(("good.md", ARTICLE), ("broken.md", b"\x00\xff" * 50)))
+    job = wait_finished(client, answer.json()["id"])
+    assert job["state"] == "failed"
+    good, broken = job["sources"]
+    assert [s["status"] for s in good["steps"]] == ["ok", "failed"]
+    assert broken["status"] == "failed" and "broken.md" in broken["error"]
+    step_page = client.get(f"/jobs/{job['id']}/good/wait").text
+    assert "<h2>Why it failed</h2>" in step_page
+    assert "the copy was told to fail (set wait.fail=false)" in step_page
+    job_page = client.get(f"/jobs/{job['id']}").text
+    assert "the copy was told to fail" in job_page
+    assert broken["error"].split(":")[0] in job_page

@@ -296,10 +296,14 @@ class JobManager:
                                    if r.error and r.status != "cancelled"), "")
         self.store.update(job_id, state=state, error=error)
         self._touch(job_id)
+        self._notify(job)
+
+    def _notify(self, job: Job) -> None:
+        """Send the finished job's summary to its webhook, in the background."""
         if job.webhook:
-            payload = self.summary(job_id)
             threading.Thread(target=webhook.deliver, daemon=True, name="remixer-webhook",
-                             args=(job.webhook, payload, self.settings.webhook_secret)).start()
+                             args=(job.webhook, self.summary(job.id),
+                                   self.settings.webhook_secret)).start()
 
     def _touch(self, job_id: str) -> None:
         with self.lock:
@@ -318,8 +322,9 @@ class JobManager:
             futures = list(live.futures.values())
         for future in futures:
             future.cancel()  # a source already running finishes; the others never start
-        if job.state == QUEUED:
+        if job.state == QUEUED:  # never started: finished now
             self.store.update(job_id, state=CANCELLED)
+            self._notify(job)
         self._touch(job_id)
         return self.store.get(job_id)
 
