@@ -7,12 +7,14 @@ Both are thin over :class:`plugins.studio.jobs.JobManager`; pages are Jinja2 tem
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import mimetypes
 import re
 import secrets
 import shutil
+import time
 import uuid
 import zipfile
 from contextlib import asynccontextmanager
@@ -72,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app):
+        manager.loop = asyncio.get_running_loop()
         manager.start()
         yield
         manager.stop()
@@ -501,18 +504,33 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
 
 
 async def _events(manager: JobManager, job_id: str, request: Request):
-    """The job's summary whenever it changes; ends after the job finishes."""
-    last = None
-    while not await request.is_disconnected():
-        version = await asyncio.to_thread(manager.version, job_id)
-        if version[0] is None:
-            yield "event: gone\ndata: {}\n\n"
-            return
-        if version != last:
-            last = version
-            summary = await asyncio.to_thread(manager.summary, job_id)
-            yield f"event: progress\ndata: {json.dumps(summary)}\n\n"
-            if summary["state"] in FINISHED:
-                yield "event: finished\ndata: {}\n\n"
+    """The job's summary whenever it changes (the manager wakes this stream), at most
+    ten times a second; ends after the job finishes."""
+    changed = asyncio.Event()
+    manager.watch(job_id, changed)
+    last, sent = None, 0.0
+    try:
+        while not await request.is_disconnected():
+            changed.clear()
+            version = await asyncio.to_thread(manager.version, job_id)
+            if version[0] is None:
+                yield "event: gone\ndata: {}\n\n"
                 return
-        await asyncio.sleep(0.2)
+            if version != last:
+                wait = sent + 0.1 - time.monotonic()
+                if wait > 0 and version[0] not in FINISHED:
+                    # a burst of events becomes one update, but the job finishing ends
+                    # the wait at once
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(changed.wait(), timeout=wait)
+                    continue
+                last, sent = version, time.monotonic()
+                summary = await asyncio.to_thread(manager.summary, job_id)
+                yield f"event: progress\ndata: {json.dumps(summary)}\n\n"
+                if summary["state"] in FINISHED:
+                    yield "event: finished\ndata: {}\n\n"
+                    return
+            with contextlib.suppress(asyncio.TimeoutError):  # else look again anyway
+                await asyncio.wait_for(changed.wait(), timeout=5)
+    finally:
+        manager.unwatch(job_id, changed)

@@ -92,6 +92,9 @@ class JobManager:
         self.cache = Cache(settings.cache_dir)
         self.live: dict[str, Live] = {}
         self._recipes: dict[tuple, Recipe] = {}
+        #: progress streams waiting for a job to change, and the event loop they run on
+        self.watchers: dict[str, set] = {}
+        self.loop = None
         self.lock = threading.RLock()
         self.queue: queue.Queue[str | None] = queue.Queue()
         self.slots = threading.Semaphore(max(2, 2 * settings.workers))
@@ -160,6 +163,7 @@ class JobManager:
         with self.lock:
             self.live[job_id] = Live()
         self.store.update(job_id, state=QUEUED, error="")
+        self._wake(job_id)
         self.queue.put(job_id)
 
     def _dispatch(self) -> None:
@@ -236,6 +240,7 @@ class JobManager:
                 else:
                     step.update(status=status, fraction=1.0)
             live.version += 1
+        self._wake(job_id)
 
     def _settle(self, job_id: str, slug: str, path: str, future: Future) -> None:
         """A source's future is done. Runs in the executor's own thread, so it only frees
@@ -270,6 +275,7 @@ class JobManager:
             live.remaining -= 1
             live.version += 1
             last = live.remaining == 0
+        self._wake(job_id)
         if last:
             self._finish(job_id)
 
@@ -309,6 +315,27 @@ class JobManager:
         with self.lock:
             if job_id in self.live:
                 self.live[job_id].version += 1
+        self._wake(job_id)
+
+    # ------------------------------------------------------------------ watching
+
+    def watch(self, job_id: str, event) -> None:
+        """Have ``event`` (an ``asyncio.Event`` of ``self.loop``) set on every change."""
+        with self.lock:
+            self.watchers.setdefault(job_id, set()).add(event)
+
+    def unwatch(self, job_id: str, event) -> None:
+        with self.lock:
+            self.watchers.get(job_id, set()).discard(event)
+
+    def _wake(self, job_id: str) -> None:
+        with self.lock:
+            events = list(self.watchers.get(job_id, ()))
+        for event in events:
+            try:
+                self.loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # the loop has closed: the server is stopping
+                return
 
     # ------------------------------------------------------------------ actions
 
