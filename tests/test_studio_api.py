@@ -413,3 +413,23 @@ def test_the_pages_say_why_a_step_or_a_source_failed(client):
     job_page = client.get(f"/jobs/{job['id']}").text
     assert "the copy was told to fail" in job_page
     assert broken["error"].split(":")[0] in job_page
+
+
+def test_a_killed_pool_worker_fails_its_source_and_the_server_goes_on(tmp_path):
+    import os
+    import signal
+    with client_for(tmp_path, workers=2) as client:
+        job_id = submit(client, recipe="slow", set=["wait.seconds=20"]).json()["id"]
+        deadline = time.monotonic() + 60
+        pool = client.app.state.manager.backend.pool
+        while not any(s["status"] == "running" for s in
+                      client.get(f"/api/jobs/{job_id}").json()["sources"][0]["steps"]):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        for pid in list(pool._processes):  # as the OOM killer would
+            os.kill(pid, signal.SIGKILL)
+        job = wait_finished(client, job_id)
+        assert job["state"] == "failed"
+        assert job["sources"][0]["error"].startswith("worker died while processing it")
+        after = wait_finished(client, submit(client).json()["id"])
+        assert after["state"] == "done", after  # a fresh pool took over

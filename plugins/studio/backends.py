@@ -33,22 +33,37 @@ class ThreadBackend:
 
 
 class PoolBackend:
-    """``workers`` processes shared by every job (``engine.executors.open_pool``)."""
+    """``workers`` processes shared by every job (``engine.executors.open_pool``).
+
+    A worker that dies (the OOM killer, a crash in native code) breaks a process pool
+    for good: the sources it held fail with the reason, and the next submission starts
+    a fresh pool, so one bad source never stops the server.
+    """
 
     def __init__(self, sink: TaggedSink, workers: int):
-        from engine.executors import open_pool
-        self.pool, self.events = open_pool(workers)
-        self.pump = threading.Thread(target=self._pump, args=(sink,), daemon=True,
-                                     name="remixer-events")
-        self.pump.start()
+        self.sink, self.workers = sink, workers
+        self._open()
 
-    def _pump(self, sink: TaggedSink) -> None:
-        while (event := self.events.get()) is not None:
-            sink(*event)
+    def _open(self) -> None:
+        from engine.executors import open_pool
+        self.pool, self.events = open_pool(self.workers)
+        threading.Thread(target=self._pump, args=(self.events,), daemon=True,
+                         name="remixer-events").start()
+
+    def _pump(self, events) -> None:
+        while (event := events.get()) is not None:
+            self.sink(*event)
 
     def submit(self, tag: str, job: SourceJob) -> Future:
+        from concurrent.futures.process import BrokenProcessPool
+
         from plugins.studio.worker import process_tagged
-        return self.pool.submit(process_tagged, tag, job)
+        try:
+            return self.pool.submit(process_tagged, tag, job)
+        except BrokenProcessPool:
+            self.close()
+            self._open()
+            return self.pool.submit(process_tagged, tag, job)
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

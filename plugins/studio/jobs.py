@@ -215,7 +215,14 @@ class JobManager:
                                    recipe_raw=recipe.raw, recipe_origin=job.recipe_path,
                                    plugin_config=self.settings.plugin_config, options=options,
                                    recipe_key=key)
-            future = self.backend.submit(job_id, source_job)
+            try:
+                future = self.backend.submit(job_id, source_job)
+            except Exception as exc:  # noqa: BLE001 - the backend refused: this source fails
+                self.slots.release()
+                self._record(job_id, SourceResult(
+                    path=source["path"], slug=source["slug"], status="failed",
+                    error=f"could not start it: {type(exc).__name__}: {exc}"))
+                continue
             live.futures[source["slug"]] = future
             future.add_done_callback(
                 lambda f, slug=source["slug"], path=source["path"]: self._settle(job_id, slug, path, f))
