@@ -86,6 +86,22 @@ def _flush_events(now: float) -> None:
     _FLUSHED[0] = now
 
 
+def worker_events():
+    """In a pool worker: the queue its events go to (the parent reads it)."""
+    return _EVENTS
+
+
+def open_pool(workers: int) -> tuple[ProcessPoolExecutor, object]:
+    """A long-lived pool of ``workers`` processes, started like :func:`run_pool`'s, and
+    the queue its workers send events to (with :func:`worker_events`), for a server that
+    feeds it sources as they arrive (the studio). The caller shuts it down."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["engine.runner", *DEFAULT_PLUGINS])
+    events = context.SimpleQueue()
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(events,)), events
+
+
 def _process_reporting(job: SourceJob) -> SourceResult:
     """Worker side of the pool: forward step events to the parent's queue, in batches."""
     try:

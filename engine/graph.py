@@ -57,12 +57,29 @@ def _cycle_problems(steps: list[StepSpec], where_of: dict[str, str]) -> tuple[li
     sorter = graphlib.TopologicalSorter(
         {s.id: ([s.from_] if s.from_ != SOURCE else []) for s in steps})
     try:
-        return list(sorter.static_order()), []
+        sorter.prepare()
     except graphlib.CycleError as exc:
         cycle = exc.args[1]
         return [], [Problem(where_of[cycle[0]] + ".from",
                             "steps form a cycle: " + " -> ".join(cycle) +
                             "; one of them must read from `source` or another step")]
+    return _recipe_order(steps), []
+
+
+def _recipe_order(steps: list[StepSpec]) -> list[str]:
+    """Step ids in the order the recipe lists them, except that a step read by another
+    comes before it: what people see (the report, manifests) follows their recipe."""
+    by_id = {s.id: s for s in steps}
+    order: list[str] = []
+    for step in steps:
+        chain = []
+        while step.id not in order and step.id not in chain:
+            chain.append(step.id)
+            if step.from_ == SOURCE or step.from_ not in by_id:
+                break
+            step = by_id[step.from_]
+        order += [i for i in reversed(chain) if i not in order]
+    return order
 
 
 def _kind_problems(steps: list[StepSpec], where_of: dict[str, str],

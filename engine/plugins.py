@@ -59,6 +59,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.video.long_to_short",
     "plugins.video.pexels",
     "plugins.text.outputs",
+    "plugins.studio.command",
 )
 
 T = TypeVar("T")

@@ -1,8 +1,9 @@
 """The batch report, ``OUT/index.html``: pages a person opens in a browser, from disk.
 
-A summary, a search box and status filter, then one card per source with its status, its
-error in plain words and every output linked (text previewed, audio and video playable in
-place), ``PAGE_SIZE`` sources a page: the first page is ``index.html``, the others
+A summary, links to batch-wide outputs (the podcast feed), a search box and status
+filter, then one card per source with its status, its error in plain words and every
+output linked in recipe order (text previewed, audio and video playable in place),
+``PAGE_SIZE`` sources a page: the first page is ``index.html``, the others
 ``_report/page-N.html``. Every page is plain HTML that works without scripts; the search
 reads ``_report/sources.js``, one short row a source, and renders matches as text, never
 as markup (``index.html?q=NAME&status=failed`` opens with a search filled in). A page is
@@ -124,6 +125,16 @@ def _card(result: SourceResult, out_root: Path, root: str, previews: bool) -> st
     return "\n".join(parts)
 
 
+def _batch_outputs(out_root: Path) -> str:
+    """Links to the batch-wide files beside the source folders (the podcast feed)."""
+    names = sorted(p.name for p in out_root.iterdir()
+                   if p.is_file() and p.name != REPORT and not p.name.startswith("."))
+    if not names:
+        return ""
+    links = " ".join(f'<a href="{html.escape(n, quote=True)}">{html.escape(n)}</a>' for n in names)
+    return f'<p class="batch" id="batch-outputs">For the whole batch: {links}</p>'
+
+
 def _nav(page: int, pages: int, root: str) -> str:
     if pages == 1:
         return ""
@@ -145,6 +156,7 @@ def _page(results: list[SourceResult], out_root: Path, recipe_name: str, page: i
         f'<body data-root="{root}">'
         f"<h1>remixer report: {title}</h1>"
         f'<p class="summary" id="summary">{summary}</p>'
+        + (_batch_outputs(out_root) if page == 1 else "") +
         '<p><input id="search" type="search" placeholder="search sources by name" size="30"> '
         '<select id="status"><option value="">any status</option><option>ok</option>'
         '<option>failed</option></select></p><ul id="matches"></ul>'

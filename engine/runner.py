@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from engine import __version__, atomic
-from engine.artifacts import file_sha256
+from engine.artifacts import artifact_from_dict, file_sha256
 from engine.cache import Cache, CachedStep, step_key
 from engine.errors import RemixerError
 from engine.graph import SOURCE, Node, kinds_text, select
@@ -80,6 +80,9 @@ class RunOptions:
     debug: bool = False
     #: threads a step may use inside one source (its share of the cores; see Context)
     threads: int = 1
+    #: outputs a person edited, as (node id, the artifact's JSON): the node's result is
+    #: this artifact instead of its transform's, and the steps that read it run on it
+    edits: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -480,9 +483,14 @@ def _up_to_date(job: SourceJob, nodes, registry: Registry, loader, out_dir: Path
     digests = {SOURCE: source["digest"]}
     ctx = Context(registry=registry, step_id="", source_name=job.path.name)
     steps = []
+    edits = dict(job.options.edits)
     for node in nodes:
         step = recorded[node.id]
-        _, _, key = _node_key(node, registry.transform(node.use), digests[node.input], ctx)
+        transform = registry.transform(node.use)
+        if node.id in edits:
+            key = _edit_key(node, transform, edits[node.id])
+        else:
+            _, _, key = _node_key(node, transform, digests[node.input], ctx)
         if step.get("cache_key") != key or not _stamps_match(out_dir, step.get("outputs")):
             return None
         digests[node.id] = step["output_digest"]
@@ -499,6 +507,29 @@ def _up_to_date(job: SourceJob, nodes, registry: Registry, loader, out_dir: Path
     return SourceResult(path=_shown_path(job), slug=job.slug, status="ok", steps=steps)
 
 
+EDITED = "edited"
+
+
+def _edit_key(node: Node, transform, edit_json: str) -> str:
+    return step_key(f"{EDITED}:{node.use}", transform.version, {},
+                    hashlib.sha256(edit_json.encode("utf-8")).hexdigest(), "")
+
+
+def _edited_result(node: Node, transform, edit_json: str, cache: Cache,
+                   record: StepRecord) -> CachedStep:
+    """A node's result replaced by a person's edit, stored under a key of the edit itself,
+    so every step downstream is keyed by (and re-run for) the edited content."""
+    artifact = artifact_from_dict(json.loads(edit_json))
+    if artifact.kind != transform.produces:
+        raise RemixerError(f"the edit of {node.id} is {artifact.kind}, not {transform.produces}",
+                           hint="edit the output as the kind its step makes")
+    key = _edit_key(node, transform, edit_json)
+    record.cache = EDITED
+    record.detail.update({"version": transform.version, "input": node.input, "cache_key": key})
+    return cache.get(key) or cache.put(key, artifact, notes=["edited by hand"],
+                                       exports=_export_digests(transform.exports(artifact)))
+
+
 def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache,
               job: SourceJob, out_dir: Path, record: StepRecord,
               events: EventSink | None) -> CachedStep:
@@ -507,13 +538,18 @@ def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache
     ctx = Context(registry=registry, step_id=node.id, source_name=job.path.name,
                   scratch_root=cache.work_root, cache=cache, threads=job.options.threads,
                   progress=_progress_reporter(events, job.slug, node.id))
+    edit = dict(job.options.edits).get(node.id)
     try:
         params_json, identity, key = _node_key(node, transform, upstream.digest, ctx)
         record.detail.update({"version": transform.version, "params": params_json,
                               "input": node.input, "input_digest": upstream.digest,
                               "model": identity, "cache_key": key})
-        result = None if job.options.force else cache.get(key)
-        record.cache = "miss" if result is None else "hit"
+        result = None
+        if edit is not None:
+            result = _edited_result(node, transform, edit, cache, record)
+        elif not job.options.force:
+            result = cache.get(key)
+        record.cache = record.cache or ("miss" if result is None else "hit")
         if result is None:
             artifact = transform.run(upstream.artifact, node.params, ctx)
             if artifact.kind != transform.produces:

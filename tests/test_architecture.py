@@ -22,7 +22,7 @@ ENGINE_LEVELS = {
     5: {"runner", "executors", "report", "batch_index", "batch", "progress"},
     6: {"commands", "cli", "__main__"},
 }
-FAMILIES = ["sources", "text", "speech", "audio", "video"]
+FAMILIES = ["sources", "text", "speech", "audio", "video", "studio"]
 
 
 def _imports(path: Path) -> set[str]:

@@ -95,7 +95,8 @@ def test_help_is_fast_and_imports_nothing_heavy():
     code = ("import sys; from engine.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "heavy = {'numpy', 'onnxruntime', 'ctranslate2', 'faster_whisper', 'torch', "
-            "'distributed', 'dask', 'openai', 'cv2'} & set(sys.modules)\n"
+            "'distributed', 'dask', 'openai', 'cv2', 'fastapi', 'uvicorn', 'starlette', "
+            "'jinja2'} & set(sys.modules)\n"
             "print('HEAVY', sorted(heavy))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=60)

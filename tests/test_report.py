@@ -116,3 +116,27 @@ def test_large_report_search_works_in_chromium(tmp_path):
                           "--dump-dom", url + "?status=failed"],
                          capture_output=True, text=True, timeout=120).stdout
     assert "x &lt;b&gt;y.md" in dom and "<b>y" not in dom
+
+
+def test_steps_are_listed_in_recipe_order(invoke, tmp_path):
+    recipe = tmp_path / "order.yaml"
+    recipe.write_text("name: order\nsteps:\n"
+                      "  - {id: summary, use: summary, with: {words: 50}}\n"
+                      "  - {id: post, use: social-post, from: summary}\n"
+                      "  - {id: thread, use: social-post, with: {thread: true}}\n"
+                      "  - {id: points, use: key-points}\n")
+    write_corpus(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    assert invoke("run", recipe, tmp_path / "in", "-o", out).exit_code == 0
+    page = (out / "index.html").read_text()
+    rows = [page.index(f"<tr><td>{step}</td>") for step in ("summary", "post", "thread", "points")]
+    assert rows == sorted(rows)  # post, which reads summary, no longer after thread and points
+
+
+def test_batch_wide_outputs_are_linked(batch):
+    from engine.report import write_report
+    from engine.runner import SourceResult
+    (batch / "podcast.xml").write_text("<rss/>")
+    write_report([SourceResult(path="a.md", slug="a", status="ok")], batch, "podcast")
+    page = (batch / "index.html").read_text()
+    assert '<p class="batch" id="batch-outputs">For the whole batch: <a href="podcast.xml">podcast.xml</a>' in page

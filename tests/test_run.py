@@ -134,3 +134,35 @@ def test_posts_end_with_the_configured_call_to_action(invoke, tmp_path):
         assert len(post) <= 280 and post != summary
     thread = (out / "article" / "thread.md").read_text().strip()
     assert thread.endswith("\n\nhttps://example.org/roots")
+
+
+def test_an_edited_output_feeds_the_steps_downstream(registry, tmp_path):
+    """RunOptions.edits: the edit replaces the node's result; only its readers run again."""
+    from engine.artifacts import Text
+    from engine.plugins import PluginConfig
+    from engine.recipe import load_recipe
+    from engine.runner import RunOptions, SourceJob, process_source
+
+    recipe = load_recipe(RECIPES / "article-text.yaml", registry)
+
+    def run(edits=()):
+        options = RunOptions(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", edits=edits)
+        job = SourceJob(path=SAMPLES / "article.md", slug="article", recipe_raw=recipe.raw,
+                        recipe_origin="article-text.yaml",
+                        plugin_config=PluginConfig(load_entry_points=False), options=options)
+        return {s.id: s for s in process_source(job).steps}
+
+    run()
+    edit = Text(title="t", body="Edited by hand: trees cool streets. Water them.")
+    steps = run(edits=(("summary-150", edit.model_dump_json()),))
+    assert steps["summary-150"].cache == "edited"
+    assert steps["post-150"].cache == "miss"
+    assert {s.cache for i, s in steps.items() if i not in ("summary-150", "post-150")} == {"hit"}
+    out = tmp_path / "out" / "article"
+    assert (out / "summary-150.md").read_text().strip() == edit.body
+    assert "Edited by hand" in (out / "post-150.md").read_text()
+    again = run(edits=(("summary-150", edit.model_dump_json()),))  # unchanged: nothing runs
+    assert {s.cache for s in again.values()} == {"hit"}
+    reverted = run()
+    assert reverted["summary-150"].cache == "hit" and reverted["post-150"].cache == "hit"
+    assert "Edited by hand" not in (out / "post-150.md").read_text()
