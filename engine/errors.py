@@ -85,3 +85,11 @@ class GeneratorError(RemixerError):
 
 class StockError(RemixerError):
     """A stock media provider cannot be used: no key, a refused key, a rate limit, no answer."""
+
+
+class LanguageError(RemixerError):
+    """A language tag is not BCP 47, or a text is not in the language it should be."""
+
+
+class TranslationError(RemixerError):
+    """No engine translates a pair, or a translation came back empty or in another language."""

@@ -95,6 +95,21 @@ def register_text_generators(register: Callable[[type], None]) -> None:
 
 
 @hookspec
+def register_translators(register: Callable[[type], None]) -> None:
+    """Register translators: ``register(TranslatorSubclass)``.
+
+    A translator subclasses :class:`engine.Translator` (``engine/translators.py``), sets
+    ``name``, the language ``pairs`` it translates as ``(source, target)`` BCP 47 tags
+    (``("*", "*")`` for any pair) and ``offline`` (False when it needs a network service
+    or a key), and implements ``translate(texts, source=, target=, glossary=)``: one
+    translation per text, in order, glossary terms left as they are. Recipes select it
+    with the ``translate`` step's ``engine: NAME[:MODEL]``; ``engine: auto`` takes the
+    first offline translator offering the pair. Load models lazily; ``identity()`` must
+    change whenever the output would, because it is part of the cache key.
+    """
+
+
+@hookspec
 def register_media_providers(register: Callable[[type], None]) -> None:
     """Register stock media providers: ``register(MediaProviderSubclass)``.
 
