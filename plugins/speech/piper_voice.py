@@ -166,7 +166,7 @@ def _load(voice: str):
             if not (model_path.exists() and config_path.exists()):
                 raise ModelUnavailableError(
                     f"piper voice {voice!r} is not downloaded",
-                    hint=f"run `remixer models pull piper:{voice}` once (needs the network)")
+                    hint=f"run `remixer models pull piper:{voice}` once; it needs the network")
         else:
             package = VOICES[voice]
             try:
