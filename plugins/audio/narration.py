@@ -339,13 +339,13 @@ def register_commands(cli):
                              "description": info.description, "language": info.language,
                              "default": info.name == engine_.default_voice,
                              "plugin": entry.plugin, "speaks": info.speaks})
-        if as_json:
-            click.echo(json.dumps(rows, indent=2))
-            return
         if language:
             rows = [r for r in rows if r.get("speaks") and r["speaks"](language)]
         for r in rows:
             r.pop("speaks", None)
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
         width = max((len(r["voice"]) for r in rows), default=10) + 2
         for r in rows:
             state = "ready" if r["ready_offline"] else "not ready: " + (r["reason"] or "unknown")
