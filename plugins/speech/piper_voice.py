@@ -72,6 +72,13 @@ def _downloaded(name: str) -> tuple[Path, Path]:
     return voices_dir() / f"{name}.onnx", voices_dir() / f"{name}.onnx.json"
 
 
+def _voice_files(name: str) -> tuple[Path, Path]:
+    """Model and config of a catalogue voice (downloaded) or of a voice file path."""
+    if name in CATALOGUE:
+        return _downloaded(name)
+    return Path(name), Path(name + ".json")
+
+
 class PiperEngine(VoiceEngine):
     """Piper voices: joe (American English, male)."""
 
@@ -83,17 +90,30 @@ class PiperEngine(VoiceEngine):
         return ([_info(name, package) for name, package in VOICES.items()]
                 + [_catalogue_info(name, entry) for name, entry in CATALOGUE.items()])
 
+    def voice(self, name: str | None) -> VoiceInfo:
+        """A listed voice, or a voice file: ``piper:/path/to/pt_BR-faber-medium.onnx``
+        with its ``.onnx.json`` config beside it (the language comes from the config)."""
+        if name and name.endswith(".onnx"):
+            model, config = Path(name), Path(name + ".json")
+            if not (model.is_file() and config.is_file()):
+                raise ModelUnavailableError(f"piper voice file {name} or its config "
+                                            f"{config.name} is missing",
+                                            hint="give the path of a Piper .onnx voice with "
+                                                 "its .onnx.json beside it")
+            data = json.loads(config.read_text(encoding="utf-8"))
+            language = data.get("language", {}).get("code", "en").replace("_", "-")
+            return VoiceInfo(name, f"Piper voice file {model.name}", language)
+        return super().voice(name)
+
     def identity(self, voice: str) -> str:
         name = self.voice(voice).name
-        if name in CATALOGUE:
-            from engine.artifacts import file_sha256
-            model = _downloaded(name)[0]
-            digest = file_sha256(model)[:16] if model.exists() else "missing"
-            return (f"{super().identity(voice)}/piper-tts "
-                    f"{importlib.metadata.version('piper-tts')}/{name} {digest}")
-        dist = VOICES[name].distribution
-        return (f"{super().identity(voice)}/piper-tts {importlib.metadata.version('piper-tts')}"
-                f"/{dist} {importlib.metadata.version(dist)}")
+        piper = f"{super().identity(voice)}/piper-tts {importlib.metadata.version('piper-tts')}"
+        if name in VOICES:
+            dist = VOICES[name].distribution
+            return f"{piper}/{dist} {importlib.metadata.version(dist)}"
+        from engine.artifacts import file_sha256
+        model = _voice_files(name)[0]
+        return f"{piper}/{Path(name).name} {file_sha256(model)[:16] if model.exists() else 'missing'}"
 
     def synthesize(self, text: str, voice: str, *, speed: float = 1.0) -> Synthesis:
         import numpy as np
@@ -161,8 +181,8 @@ def _load(voice: str):
         from piper import PiperVoice
         from piper.config import PiperConfig
 
-        if voice in CATALOGUE:
-            model_path, config_path = _downloaded(voice)
+        if voice in CATALOGUE or voice.endswith(".onnx"):
+            model_path, config_path = _voice_files(voice)
             if not (model_path.exists() and config_path.exists()):
                 raise ModelUnavailableError(
                     f"piper voice {voice!r} is not downloaded",
