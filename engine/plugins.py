@@ -52,6 +52,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.video.captioned_video",
     "plugins.video.long_to_short",
     "plugins.video.pexels",
+    "plugins.video.dub",
     "plugins.text.outputs",
     "plugins.translation.fast",
     "plugins.translation.generator",

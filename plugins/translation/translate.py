@@ -276,13 +276,13 @@ def _transcript(transcript: Transcript, t: Translate, lang: Languages) -> Transc
     """One segment per spoken sentence, timed by the words it was spoken with; words
     of the translation are spread over that time, so captions re-cut from them."""
     segments = []
-    for text, start, end in _spoken_sentences(transcript):
+    for text, start, end in spoken_sentences(transcript):
         translated = Segment(start=start, end=end, text=t(text))
         segments.append(translated.model_copy(update={"words": tuple(estimate_words(translated))}))
     return transcript.model_copy(update={"language": lang.target, "segments": tuple(segments)})
 
 
-def _spoken_sentences(transcript: Transcript) -> list[tuple[str, float, float]]:
+def spoken_sentences(transcript: Transcript) -> list[tuple[str, float, float]]:
     """``(sentence, start, end)`` for each sentence spoken, across segment boundaries."""
     out: list[tuple[str, float, float]] = []
     current: list[Word] = []
