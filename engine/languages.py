@@ -25,6 +25,11 @@ WRONG_LANGUAGE_CONFIDENCE = 0.9
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
+#: languages a detector confuses on short texts (Portuguese read as Galician): a text
+#: found in a sibling of the language expected is not called wrong
+_SIBLINGS = [{"pt", "gl"}, {"es", "gl", "ca"}, {"no", "nb", "nn", "da", "sv"},
+             {"ms", "id"}, {"hr", "sr", "bs"}, {"cs", "sk"}]
+
 
 def tag(value: str) -> str:
     """``value`` as a canonical BCP 47 tag (``pt_br`` -> ``pt-BR``), or a one-line error."""
@@ -75,5 +80,7 @@ def wrong_language(text: str, expected: str) -> str | None:
     """
     found, confidence = detect(text)
     if found is None or same_language(found, expected):
+        return None
+    if any({found, primary(expected)} <= group for group in _SIBLINGS):
         return None
     return found if confidence >= WRONG_LANGUAGE_CONFIDENCE else None

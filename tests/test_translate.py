@@ -284,3 +284,19 @@ def test_the_sample_article_in_portuguese(invoke, tmp_path):
     text = (tmp_path / "out" / "article" / "doc.md").read_text()
     assert text.startswith("# Raízes") and detect(text)[0] == "pt"
     assert text.count("\n## ") == (SAMPLES / "article.md").read_text().count("\n## ")
+
+
+def test_a_sibling_language_on_a_short_text_is_not_called_wrong():
+    # py3langid reads this Portuguese sentence as Galician
+    sentence = "Cresceu rápido, tolerava o solo pobre e formou arcos altos sobre a estrada."
+    assert detect(sentence)[0] == "gl"
+    assert wrong_language(sentence, "pt-BR") is None
+
+
+def test_mixed_scripts_pass_the_language_check(registry, tmp_path):
+    text = Text(title="", body="The Tokyo office (東京オフィス) planted forty trees on the roof "
+                               "garden last spring, and the staff water them every morning.")
+    out, c = run(registry, tmp_path, text, language="pt-BR")
+    assert detect(out.body)[0] == "pt"
+    # the Marian model drops the Japanese aside: that is said, not hidden
+    assert "東京" in out.body or any("in another script" in n for n in c.notes)

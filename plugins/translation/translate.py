@@ -159,6 +159,7 @@ def translate_artifact(source: Artifact, params: TranslateParams,
                                 glossary=glossary) if distinct else []
     table = dict(zip(distinct, answers))
     _note_lost_terms(table, glossary, translator.name, ctx)
+    _note_lost_scripts(table, translator.name, ctx)
     usage = getattr(translator, "usage", None)
     if usage is not None and getattr(usage, "requests", 0):
         ctx.metrics["usage"] = usage.as_dict()
@@ -175,6 +176,22 @@ def _note_lost_terms(table: dict[str, str], glossary: tuple[str, ...], engine_na
         if lost:
             ctx.note(f"glossary term {term!r} was changed in {lost} sentence(s) by "
                      f"{engine_name}, which cannot be told to keep it")
+
+
+#: letters of scripts other than Latin, Greek and Cyrillic (CJK, Arabic, Devanagari...)
+_OTHER_SCRIPT = re.compile(r"[\u0590-\u1fff\u2e80-\uffef]")
+
+
+def _note_lost_scripts(table: dict[str, str], engine_name: str, ctx: engine.Context) -> None:
+    """Text in another script (a Japanese name in an English sentence) that vanished from
+    a translation: engines drop what they cannot read, and the reader should know."""
+    def aside(src: str) -> bool:  # a minority of the sentence: not its own language
+        other = len(_OTHER_SCRIPT.findall(src))
+        return 0 < other < 0.5 * sum(ch.isalpha() for ch in src)
+
+    lost = sum(1 for src, out in table.items() if aside(src) and not _OTHER_SCRIPT.search(out))
+    if lost:
+        ctx.note(f"{engine_name} dropped text in another script from {lost} sentence(s)")
 
 
 # --------------------------------------------------------------------------- structure
