@@ -5,17 +5,19 @@ Piper voice file declared Portuguese exercises translation, fitting and captions
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
 
 from engine import media
 from engine.errors import RecipeError
+from engine.languages import detect
 from engine.recipe import validate_recipe
 from plugins.speech.whisper import WhisperTranscriber
 from plugins.translation.translate import spoken_sentences
 
-from .conftest import SAMPLES
+from .conftest import RECIPES, SAMPLES
 from .test_localize import _voice_file
 
 
@@ -63,14 +65,23 @@ def test_an_english_dub_keeps_every_sentence_start_and_the_duration(invoke, tmp_
 
 
 @pytest.mark.slow
-def test_a_portuguese_dub_is_translated_fitted_and_captioned(invoke, tmp_path, clip):
+def test_the_dub_recipe_translates_fits_captions_and_burns_subtitles(invoke, tmp_path, clip):
     voice = _voice_file(tmp_path, "pt_BR")  # joe's model, declared Portuguese
-    folder = _dub(invoke, tmp_path, clip, language="pt-BR", voice=f"piper:{voice}")
+    result = invoke("run", RECIPES / "dub.yaml", clip, "-o", tmp_path / "out",
+                    "--set", f"dub.voice=piper:{voice}")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "talk"
     assert abs(media.probe(folder / "dub.mp4").duration - 20.0) <= 1 / 15
     vtt = (folder / "dub.vtt").read_text()
-    assert "você" in vtt or "Olá" in vtt
+    assert "Olá a todos" in vtt and detect(vtt)[0] == "pt"
+    ends = re.findall(r"--> (\d\d):(\d\d):(\d\d)[.,](\d{3})", vtt)
+    assert max(int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+               for h, m, s, ms in ends) <= 20.0
     manifest = json.loads((folder / "manifest.json").read_text())
     steps = manifest["steps"] if isinstance(manifest["steps"], list) else list(manifest["steps"].values())
-    dub = next(s for s in steps if s.get("id", "dub") == "dub")
+    dub = steps[0]
     assert dub["metrics"]["sentences"] >= 5
     assert any("synthetic-voice" in note for note in dub["notes"])
+    # the subtitles burnt into the captioned video are the translation
+    assert (folder / "subtitled.srt").read_text().count("-->") >= 5
+    assert "Olá a todos" in (folder / "subtitled.srt").read_text()

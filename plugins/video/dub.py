@@ -121,7 +121,8 @@ class Dub(engine.Transform):
         for key, value in disclosure.items():
             ctx.note(f"synthetic voice disclosure ({key}): {value}")
         captions = Transcript(language=params.language, duration=source.duration,
-                              title=source.title, segments=tuple(_segment(p) for p in placed))
+                              title=source.title,
+                              segments=tuple(_segment(p, source.duration) for p in placed))
         ctx.metrics["sentences"] = len(placed)
         ctx.metrics["largest_start_shift"] = round(
             max(abs(p.start - p.original_start) for p in placed), 3)
@@ -159,8 +160,10 @@ class Dub(engine.Transform):
         return placed
 
 
-def _segment(p: Placed) -> Segment:
-    segment = Segment(start=p.start, end=round(p.start + p.seconds, 3), text=p.text)
+def _segment(p: Placed, duration: float) -> Segment:
+    """The caption of one dubbed sentence, while it is heard (never past the video's end)."""
+    end = min(round(p.start + p.seconds, 3), duration)
+    segment = Segment(start=min(p.start, end), end=end, text=p.text)
     return segment.model_copy(update={"words": tuple(estimate_words(segment))})
 
 
