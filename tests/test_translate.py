@@ -300,3 +300,12 @@ def test_mixed_scripts_pass_the_language_check(registry, tmp_path):
     assert detect(out.body)[0] == "pt"
     # the Marian model drops the Japanese aside: that is said, not hidden
     assert "東京" in out.body or any("in another script" in n for n in c.notes)
+
+
+def test_a_source_declared_in_one_language_but_written_in_another_is_noted(registry, tmp_path):
+    source = tmp_path / "a.md"
+    source.write_text("---\ntitle: Árvores\nlang: pt-br\n---\n\n" + EN + "\n")
+    doc = registry.loader_for(source).load(source)
+    assert doc.language == "pt-BR"
+    out, c = run(registry, tmp_path, doc, language="en")
+    assert any("labelled pt-BR but reads as en" in n for n in c.notes)
