@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from engine.errors import LanguageError
 
@@ -44,6 +47,18 @@ def tag(value: str) -> str:
         raise LanguageError(f"{value!r} is not a language in the IANA registry",
                             hint="write a code such as en, pt-BR, es or ja")
     return canonical
+
+
+def checked_tag(value: str) -> str:
+    """:func:`tag` for pydantic: the error becomes the ValueError a recipe check reports."""
+    try:
+        return tag(value)
+    except LanguageError as exc:
+        raise ValueError(str(exc)) from None
+
+
+#: a parameter holding a BCP 47 tag, checked and made canonical when a recipe is read
+LanguageTag = Annotated[str, AfterValidator(checked_tag)]
 
 
 def primary(value: str) -> str:

@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 import engine
 from engine.artifacts import Artifact, Audio, Document, Script, Transcript, as_document, file_sha256
-from engine.errors import LanguageError, TransformError
-from engine.languages import same_language, tag
+from engine.errors import TransformError
+from engine.languages import LanguageTag, same_language
 from engine.transform import Context, Params, Transform
 from engine.voices import VoiceEngine
 
@@ -64,18 +64,10 @@ class NarrationParams(AudioParams):
     voice: str = voice_field("hibari:heart", "voice as ENGINE:VOICE (`remixer voices` lists "
                              "them), or a path to a reference recording to clone")
     read_title: bool = Field(True, description="read the title before the text")
-    language: str | None = Field(
+    language: LanguageTag | None = Field(
         None, description="language to speak, as a BCP 47 tag (pt-BR); the voice must speak "
                           "it, and a text in another language is translated first (see the "
                           "translate step); empty: the text's own language")
-
-    @field_validator("language")
-    @classmethod
-    def _language_tag(cls, value: str | None) -> str | None:
-        try:
-            return tag(value) if value is not None else None
-        except LanguageError as exc:
-            raise ValueError(str(exc)) from None
 
 
 def language_problems(voice: str, language: str | None, registry) -> list[tuple[str, str]]:

@@ -6,12 +6,12 @@ configured) decides how to write. So the same recipe runs with either.
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 import engine
 from engine.artifacts import Artifact, Document, Text, as_document
-from engine.errors import LanguageError, TranslationError
-from engine.languages import tag, wrong_language
+from engine.errors import TranslationError
+from engine.languages import LanguageTag, wrong_language
 from engine.textgen import GeneratorSettings
 
 TEXT_INPUTS = ("document", "transcript", "text", "script")
@@ -30,18 +30,10 @@ class TextParams(engine.Params):
     llm: GeneratorSettings = Field(default_factory=GeneratorSettings,
                                    description="endpoint, key variable, context size and "
                                                "retries for model-backed generators")
-    language: str | None = Field(
+    language: LanguageTag | None = Field(
         None, description="language to write in, as a BCP 47 tag (pt-BR, es); a language "
                           "model writes in it, the extractive generator's text is translated "
                           "(see the translate step); empty: the source's language")
-
-    @field_validator("language")
-    @classmethod
-    def _language_tag(cls, value: str | None) -> str | None:
-        try:
-            return tag(value) if value is not None else None
-        except LanguageError as exc:
-            raise ValueError(str(exc)) from None
 
 
 def text_generator(params: TextParams, ctx: engine.Context) -> engine.TextGenerator:

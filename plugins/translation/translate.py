@@ -25,12 +25,12 @@ from pydantic import Field, field_validator
 import engine
 from engine.artifacts import (SAME_KIND, Artifact, Document, Figure, Script, Section, Segment,
                               Text, Transcript, Word)
-from engine.errors import LanguageError
-from engine.languages import detect, same_language, tag
-from engine.sentences import is_list_item, split_sentences, truncate_words
+from engine.languages import LanguageTag, detect, same_language
+from engine.sentences import is_list_item, split_sentences
 from engine.textgen import GeneratorSettings
 from engine.translators import AUTO, translate_checked
 from plugins.speech.captions import ends_sentence, estimate_words
+from plugins.text.openai_generator import trim_chars
 
 Translate = Callable[[str], str]
 
@@ -46,20 +46,10 @@ _LIST_MARKER = re.compile(r"^(\s*(?:[-*+•‣◦▪–]|\(?\d{1,3}[.)])\s+)(.*)
 _NUMBERING = re.compile(r"^(.*?)(\s+\d+/\d+)$", re.S)
 
 
-def language_tag(value: str | None) -> str | None:
-    """A pydantic validator body: a canonical BCP 47 tag, or a ValueError naming the fix."""
-    if value is None:
-        return None
-    try:
-        return tag(value)
-    except LanguageError as exc:
-        raise ValueError(str(exc)) from None
-
-
 class TranslateParams(engine.Params):
-    language: str = Field(description="the language to translate into, as a BCP 47 tag "
+    language: LanguageTag = Field(description="the language to translate into, as a BCP 47 tag "
                                       "(pt-BR, es, ja)")
-    source_language: str | None = Field(
+    source_language: LanguageTag | None = Field(
         None, description="the input's language (BCP 47); empty: the input's own label, "
                           "else detected")
     engine: str = Field(
@@ -71,11 +61,6 @@ class TranslateParams(engine.Params):
     llm: GeneratorSettings = Field(default_factory=GeneratorSettings,
                                    description="endpoint, key variable and retries for "
                                                "model-backed engines (engine: generator)")
-
-    @field_validator("language", "source_language")
-    @classmethod
-    def _tags(cls, value: str | None) -> str | None:
-        return language_tag(value)
 
     @field_validator("glossary")
     @classmethod
@@ -268,24 +253,14 @@ def _text(text: Text, t: Translate, lang: Languages, ctx: engine.Context) -> Tex
 
 
 def _fit(post: str, limit: int | None, ctx: engine.Context) -> str:
-    """A translated post within its character limit: whole sentences while they fit
-    (the numbering kept), else cut at a word with an ellipsis, noted."""
+    """A translated post within its character limit (the numbering kept): whole
+    sentences while they fit, else a clause, else words; noted."""
     if not limit or len(post) <= limit:
         return post
     numbered = _NUMBERING.match(post)
     body, numbering = (numbered.group(1), numbered.group(2)) if numbered else (post, "")
-    room = limit - len(numbering)
-    kept = ""
-    for sentence in split_sentences(body):
-        candidate = f"{kept} {sentence}".strip()
-        if len(candidate) > room:
-            break
-        kept = candidate
-    if not kept:
-        kept = truncate_words(body, room)
-        ctx.note(f"a translated post was cut to {limit} characters")
-    else:
-        ctx.note(f"a translated post kept its first sentences to stay within {limit} characters")
+    kept = trim_chars(body, limit - len(numbering))
+    ctx.note(f"a translated post was shortened to stay within {limit} characters")
     return kept + numbering
 
 

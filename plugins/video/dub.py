@@ -20,19 +20,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 import engine
 from engine import media
 from engine.artifacts import Segment, Transcript, Video
 from engine.errors import TransformError
-from engine.languages import primary, same_language
+from engine.languages import LanguageTag, primary, same_language
 from engine.translators import AUTO, translate_checked
 from engine.voices import trim_silence
 from plugins.audio.narration import language_problems, voice_field
 from plugins.speech.captions import estimate_words
 from plugins.speech.transcript import transcribe_file
-from plugins.translation.translate import language_tag, spoken_sentences
+from plugins.translation.translate import spoken_sentences
 from plugins.video.captioned_video import video_exports, write_mp4_disclosure
 
 MIN_TEMPO = 0.85
@@ -43,8 +43,8 @@ SPEECH_CUT_DB = -24
 
 
 class DubParams(engine.Params):
-    language: str = Field(description="the language to dub into, as a BCP 47 tag (pt-BR)")
-    source_language: str = Field("en", description="the language spoken in the input")
+    language: LanguageTag = Field(description="the language to dub into, as a BCP 47 tag (pt-BR)")
+    source_language: LanguageTag = Field("en", description="the language spoken in the input")
     voice: str = voice_field("hibari:heart", "the new voice as ENGINE:VOICE; it must speak "
                                              "the target language (`remixer voices --language`)")
     engine: str = Field(AUTO, description="translator as NAME[:MODEL]; auto: the first "
@@ -52,11 +52,6 @@ class DubParams(engine.Params):
     transcriber: str = Field("whisper", description="speech-to-text engine for the input",
                              json_schema_extra={"registry": "transcribers"})
     glossary: list[str] = Field(default_factory=list, description="terms never translated")
-
-    @field_validator("language", "source_language")
-    @classmethod
-    def _tags(cls, value: str) -> str:
-        return language_tag(value)
 
 
 @dataclass(frozen=True)
