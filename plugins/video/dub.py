@@ -7,7 +7,9 @@
 3. Each translation is synthesised in the chosen voice and fitted into its original slot:
    the tempo changes within 0.85x-1.25x (ffmpeg ``atempo``: the pitch stays); a sentence
    still longer than its slot takes the pause after it, and one that cannot fit even
-   then starts when the one before ends, with a note in the manifest.
+   then pushes the next one late, with a note in the manifest; a late sentence is sped
+   up (to 1.25x at most) to be back on time by the next one's original start. The
+   manifest records every sentence's start shift and tempo.
 4. One ffmpeg graph mixes the new voice over the original sound with its speech band cut
    (300 Hz-3.4 kHz, -24 dB), so music and ambience stay under the new voice, and muxes
    it with the untouched picture, trimmed to the input's duration.
@@ -70,7 +72,7 @@ class Dub(engine.Transform):
     """Dub a video into another language: transcribe, translate, speak, fit, mix, caption."""
 
     name = "dub"
-    version = "1"
+    version = "2"  # 2: a late sentence is sped up to be back on time; shifts in the manifest
     consumes = ("video",)
     produces = "video"
     Params = DubParams
@@ -119,8 +121,8 @@ class Dub(engine.Transform):
                               title=source.title,
                               segments=tuple(_segment(p, source.duration) for p in placed))
         ctx.metrics["sentences"] = len(placed)
-        ctx.metrics["largest_start_shift"] = round(
-            max(abs(p.start - p.original_start) for p in placed), 3)
+        ctx.metrics["start_shifts"] = [round(p.start - p.original_start, 3) for p in placed]
+        ctx.metrics["tempos"] = [p.tempo for p in placed]
         info_out = media.probe(out)
         return Video(path=out, duration=info_out.duration, width=source.width,
                      height=source.height, fps=source.fps, title=source.title,
@@ -139,13 +141,16 @@ class Dub(engine.Transform):
         for index, (text, (_, start, end)) in enumerate(zip(texts, sentences)):
             spoken = trim_silence(engine_.synthesize(text, info.name))
             natural = spoken.duration
-            slot = max(end - start, 0.05)
-            room = (sentences[index + 1][1] if index + 1 < len(sentences) else duration) - start
-            tempo = min(max(natural / slot, MIN_TEMPO), MAX_TEMPO)
-            if natural / tempo > room:  # the pause after it is not enough either
+            at = max(start, free_from)  # late only when the sentence before overran
+            next_start = sentences[index + 1][1] if index + 1 < len(sentences) else duration
+            to_end, to_next = max(end - at, 0.05), max(next_start - at, 0.05)
+            tempo = natural / to_end
+            if tempo > MAX_TEMPO:  # too long for its slot: take the pause after it too
+                tempo = natural / to_next
+            tempo = min(max(tempo, MIN_TEMPO), MAX_TEMPO)
+            if natural / tempo > to_next + 0.001:
                 ctx.note(f"sentence {index + 1} needs {natural / MAX_TEMPO:.2f} s at "
-                         f"{MAX_TEMPO}x but has {room:.2f} s; the next one starts late")
-            at = max(start, free_from)
+                         f"{MAX_TEMPO}x but has {to_next:.2f} s; the next one starts late")
             wav = media.write_wav(ctx.work_dir / f"s{index:04d}.wav", spoken.samples,
                                   spoken.sample_rate)
             seconds = natural / tempo
