@@ -172,3 +172,20 @@ def test_a_japanese_voice_speaks_japanese_offline():
     spoken = trim_silence(KokoroJaEngine().synthesize("こんにちは。今日は木について話します。", "jf_alpha"))
     import numpy as np
     assert 1.5 < spoken.duration < 6 and float(np.abs(spoken.samples).max()) > 0.1
+
+
+@pytest.mark.slow
+def test_the_localize_narration_speaks_portuguese_through_a_multilingual_voice(
+        invoke, tmp_path, monkeypatch):
+    from .test_openai_voice import KEY, speech_reply
+    with FakeOpenAI(speech_reply) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        result = invoke("run", RECIPES / "localize.yaml", SAMPLES / "article.md", "-o",
+                        tmp_path / "out", "--only", "narration",
+                        "--set", "narration.voice=openai:nova")
+        spoken = [r.body["input"] for r in server.requests if r.path.endswith("/audio/speech")]
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "article" / "narration.mp3").stat().st_size > 10_000
+    assert len(spoken) > 50 and detect(" ".join(spoken))[0] == "pt"
+    assert spoken[0].startswith("Raízes")
