@@ -65,7 +65,10 @@ def register_voices(register: Callable[[type], None]) -> None:
     """Register text-to-speech engines: ``register(VoiceEngineSubclass)``.
 
     Recipes address a voice as ``ENGINE:VOICE`` (for example ``piper:joe``). The engine
-    lists its voices, says whether each is ready offline, and synthesises text to audio.
+    lists its voices, says whether each is ready offline and which languages it speaks
+    (``VoiceInfo.language``, ``languages``; ``"multilingual"`` for any), and synthesises
+    text to audio. A step with ``language:`` is refused at validation when its voice does
+    not speak it.
     Load models lazily, inside the engine, never at import time.
     """
 
