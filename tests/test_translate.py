@@ -309,3 +309,11 @@ def test_a_source_declared_in_one_language_but_written_in_another_is_noted(regis
     assert doc.language == "pt-BR"
     out, c = run(registry, tmp_path, doc, language="en")
     assert any("labelled pt-BR but reads as en" in n for n in c.notes)
+
+
+def test_title_case_headings_are_translated_not_taken_for_names(registry, tmp_path):
+    doc = Document(title="Roots Under the Pavement: How Cities Rebuild Their Tree Canopy",
+                   sections=(Section(heading="Why a Canopy Matters", paragraphs=(EN,)),))
+    out, _ = run(registry, tmp_path, doc, language="pt-BR")
+    assert "Canopy" not in out.title and "Matters" not in out.sections[0].heading
+    assert out.title.startswith("Raízes sob o pavimento: Como")

@@ -81,7 +81,7 @@ class TranslateTransform(engine.Transform):
     """Translate a document, text, script or transcript, keeping its structure and timings."""
 
     name = "translate"
-    version = "1"
+    version = "2"  # 2: English Title Case headings put in sentence case first
     consumes = ("document", "text", "script", "transcript")
     produces = SAME_KIND
     Params = TranslateParams
@@ -190,11 +190,11 @@ def _rebuild(source: Artifact, t: Translate, lang: Languages, ctx: engine.Contex
         return _text(source, t, lang, ctx)
     if isinstance(source, Script):
         return source.model_copy(update={
-            "title": _block(source.title, t, lang),
+            "title": _heading(source.title, t, lang),
             "language": lang.target,
             "turns": tuple(turn.model_copy(update={
                 "text": _block(turn.text, t, lang),
-                "chapter": t(turn.chapter) if turn.chapter else turn.chapter})
+                "chapter": _heading(turn.chapter, t, lang) if turn.chapter else turn.chapter})
                 for turn in source.turns)})
     if isinstance(source, Transcript):
         return _transcript(source, t, lang)
@@ -225,12 +225,31 @@ def _block(text: str, t: Translate, lang: Languages) -> str:
     return _sentences(text, t, lang)
 
 
+_TITLE_WORD = re.compile(r"\b([A-Z])([a-z]+)\b")
+
+
+def _heading(text: str, t: Translate, lang: Languages) -> str:
+    """A title or heading. English Title Case is put in sentence case first: the model
+    takes capitalised words for names and leaves them untranslated ("Why a Canopy
+    Matters" came back "Por que um Canopy Matters")."""
+    if not text or not same_language(lang.source, "en"):
+        return _block(text, t, lang)
+    words = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
+    if words and sum(w[0].isupper() for w in words) >= 0.6 * len(words):
+        first = text.split(" ", 1)
+        rest = _TITLE_WORD.sub(lambda m: m.group(1).lower() + m.group(2), first[1]) \
+            if len(first) > 1 else ""
+        rest = re.sub(r"([:?!.] )([a-z])", lambda m: m.group(1) + m.group(2).upper(), rest)
+        text = f"{first[0]} {rest}".strip()
+    return _block(text, t, lang)
+
+
 def _document(doc: Document, t: Translate, lang: Languages) -> Document:
     sections = tuple(Section(
-        heading=_block(s.heading, t, lang) if s.heading else s.heading, level=s.level,
+        heading=_heading(s.heading, t, lang) if s.heading else s.heading, level=s.level,
         paragraphs=tuple(_block(p, t, lang) for p in s.paragraphs),
         figures=tuple(_figure(f, t, lang) for f in s.figures)) for s in doc.sections)
-    return doc.model_copy(update={"title": _block(doc.title, t, lang), "language": lang.target,
+    return doc.model_copy(update={"title": _heading(doc.title, t, lang), "language": lang.target,
                                   "sections": sections})
 
 
@@ -248,7 +267,7 @@ def _text(text: Text, t: Translate, lang: Languages, ctx: engine.Context) -> Tex
         body = _block(text.body, t, lang)
         if limit and not text.parts:
             body = _fit(body, limit, ctx)
-    return text.model_copy(update={"title": _block(text.title, t, lang), "body": body,
+    return text.model_copy(update={"title": _heading(text.title, t, lang), "body": body,
                                    "parts": parts, "language": lang.target})
 
 
