@@ -167,7 +167,7 @@ class Narration(Transform):
         identity = engine_.identity(voice)
         if params.language:
             translate = ctx.registry.transform("translate")
-            identity += "+" + translate.model_identity(
+            identity += f"+translate@{translate.version} " + translate.model_identity(
                 translate.Params(language=params.language), ctx)
         if params.timing == "aligned":
             identity += "+" + ctx.registry.transcriber(params.transcriber).identity()

@@ -59,7 +59,7 @@ class TextTransform(engine.Transform):
         generator = text_generator(params, ctx)
         if params.language and not generator.writes_any_language:
             translate = ctx.registry.transform("translate")
-            return (f"{generator.identity()} then "
+            return (f"{generator.identity()} then translate@{translate.version} "
                     f"{translate.model_identity(translate.Params(language=params.language), ctx)}")
         return generator.identity()
 
