@@ -317,3 +317,11 @@ def test_title_case_headings_are_translated_not_taken_for_names(registry, tmp_pa
     out, _ = run(registry, tmp_path, doc, language="pt-BR")
     assert "Canopy" not in out.title and "Matters" not in out.sections[0].heading
     assert out.title.startswith("Raízes sob o pavimento: Como")
+
+
+def test_a_glossary_term_the_offline_engine_changes_is_noted(registry, tmp_path):
+    text = Text(title="", body="Tree Keepers water the young trees every week. "
+                               "The volunteers also report broken branches to the city.")
+    out, c = run(registry, tmp_path, text, language="pt-BR", glossary=["Tree Keepers"])
+    assert "Tree Keepers" not in out.body  # the Marian model cannot be told to keep it...
+    assert any("glossary term 'Tree Keepers' was changed in 1 sentence" in n for n in c.notes)
