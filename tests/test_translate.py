@@ -325,3 +325,10 @@ def test_a_glossary_term_the_offline_engine_changes_is_noted(registry, tmp_path)
     out, c = run(registry, tmp_path, text, language="pt-BR", glossary=["Tree Keepers"])
     assert "Tree Keepers" not in out.body  # the Marian model cannot be told to keep it...
     assert any("glossary term 'Tree Keepers' was changed in 1 sentence" in n for n in c.notes)
+
+
+def test_a_starter_recipe_fills_required_languages_with_an_example(invoke, tmp_path):
+    path = tmp_path / "new.yaml"
+    result = invoke("new", path, "--use", "translate", "--use", "dub")
+    assert result.exit_code == 0, result.output
+    assert "language: pt-BR    # required:" in path.read_text()

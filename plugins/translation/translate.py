@@ -48,7 +48,7 @@ _NUMBERING = re.compile(r"^(.*?)(\s+\d+/\d+)$", re.S)
 
 class TranslateParams(engine.Params):
     language: LanguageTag = Field(description="the language to translate into, as a BCP 47 tag "
-                                      "(pt-BR, es, ja)")
+                                      "(pt-BR, es, ja)", examples=["pt-BR"])
     source_language: LanguageTag | None = Field(
         None, description="the input's language (BCP 47); empty: the input's own label, "
                           "else detected")

@@ -45,10 +45,12 @@ SPEECH_CUT_DB = -24
 
 
 class DubParams(engine.Params):
-    language: LanguageTag = Field(description="the language to dub into, as a BCP 47 tag (pt-BR)")
+    language: LanguageTag = Field(description="the language to dub into, as a BCP 47 tag "
+                                              "(pt-BR)", examples=["pt-BR"])
     source_language: LanguageTag = Field("en", description="the language spoken in the input")
-    voice: str = voice_field("hibari:heart", "the new voice as ENGINE:VOICE; it must speak "
-                                             "the target language (`remixer voices --language`)")
+    voice: str = voice_field("piper:pt_BR-faber-medium",
+                             "the new voice as ENGINE:VOICE; it must speak the target "
+                             "language (`remixer voices --language`)")
     engine: str = Field(AUTO, description="translator as NAME[:MODEL]; auto: the first "
                                           "offline one for the pair")
     transcriber: str = Field("whisper", description="speech-to-text engine for the input",
