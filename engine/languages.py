@@ -87,6 +87,11 @@ def detect(text: str) -> tuple[str | None, float]:
     return language, float(confidence)
 
 
+def siblings(a: str, b: str) -> bool:
+    """Whether two languages are ones a detector confuses (Portuguese and Galician)."""
+    return any({primary(a), primary(b)} <= group for group in _SIBLINGS)
+
+
 def wrong_language(text: str, expected: str) -> str | None:
     """The language ``text`` is clearly in when that is not ``expected``, else None.
 
@@ -96,6 +101,6 @@ def wrong_language(text: str, expected: str) -> str | None:
     found, confidence = detect(text)
     if found is None or same_language(found, expected):
         return None
-    if any({found, primary(expected)} <= group for group in _SIBLINGS):
+    if siblings(found, expected):
         return None
     return found if confidence >= WRONG_LANGUAGE_CONFIDENCE else None

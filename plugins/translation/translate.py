@@ -25,7 +25,7 @@ from pydantic import Field, field_validator
 import engine
 from engine.artifacts import (SAME_KIND, Artifact, Document, Figure, Script, Section, Segment,
                               Text, Transcript, Word)
-from engine.languages import LanguageTag, detect, same_language
+from engine.languages import LanguageTag, detect, same_language, siblings
 from engine.sentences import is_list_item, split_sentences
 from engine.textgen import GeneratorSettings
 from engine.translators import AUTO, translate_checked
@@ -121,7 +121,10 @@ def source_language(artifact: Artifact, declared: str | None, ctx: engine.Contex
             ctx.note(f"the input is labelled {label} but reads as {found}; translated as {label}")
         return label
     if found:
-        return found
+        offered = [a for r in ctx.registry.translators for a, _ in r.obj.pairs if a != "*"]
+        # a detector reads some Portuguese as Galician: take the sibling an engine offers
+        return next((a for a in offered if same_language(a, found)), None) or next(
+            (a for a in offered if siblings(a, found)), found)
     ctx.note("the input is too short to detect its language; taken as English")
     return "en"
 
