@@ -14,12 +14,14 @@ import pluggy
 from engine.artifacts import (Artifact, Audio, Chapter, Document, Figure, Script, Section, Segment,
                               Text, Transcript, Turn, Video, Word)
 from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, PluginError,
-                           RecipeError, RemixerError, SourceError, StockError, TransformError)
+                           RecipeError, RemixerError, SourceError, StockError, TransformError,
+                           TranslationError)
 from engine.sources import ExpandedSource, ExpandSettings, SourceExpander, SourceLoader
 from engine.stock import MediaProvider, StockItem
 from engine.textgen import TextGenerator
 from engine.transcribers import Transcriber
 from engine.transform import Context, Params, Transform
+from engine.translators import Translator
 from engine.voices import Synthesis, VoiceEngine, VoiceInfo
 
 hookimpl = pluggy.HookimplMarker("remixer")
@@ -31,6 +33,7 @@ __all__ = [
     "MediaProvider", "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
     "Section", "Segment", "SourceError", "SourceLoader", "SourceExpander", "ExpandedSource",
     "ExpandSettings", "StockError", "StockItem", "Text", "TextGenerator", "Transcriber", "Transcript",
-    "Transform", "TransformError", "Turn", "Video", "Synthesis", "VoiceEngine", "VoiceInfo",
+    "Transform", "TransformError", "TranslationError", "Translator", "Turn", "Video", "Synthesis",
+    "VoiceEngine", "VoiceInfo",
     "Word", "hookimpl",
 ]

@@ -19,6 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 _DIGESTS: dict[tuple[str, int, int], str] = {}
 
+#: a transform's ``produces`` meaning "the kind of its input" (``translate``: a document
+#: in, a document out; a transcript in, a transcript out)
+SAME_KIND = "same"
+
 
 def file_sha256(path: Path, *, chunk: int = 1 << 20) -> str:
     """Hex sha256 of a file's bytes, read in chunks (bounded memory for long media).
@@ -103,6 +107,8 @@ class Document(Artifact):
 
     kind: Literal["document"] = "document"
     title: str
+    #: BCP 47 tag of the language it is written in, when known (None: not declared)
+    language: str | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     sections: tuple[Section, ...] = ()
 
@@ -184,6 +190,8 @@ class Script(Artifact):
 
     kind: Literal["script"] = "script"
     title: str = ""
+    #: BCP 47 tag of the language it is written in, when known
+    language: str | None = None
     #: the source's metadata (author, date), so audio made from the script can carry it
     metadata: dict[str, str] = Field(default_factory=dict)
     speakers: tuple[str, ...] = ()
@@ -225,6 +233,8 @@ class Text(Artifact):
     kind: Literal["text"] = "text"
     title: str = ""
     body: str
+    #: BCP 47 tag of the language it is written in, when known
+    language: str | None = None
     #: the posts of a thread, in order; empty for single texts
     parts: tuple[str, ...] = ()
     target_words: int | None = None

@@ -125,8 +125,8 @@ def schema(ctx):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def plugins_command(ctx, as_json):
-    """List transforms, source loaders and expanders, voices, transcribers, text generators
-    and media providers."""
+    """List transforms, source loaders and expanders, voices, transcribers, text generators,
+    media providers and translators."""
     registry = _state(ctx).registry
     listing = {
         "transforms": [{"name": r.name, "plugin": r.plugin, "consumes": list(r.obj.consumes),
@@ -144,6 +144,9 @@ def plugins_command(ctx, as_json):
                             for r in registry.text_generators],
         "media providers": [{"name": r.name, "plugin": r.plugin, "key": r.obj.api_key_env}
                             for r in registry.media_providers],
+        "translators": [{"name": r.name, "plugin": r.plugin,
+                         "pairs": registry.translator(r.name).describe_pairs(),
+                         "offline": r.obj.offline} for r in registry.translators],
     }
     if as_json:
         click.echo(json.dumps(listing, indent=2))
@@ -156,6 +159,8 @@ def plugins_command(ctx, as_json):
                 detail = f"{'/'.join(e['consumes'])} -> {e['produces']}  {e['summary']}"
             elif "extensions" in e:
                 detail = f"{' '.join(e['extensions']) or '(by name)'} -> {e['produces']}"
+            elif "pairs" in e:
+                detail = e["pairs"] + ("" if e["offline"] else ", needs a model service")
             elif e.get("key"):
                 detail = f"needs {e['key']}"
             elif e.get("summary"):

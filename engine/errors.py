@@ -120,3 +120,11 @@ _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7f, 0xa0))}
 def printable(text: str) -> str:
     """``text`` safe to show on a terminal: control characters written as ``\\xNN``."""
     return str(text).translate(_CONTROL)
+
+
+class LanguageError(RemixerError):
+    """A language tag is not BCP 47, or a text is not in the language it should be."""
+
+
+class TranslationError(RemixerError):
+    """No engine translates a pair, or a translation came back empty or in another language."""

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Protocol
 
+from engine.artifacts import SAME_KIND
 from engine.errors import Problem
 from engine.plugins import Registry
 
@@ -86,6 +87,16 @@ def _kind_problems(steps: list[StepSpec], where_of: dict[str, str],
                    registry: Registry) -> list[Problem]:
     by_id = {s.id: s for s in steps}
     loader_kinds = {r.obj.produces for r in registry.loaders}
+
+    def kinds_out(step: StepSpec) -> set[str]:
+        """The kinds a step may produce: one, or for a SAME_KIND transform those of its
+        input that it consumes."""
+        transform = registry.transforms.get(step.use)
+        if transform.produces != SAME_KIND:
+            return {transform.produces}
+        inputs = loader_kinds if step.from_ == SOURCE else kinds_out(by_id[step.from_])
+        return inputs & set(transform.consumes)
+
     problems = []
     for step in steps:
         consumes = registry.transforms.get(step.use).consumes
@@ -96,13 +107,13 @@ def _kind_problems(steps: list[StepSpec], where_of: dict[str, str],
                                         "loader produces that; read from a step that does"))
             continue
         upstream = by_id[step.from_]
-        produced = registry.transforms.get(upstream.use).produces
-        if produced not in consumes:
+        produced = kinds_out(upstream)
+        if not produced & set(consumes):
             problems.append(Problem(
                 f"{where_of[step.id]}.from",
                 f"{step.use} takes {kinds_text(consumes)} but step {upstream.id!r} "
-                f"({upstream.use}) produces {produced}; read from a step that produces "
-                f"{kinds_text(consumes)}"))
+                f"({upstream.use}) produces {kinds_text(sorted(produced)) or 'nothing it takes'}; "
+                f"read from a step that produces {kinds_text(consumes)}"))
     return problems
 
 

@@ -80,7 +80,10 @@ def register_voices(register: Callable[[type], None]) -> None:
     """Register text-to-speech engines: ``register(VoiceEngineSubclass)``.
 
     Recipes address a voice as ``ENGINE:VOICE`` (for example ``piper:joe``). The engine
-    lists its voices, says whether each is ready offline, and synthesises text to audio.
+    lists its voices, says whether each is ready offline and which languages it speaks
+    (``VoiceInfo.language``, ``languages``; ``"multilingual"`` for any), and synthesises
+    text to audio. A step with ``language:`` is refused at validation when its voice does
+    not speak it.
     Load models lazily, inside the engine, never at import time.
     """
 
@@ -106,6 +109,21 @@ def register_text_generators(register: Callable[[type], None]) -> None:
     the whole run with ``defaults: {generator: ...}`` or ``remixer run --generator``.
     ``identity()`` must change whenever the output would, because it is part of the
     cache key.
+    """
+
+
+@hookspec
+def register_translators(register: Callable[[type], None]) -> None:
+    """Register translators: ``register(TranslatorSubclass)``.
+
+    A translator subclasses :class:`engine.Translator` (``engine/translators.py``), sets
+    ``name``, the language ``pairs`` it translates as ``(source, target)`` BCP 47 tags
+    (``("*", "*")`` for any pair) and ``offline`` (False when it needs a network service
+    or a key), and implements ``translate(texts, source=, target=, glossary=)``: one
+    translation per text, in order, glossary terms left as they are. Recipes select it
+    with the ``translate`` step's ``engine: NAME[:MODEL]``; ``engine: auto`` takes the
+    first offline translator offering the pair. Load models lazily; ``identity()`` must
+    change whenever the output would, because it is part of the cache key.
     """
 
 

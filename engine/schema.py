@@ -66,6 +66,11 @@ def _parameter_lines(model: type[BaseModel], indent: str, comment: str = "") -> 
     (such as ``llm``) are written commented out, since most recipes leave them alone."""
     lines = []
     for name, field in model.model_fields.items():
+        if field.is_required():  # no default: the field's first example, marked required
+            example = (field.examples or [""])[0]
+            lines.append(f"{indent}{comment}{name}: {_yaml_value(example)}    # required: "
+                         f"{field.description or ''}".rstrip())
+            continue
         default = field.get_default(call_default_factory=True)
         about = f"    # {field.description}" if field.description else ""
         if isinstance(default, BaseModel):

@@ -193,9 +193,33 @@ def _split_block(block: str) -> list[str]:
     return sentences
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences, whitespace-normalised, in order."""
-    return [s for block in _blocks(text) for s in _split_block(block)]
+def split_sentences(text: str, language: str | None = None) -> list[str]:
+    """Split text into sentences, whitespace-normalised, in order.
+
+    ``language`` (a BCP 47 tag) other than English uses pysbd's rules for it when pysbd
+    has them (Spanish, French, German, Japanese, Chinese and others: sentence ends
+    without a following space, such as Japanese 。, included); English, None and
+    languages pysbd lacks (Portuguese among them) use the rules above.
+    """
+    split_block = _split_block if _is_english(language) else _block_splitter(language)
+    return [s for block in _blocks(text) for s in split_block(block)]
+
+
+def _is_english(language: str | None) -> bool:
+    return language is None or language.split("-")[0].lower() == "en"
+
+
+def _block_splitter(language: str):
+    """pysbd's segmenter for ``language`` as a block splitter, else the English rules."""
+    from pysbd.languages import LANGUAGE_CODES
+
+    code = language.split("-")[0].lower()
+    if code not in LANGUAGE_CODES:
+        return _split_block
+    import pysbd
+
+    segmenter = pysbd.Segmenter(language=code, clean=False)
+    return lambda block: [s.strip() for s in segmenter.segment(block) if s.strip()]
 
 
 # --------------------------------------------------------------------------- clauses

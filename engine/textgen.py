@@ -85,6 +85,9 @@ class TextGenerator:
 
     name: ClassVar[str]
     version: ClassVar[str] = "1"
+    #: whether it writes in a language asked for in ``tone`` (a language model does); the
+    #: others write in the source's language and a ``language:`` step translates them
+    writes_any_language: ClassVar[bool] = False
 
     def __init__(self, model: str | None = None,
                  settings: GeneratorSettings = GeneratorSettings()):

@@ -144,6 +144,12 @@ class Transform:
         """
         return ""
 
+    def check(self, params: Params, registry: Any) -> list[tuple[str, str]]:
+        """Problems only the loaded plugins can reveal (a voice that does not speak the
+        step's language, a translator that lacks the pair), as ``(parameter, message)``.
+        Called while a recipe is validated, before anything runs; the default finds none."""
+        return []
+
     def run(self, source: Artifact, params: Params, ctx: Context) -> Artifact:
         raise NotImplementedError
 

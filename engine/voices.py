@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator
 from engine.artifacts import Word
 from engine import atomic
 from engine.errors import ModelUnavailableError, TransformError
+from engine.languages import same_language
 from engine.names import did_you_mean, split_spec
 from engine.sentences import split_sentences
 
@@ -52,6 +53,15 @@ class VoiceInfo:
     ready_offline: bool = True
     #: why the voice is not ready offline (empty when it is)
     reason: str = ""
+    #: languages it speaks besides ``language`` (BCP 47); ``language="multilingual"``
+    #: means any
+    languages: tuple[str, ...] = ()
+
+    def speaks(self, language: str) -> bool:
+        """Whether the voice speaks ``language`` (any regional variant of it)."""
+        if self.language in ("multilingual", "*"):
+            return True
+        return any(same_language(own, language) for own in (self.language, *self.languages))
 
 
 @dataclass(frozen=True, eq=False)

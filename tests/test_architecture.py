@@ -14,15 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: engine modules by level, as the table in docs/architecture.md lists them
 ENGINE_LEVELS = {
-    0: {"names", "errors", "atomic", "sentences", "hookspecs"},
+    0: {"names", "errors", "atomic", "sentences", "hookspecs", "languages"},
     1: {"artifacts", "media"},
-    2: {"cache", "transform", "sources", "textgen", "transcribers", "voices", "stock"},
+    2: {"cache", "transform", "sources", "textgen", "transcribers", "voices", "stock",
+        "translators"},
     3: {"plugins"},
     4: {"graph", "recipe", "schema"},
     5: {"runner", "executors", "report", "batch_index", "batch", "progress"},
     6: {"commands", "cli", "__main__"},
 }
-FAMILIES = ["sources", "text", "speech", "audio", "video", "studio"]
+FAMILIES = ["sources", "text", "speech", "translation", "audio", "video", "studio"]
 
 
 def _imports(path: Path) -> set[str]:

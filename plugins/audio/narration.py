@@ -30,6 +30,7 @@ import engine
 from engine.artifacts import (Artifact, Audio, Document, Script, Text, Transcript, as_document,
                               file_sha256)
 from engine.errors import TransformError
+from engine.languages import LanguageTag, same_language
 from engine.transform import Context, Params, Transform
 from engine.voices import VoiceEngine
 
@@ -71,6 +72,27 @@ class NarrationParams(AudioParams):
     voice: str = voice_field("hibari:heart", "voice as ENGINE:VOICE (`remixer voices` lists "
                              "them), or a path to a reference recording to clone")
     read_title: bool = Field(True, description="read the title before the text")
+    language: LanguageTag | None = Field(
+        None, description="language to speak, as a BCP 47 tag (pt-BR); the voice must speak "
+                          "it, and a text in another language is translated first (see the "
+                          "translate step); empty: the text's own language")
+
+
+def language_problems(voice: str, language: str | None, registry) -> list[tuple[str, str]]:
+    """A voice that does not speak the step's language, with the voices that do."""
+    if not language:
+        return []
+    try:
+        _, info = registry.resolve_voice(voice)
+    except Exception:  # noqa: BLE001 - unknown voices are reported by the registry check
+        return []
+    if info.speaks(language):
+        return []
+    speakers = [f"{r.name}:{v.name}" for r in registry.voices
+                for v in registry.voice_engine(r.name).voices() if v.speaks(language)]
+    return [("voice", f"{voice} speaks {info.language}, not {language}; voices that do: "
+                      f"{', '.join(speakers) or 'none installed'} (`remixer voices --language "
+                      f"{language}`)")]
 
 
 def voice_engine(spec: str, ctx: Context, consent: bool = False) -> tuple[VoiceEngine, str]:
@@ -216,15 +238,28 @@ class Narration(Transform):
     produces = "audio"
     Params = NarrationParams
 
+    def check(self, params: NarrationParams, registry) -> list[tuple[str, str]]:
+        return language_problems(params.voice, params.language, registry)
+
     def model_identity(self, params: NarrationParams, ctx: Context) -> str:
         engine_, voice = voice_engine(params.voice, ctx, params.voice_consent)
         identity = engine_.identity(voice)
+        if params.language:
+            translate = ctx.registry.transform("translate")
+            identity += f"+translate@{translate.version} " + translate.model_identity(
+                translate.Params(language=params.language), ctx)
         if params.timing != "estimated":
             identity += "+" + ctx.registry.transcriber(params.transcriber).identity()
         return identity
 
     def run(self, source: Artifact, params: NarrationParams, ctx: Context) -> Audio:
         engine_, voice = voice_engine(params.voice, ctx, params.voice_consent)
+        if params.language:
+            translate = ctx.registry.transform("translate")
+            source = translate.run(source, translate.Params(language=params.language), ctx)
+            if params.timing == "aligned" and not same_language(params.language, "en"):
+                ctx.note("word timings estimated: the aligner's transcriber is English-only")
+                params = params.model_copy(update={"timing": "estimated"})
         title = getattr(source, "title", "") or Path(ctx.source_name).stem
         passages = [production.Passage(text, engine_, voice, chapter=chapter)
                     for chapter, text in narration_blocks(source, params.read_title)]
@@ -342,8 +377,10 @@ def register_commands(cli):
 
     @cli.command("voices")
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @click.option("--language", metavar="TAG",
+                  help="Only voices that speak this language (BCP 47: pt, pt-BR, es).")
     @click.pass_context
-    def voices(ctx, as_json):
+    def voices(ctx, as_json, language):
         """List every voice of every engine and whether it works offline now."""
         registry = ctx.obj.registry
         rows = []
@@ -361,7 +398,11 @@ def register_commands(cli):
                              "ready_offline": info.ready_offline, "reason": info.reason,
                              "description": info.description, "language": info.language,
                              "default": info.name == engine_.default_voice,
-                             "plugin": entry.plugin})
+                             "plugin": entry.plugin, "speaks": info.speaks})
+        if language:
+            rows = [r for r in rows if r.get("speaks") and r["speaks"](language)]
+        for r in rows:
+            r.pop("speaks", None)
         if as_json:
             click.echo(json.dumps(rows, indent=2))
             return
@@ -370,3 +411,5 @@ def register_commands(cli):
             state = "ready" if r["ready_offline"] else "not ready: " + (r["reason"] or "unknown")
             default = " (default)" if r["default"] else ""
             click.echo(f"{r['voice']:<{width}}{r['description']}{default}  [{state}]")
+        if not rows and language:
+            click.echo(f"no installed voice speaks {language}")

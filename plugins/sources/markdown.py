@@ -117,7 +117,21 @@ class MarkdownLoader(engine.SourceLoader):
                         title = title or content
                         continue
                 builder.heading(content, level - 1)
-        return builder.build(title=title, metadata={**metadata, "encoding": encoding})
+        doc = builder.build(title=title, metadata={**metadata, "encoding": encoding})
+        return doc.model_copy(update={"language": declared_language(metadata)})
+
+
+def declared_language(metadata: dict[str, str]) -> str | None:
+    """The front matter's ``lang:`` or ``language:`` as a BCP 47 tag; a value that is not
+    one is left out (the language is then detected from the text when a step needs it)."""
+    from engine.errors import LanguageError
+    from engine.languages import tag
+
+    value = metadata.get("lang") or metadata.get("language")
+    try:
+        return tag(value) if value else None
+    except LanguageError:
+        return None
 
 
 @engine.hookimpl

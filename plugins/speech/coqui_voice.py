@@ -275,11 +275,16 @@ def register_commands(cli):
     @click.option("-y", "--yes", "assume_yes", is_flag=True,
                   help="Accept the model's licence without asking.")
     def pull(model, assume_yes):
-        """Download MODEL once: `xtts` (XTTS v2, for clone:xtts:...) or coqui:NAME.
+        """Download MODEL once: `xtts` (XTTS v2, for clone:xtts:...), coqui:NAME or
+        piper:NAME (a Piper catalogue voice such as piper:pt_BR-faber-medium).
 
         The model's licence is shown first and must be accepted (XTTS v2: Coqui Public
         Model License, non-commercial use only)."""
         confirm = lambda question: click.confirm(question, default=False)  # noqa: E731
+        if model.startswith("piper:"):
+            from plugins.speech.piper_voice import pull as pull_piper
+            pull_piper(model[len("piper:"):], echo=click.echo)
+            return
         if model in ("xtts", "xtts_v2", "xtts-v2"):
             from plugins.speech.cloning.xtts import pull as pull_xtts
             pull_xtts(assume_yes=assume_yes, echo=click.echo, confirm=confirm)

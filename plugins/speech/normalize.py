@@ -484,3 +484,66 @@ _PASSES: dict[str, Pass] = {
     "currency": _money, "percent": _percent, "units": _unit, "ordinals": _ordinal,
     "years": _years, "numbers": _numbers,
 }
+
+
+# --------------------------------------------------------------------------- other languages
+
+#: languages read with num2words instead of the English rules above (BCP 47 primary tags)
+NUM2WORDS_LANGUAGES = {"pt": "pt", "es": "es"}
+_CURRENCY_CODES = {"R$": "BRL", "US$": "USD", "$": "USD", "€": "EUR", "£": "GBP"}
+_PERCENT_WORDS = {"pt": "por cento", "es": "por ciento"}
+#: 1.234.567,89: dots group thousands and a comma marks decimals in Portuguese and Spanish
+_LOCAL_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+
+
+def normalize_for(text: str, language: str | None) -> str:
+    """``text`` as a voice speaking ``language`` should read it: English through
+    :func:`normalize`; Portuguese and Spanish with num2words (money with its currency,
+    percentages, ordinals such as 1º and 2ª, numbers written 1.234,5); other languages
+    unchanged (their engines read digits themselves)."""
+    code = (language or "en").split("-")[0].lower()
+    if code == "en":
+        return normalize(text)
+    if code not in NUM2WORDS_LANGUAGES:
+        return text
+    return _read_numbers(text, code, (language or "").upper().endswith("-BR"))
+
+
+def _local_value(number: str) -> float:
+    return float(number.replace(".", "").replace(",", "."))
+
+
+def _words(value: float, lang: str, **kwargs) -> str:
+    from num2words import num2words
+
+    return num2words(int(value) if value == int(value) and not kwargs else value,
+                     lang=lang, **kwargs)
+
+
+def _read_numbers(text: str, code: str, brazil: bool) -> str:
+    lang = NUM2WORDS_LANGUAGES[code]
+    symbols = "|".join(re.escape(s) for s in sorted(_CURRENCY_CODES, key=len, reverse=True))
+
+    def money(m: re.Match) -> str:
+        symbol, amount = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        code_ = _CURRENCY_CODES[symbol]
+        if brazil and code_ == "BRL":
+            return _words(_local_value(amount), "pt_BR", to="currency")
+        spoken = _words(float(_local_value(amount)), lang, to="currency", currency=code_)
+        spoken = re.sub(r",?\s+\w+\s+(?:cero|zero)\s+c\w+ntimos$", "", spoken)
+        return spoken.replace("cêntimos", "centavos") if brazil else spoken
+
+    def ordinal(m: re.Match) -> str:
+        spoken = _words(int(m.group(1)), lang, to="ordinal")
+        if m.group(2) in "ªa":  # feminine: primeira, segunda; primera, segunda
+            spoken = re.sub(r"o\b", "a", spoken)
+        return spoken
+
+    def percent(m: re.Match) -> str:
+        return f"{_words(_local_value(m.group(1)), lang)} {_PERCENT_WORDS[code]}"
+
+    text = re.sub(rf"(?:({symbols})\s?({_LOCAL_NUM})|({_LOCAL_NUM})\s?(€|£))", money, text)
+    text = re.sub(r"\b(\d+)\.?([ºª°])", ordinal, text)
+    text = re.sub(rf"({_LOCAL_NUM})\s?%", percent, text)
+    text = re.sub(rf"\b({_LOCAL_NUM})\b", lambda m: _words(_local_value(m.group(1)), lang), text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()

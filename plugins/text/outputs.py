@@ -10,6 +10,8 @@ from pydantic import Field
 
 import engine
 from engine.artifacts import Artifact, Document, Text, as_document
+from engine.errors import TranslationError
+from engine.languages import LanguageTag, wrong_language
 from engine.textgen import GeneratorSettings
 
 TEXT_INPUTS = ("document", "transcript", "text", "script")
@@ -28,6 +30,10 @@ class TextParams(engine.Params):
     llm: GeneratorSettings = Field(default_factory=GeneratorSettings,
                                    description="endpoint, key variable, context size and "
                                                "retries for model-backed generators")
+    language: LanguageTag | None = Field(
+        None, description="language to write in, as a BCP 47 tag (pt-BR, es); a language "
+                          "model writes in it, the extractive generator's text is translated "
+                          "(see the translate step); empty: the source's language")
 
 
 def text_generator(params: TextParams, ctx: engine.Context) -> engine.TextGenerator:
@@ -50,15 +56,42 @@ class TextTransform(engine.Transform):
     Params = TextParams
 
     def model_identity(self, params: TextParams, ctx: engine.Context) -> str:
-        return text_generator(params, ctx).identity()
+        generator = text_generator(params, ctx)
+        if params.language and not generator.writes_any_language:
+            translate = ctx.registry.transform("translate")
+            return (f"{generator.identity()} then translate@{translate.version} "
+                    f"{translate.model_identity(translate.Params(language=params.language), ctx)}")
+        return generator.identity()
 
     def run(self, source: Artifact, params: TextParams, ctx: engine.Context) -> Text:
         generator = text_generator(params, ctx)
         generator.take_usage()
         try:
-            return self.write(as_document(source), generator, params, ctx)
+            if params.language and generator.writes_any_language:
+                return self._written_in(params.language, as_document(source), generator,
+                                        params, ctx)
+            text = self.write(as_document(source), generator, params, ctx)
         finally:
             record_usage(generator, ctx)
+        if params.language:
+            return _translated(text, params.language, ctx)
+        return text
+
+    def _written_in(self, language: str, doc: Document, generator: engine.TextGenerator,
+                    params: TextParams, ctx: engine.Context) -> Text:
+        """Ask the model to write in ``language``; an answer in another one is asked for
+        again once, then the step fails (never another language under this label)."""
+        tone = f"{params.tone}\nWrite the answer in the language with BCP 47 tag {language}.".strip()
+        asking = params.model_copy(update={"tone": tone})
+        for _attempt in range(2):
+            text = self.write(doc, generator, asking, ctx)
+            found = wrong_language(text.body, language)
+            if not found:
+                return text.model_copy(update={"language": language})
+        raise TranslationError(f"generator {params.generator} wrote in {found!r} twice when "
+                               f"asked for {language!r}",
+                               hint="use a model that writes that language, or chain a "
+                                    "translate step")
 
     def write(self, doc: Document, generator: engine.TextGenerator, params: TextParams,
               ctx: engine.Context) -> Text:
@@ -71,6 +104,13 @@ def _check_words(body: str, target: int, generator: str, ctx: engine.Context) ->
     if abs(count - target) > 0.2 * target:
         ctx.note(f"summary has {count} words for a target of {target} "
                  f"(generator {generator} got no closer)")
+
+
+def _translated(text: Text, language: str, ctx: engine.Context) -> Text:
+    """The text in ``language`` through the ``translate`` transform (found in the
+    registry: the translation family sits above this one)."""
+    translate = ctx.registry.transform("translate")
+    return translate.run(text, translate.Params(language=language), ctx)
 
 
 class Summary(TextTransform):
