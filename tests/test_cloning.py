@@ -414,7 +414,7 @@ def test_narrate_recipe_in_the_voice_of_a_recording(invoke, sample, tmp_path):
     out = tmp_path / "out"
     refused = invoke("run", RECIPES / "narrate.yaml", article, "-o", out,
                      "--set", f"narration.voice={sample}", "--set", "narration.timing=estimated")
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2  # refused while the recipe is validated, before any work
     assert "needs the speaker's consent" in refused.output
     assert not (out / "note" / "narration.mp3").exists()
 

@@ -188,4 +188,4 @@ def test_the_localize_narration_speaks_portuguese_through_a_multilingual_voice(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "article" / "narration.mp3").stat().st_size > 10_000
     assert len(spoken) > 50 and detect(" ".join(spoken))[0] == "pt"
-    assert spoken[0].startswith("Raízes")
+    assert any(s.startswith("Raízes") for s in spoken)  # sentences are spoken in parallel

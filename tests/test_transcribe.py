@@ -66,7 +66,7 @@ def test_whisper_windows_join_seamlessly(speech, monkeypatch):
            [w.text.lower().strip(".,") for w in whole.words()]
     shifts = [abs(a.start - b.start) for a, b in zip(windowed.words(), whole.words())]
     assert statistics.median(shifts) < 0.1 and max(shifts) < 0.5   # a lost offset is > 1.5 s
-    assert len(seen) == 2 and seen == sorted(seen) and seen[-1] == pytest.approx(1.0, abs=0.01)
+    assert len(seen) >= 2 and seen == sorted(seen) and seen[-1] == pytest.approx(1.0, abs=0.01)
 
 
 @pytest.mark.slow

@@ -25,6 +25,7 @@ imported inside functions.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
