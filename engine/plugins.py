@@ -49,6 +49,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.audio.podcast",
     "plugins.video.captioned_video",
     "plugins.video.long_to_short",
+    "plugins.video.explainer",
     "plugins.text.outputs",
 )
 

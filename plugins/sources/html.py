@@ -1,7 +1,8 @@
 """HTML source loader: the article's prose, without the page around it.
 
 Reads ``<article>``, else ``<main>``, else ``<body>``; drops navigation, headers,
-footers, asides, scripts, styles, forms, figures, tables and code blocks. The title is
+footers, asides, scripts, styles, forms, tables and code blocks. Images (``<img>``, and
+``<figure>`` with its ``<figcaption>``) become the section's figures. The title is
 the first ``<h1>``, else ``og:title`` (usually cleaner than ``<title>``, which tends to
 carry the site name), else ``<title>``. Headings ``<h2>``-``<h6>`` start sections.
 Text that sits directly in a container (``<div>text<br>more</div>``) still becomes a
@@ -19,8 +20,7 @@ from plugins.sources.textfile import DocumentBuilder, read_text
 from engine.sentences import normalize_space
 
 _DROPPED = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript",
-            "template", "svg", "iframe", "button", "select", "textarea", "figure", "img",
-            "picture", "video", "audio", "canvas", "object", "embed", "pre", "table")
+            "template", "svg", "iframe", "button", "select", "textarea", "video", "audio", "canvas", "object", "embed", "pre", "table")
 _INLINE = frozenset("""
 a abbr b bdi bdo cite code data del dfn em font i ins kbd label mark q s samp small span
 strong sub sup time u var wbr
@@ -66,6 +66,15 @@ def _walk(node, builder: DocumentBuilder, title_tag) -> None:
                 run.append(str(child))
         elif child.name in _INLINE:
             run.append(child.get_text())
+            for img in child.find_all("img"):
+                _image(img, builder)
+        elif child.name == "img":
+            _image(child, builder)
+        elif child.name in ("figure", "picture"):
+            caption = child.find("figcaption")
+            text = normalize_space(caption.get_text()) if caption else ""
+            for img in child.find_all("img"):
+                _image(img, builder, caption=text)
         else:
             builder.paragraph("".join(run))
             run = []
@@ -77,12 +86,18 @@ def _walk(node, builder: DocumentBuilder, title_tag) -> None:
     builder.paragraph("".join(run))
 
 
+def _image(img, builder: DocumentBuilder, caption: str = "") -> None:
+    alt = normalize_space(img.get("alt") or "")
+    builder.figure(img.get("src") or "", alt=alt, caption=caption or img.get("title") or alt)
+
+
 class HtmlLoader(engine.SourceLoader):
     """Web pages and exported articles (.html, .htm)."""
 
     name = "html"
     extensions = (".html", ".htm")
     produces = "document"
+    version = "2"  # 2: sections carry their figures
 
     def load(self, path: Path) -> Document:
         from bs4 import BeautifulSoup
