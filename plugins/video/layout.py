@@ -106,7 +106,22 @@ class PillowFont:
         return _pillow_font(str(self.path), max(int(size), 1))
 
     def width(self, text: str, size: float) -> float:
-        return self.at(size).getlength(text)
+        """The advance width, or the ink's width when glyphs overhang it (italics, a
+        negative left side bearing), so drawn pixels never pass the measured width."""
+        return _measure(str(self.path), max(int(size), 1), text)[0]
+
+    def overhang(self, text: str, size: float) -> int:
+        """How far the ink reaches left of the pen position (a positive number)."""
+        return _measure(str(self.path), max(int(size), 1), text)[1]
+
+
+@functools.lru_cache(maxsize=65536)
+def _measure(path: str, size: int, text: str) -> tuple[float, int]:
+    if not text:
+        return 0.0, 0
+    font = _pillow_font(path, size)
+    left, _, right, _ = font.getbbox(text)
+    return max(font.getlength(text), right - min(left, 0)), max(-left, 0)
 
 
 @functools.lru_cache(maxsize=256)
@@ -125,11 +140,16 @@ def _has_raqm() -> bool:
 
 
 def _covers(path: Path, text: str) -> bool:
+    points = _code_points(str(path))
+    return all(ord(c) in points for c in text if not c.isspace())
+
+
+@functools.lru_cache(maxsize=None)
+def _code_points(path: str) -> frozenset:
     try:
-        advances = load_font(path).advances
+        return frozenset(load_font(path).advances)
     except Exception:   # an unreadable font file in a system folder: not a candidate
-        return False
-    return all(ord(c) in advances for c in text if not c.isspace())
+        return frozenset()
 
 
 @functools.lru_cache(maxsize=1)
@@ -146,6 +166,7 @@ def _system_fonts() -> tuple[Path, ...]:
                                                      "Mono" in p.name, p.name)))
 
 
+@functools.lru_cache(maxsize=1024)
 def glyph_font(text: str, primary: Path) -> tuple[Path, str, str]:
     """``(font, text, missing)``: the primary font when it has every glyph of ``text``,
     else a system font that has them all, else the primary font with the characters
@@ -155,7 +176,7 @@ def glyph_font(text: str, primary: Path) -> tuple[Path, str, str]:
     for candidate in _system_fonts():
         if _covers(candidate, text):
             return candidate, text, ""
-    advances = load_font(primary).advances
+    advances = _code_points(str(primary))
     kept = "".join(c for c in text if c.isspace() or ord(c) in advances)
     missing = "".join(dict.fromkeys(c for c in text if not c.isspace() and ord(c) not in advances))
     return primary, " ".join(kept.split()), missing

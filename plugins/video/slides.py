@@ -119,6 +119,7 @@ class Canvas:
                 lx = x + width - line_w
             else:
                 lx = x
+            lx += block.font.overhang(line, block.size)
             self.draw.text((lx, y + i * block.line_height), line, font=font,
                            fill=_rgba(color), direction="rtl" if block.rtl else None)
         w = min(block.width(), width)
@@ -130,7 +131,7 @@ class Canvas:
     def panel(self, box: Box, color: str = PANEL, radius: float | None = None,
               outline: str | None = None, width: int = 0) -> None:
         r = int(radius if radius is not None else self.frame.unit * 2)
-        self.draw.rounded_rectangle((box.x, box.y, box.right, box.bottom), radius=r,
+        self.draw.rounded_rectangle((box.x, box.y, box.right - 1, box.bottom - 1), radius=r,
                                     fill=_rgba(color),
                                     outline=_rgba(outline) if outline else None, width=width)
 
@@ -203,6 +204,8 @@ def _split(body: Box, frame: Frame, has_picture: bool) -> tuple[Box, Box | None]
     u = frame.unit
     if not has_picture or body.h < 12 * u:
         return body, None
+    pad = max(int(0.6 * u), 2)   # the frame drawn around the picture stays in the body
+    body = Box(body.x + pad, body.y + pad, body.w - 2 * pad, body.h - 2 * pad)
     if frame.landscape:
         text_w = int(body.w * 0.5)
         gap = int(3 * u)

@@ -196,7 +196,16 @@ def plan_podcast(title: str, speakers: Sequence[str], chapters: Sequence[tuple[s
     """A video podcast's storyboard: a title card with the hosts, one chapter card per
     chapter (``(chapter title, text spoken in it)``) with its key points, a closing card."""
     metadata = metadata or {}
-    scenes = [Scene(kind="title", heading=title)]
+    chapters = list(chapters)
+    opening = ""
+    if chapters:   # the title card shows while the first sentence is said
+        first = split_sentences(chapters[0][1])
+        opening = first[0] if first else ""
+        rest = chapters[0][1][len(opening):].strip() if chapters[0][1].startswith(opening) else ""
+        chapters[0] = (chapters[0][0], rest)
+        if not rest:
+            chapters = chapters[1:]
+    scenes = [Scene(kind="title", heading=title, narration=opening)]
     for heading, text in chapters:
         sentences = split_sentences(text)
         part = Document(title=heading, sections=(Section(paragraphs=(text,)),))
