@@ -182,10 +182,12 @@ def heading_visible(rgb, art) -> bool:
 
     if art.base is None or len(art.text_boxes) < 2:
         return False
-    box = art.text_boxes[1]
-    layer = np.asarray(Image.open(art.base.path).convert("RGBA"))
-    alpha = layer[box.y - art.base.y:box.bottom - art.base.y, box.x - art.base.x:box.right - art.base.x, 3]
-    region = rgb[box.y:box.bottom, box.x:box.right].mean(axis=2)
+    box, base = art.text_boxes[1], art.base
+    x0, y0 = max(box.x, base.x), max(box.y, base.y)
+    x1, y1 = min(box.right, base.x + base.w), min(box.bottom, base.y + base.h)
+    layer = np.asarray(Image.open(base.path).convert("RGBA"))
+    alpha = layer[y0 - base.y:y1 - base.y, x0 - base.x:x1 - base.x, 3]
+    region = rgb[y0:y1, x0:x1].mean(axis=2)
     ink, paper = region[alpha > 200], region[alpha < 20]
     return ink.size > 0 and paper.size > 0 and ink.mean() > paper.mean() + 60
 

@@ -528,11 +528,11 @@ def test_explainer_video_of_an_article_with_bad_pictures(invoke, tmp_path):
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "article" / "manifest.json").read_text())
     notes = " | ".join(n for step in manifest["steps"] for n in step.get("notes", []))
-    for words in ("does not exist", "cannot be read", "too large", "first frame"):
+    for words in ("does not exist", "not an image", "too large", "first frame"):
         assert words in notes, notes
     assert (out / "article" / "video.thumbnail.jpg").is_file()
     board = json.loads((out / "article" / "video.storyboard.json").read_text())
-    assert len(board["scenes"]) == 7
+    assert len(board["scenes"]) == 8   # title, the intro, five parts, closing
 
 
 @pytest.mark.slow

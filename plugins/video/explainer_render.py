@@ -53,56 +53,54 @@ class Clip:
     origin: float
 
 
-def scene_span(line: Timeline, slot: int) -> tuple[float, float]:
-    """A scene's extended span: from the start of the transition into it to the end of
-    the transition out of it (which ends when the next scene starts)."""
-    return line.starts[slot] - line.fades[slot], line.ends[slot]
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of the video: one scene alone, or a transition between two (an
+    ``xfade`` fed only the overlapping frames: ffmpeg's xfade costs a blend per frame
+    it passes, so it never sees a scene's whole length)."""
+
+    start: float
+    end: float
+    clips: tuple[Clip, ...]
 
 
-def segments(line: Timeline, per_segment: int) -> list[tuple[float, float]]:
-    """Cut points ``(start, end)`` of the segments: at the start of a transition, every
-    ``per_segment`` scenes."""
-    cuts = [0.0]
-    for slot in range(per_segment, len(line.starts), per_segment):
-        cuts.append(line.starts[slot] - line.fades[slot])
-    cuts.append(line.duration)
-    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b - a > 0]
-
-
-def clips_in(line: Timeline, start: float, end: float) -> list[Clip]:
+def pieces(line: Timeline) -> list[Piece]:
+    """The video as scene bodies and transitions, in order, on frame boundaries."""
     out = []
+    half = 0.5 / line.fps
     for slot, scene in enumerate(line.scenes):
-        a, b = scene_span(line, slot)
-        lo, hi = max(a, start), min(b, end)
-        if hi - lo > 0.5 / line.fps:
-            out.append(Clip(slot, scene, lo, hi, a))
+        origin = line.starts[slot] - line.fades[slot]
+        start = line.starts[slot] if slot else 0.0
+        following = slot + 1 < len(line.scenes)
+        fade_out = line.fades[slot + 1] if following else 0.0
+        end = line.ends[slot] - fade_out
+        if end - start > half:
+            out.append(Piece(start, end, (Clip(slot, scene, start, end, origin),)))
+        if fade_out > half:
+            nxt = slot + 1
+            out.append(Piece(end, line.ends[slot], (
+                Clip(slot, scene, end, line.ends[slot], origin),
+                Clip(nxt, line.scenes[nxt], end, line.ends[slot], end))))
     return out
+
+
+def segments(parts: list[Piece], per_segment: int) -> list[list[Piece]]:
+    """Consecutive pieces in groups of about ``per_segment`` scenes (one ffmpeg run each)."""
+    size = max(per_segment * 2, 1)
+    return [parts[i:i + size] for i in range(0, len(parts), size)]
 
 
 # --------------------------------------------------------------------------- streams
 
-def _still(path: Path, frames: int, fmt: str):
-    """An image held for ``frames`` frames (decoded and converted once)."""
+def _still(path: Path, frames: int, fmt: str, tag: int):
+    """An image held for ``frames`` frames (decoded and converted once). ``tag`` makes
+    the input unique: ffmpeg-python merges identical inputs into one node, and a scene
+    drawn twice (its body and a transition) needs two."""
     import ffmpeg
 
-    return (ffmpeg.input(media.media_path(path)).video
+    return (ffmpeg.input(media.media_path(path), thread_queue_size=8 + tag).video
             .filter("format", fmt)
             .filter("loop", loop=max(frames - 1, 0), size=1, start=0))
-
-
-def _own_copy(path: Path, index: int) -> Path:
-    """A hard link (else a copy) of ``path`` for scene ``index``: ffmpeg-python merges
-    inputs of the same file into one node, and each scene needs its own."""
-    import os
-    import shutil
-
-    target = path.with_name(f"{path.stem}-{index:03d}{path.suffix}")
-    if not target.exists():
-        try:
-            os.link(path, target)
-        except OSError:
-            shutil.copyfile(path, target)
-    return target
 
 
 def _clock(stream, fps: float):
@@ -110,14 +108,14 @@ def _clock(stream, fps: float):
 
 
 def scene_stream(clip: Clip, art: SceneArt, picture: Path | None, background: Path,
-                 frame: Frame, line: Timeline, look: Look, turns, fps: float, kb_index: int):
+                 frame: Frame, line: Timeline, look: Look, turns, fps: float, tag: int):
     """The stream of one clip: frame-sized, ``fps``, lasting the clip."""
     import ffmpeg
 
     frames = max(line.frames(clip.end - clip.start), 1)
     width, height = frame.width, frame.height
     offset = clip.start  # video time of the clip's first frame
-    bg = _clock(_still(_own_copy(background, clip.scene), frames, "yuv420p"), fps)
+    bg = _clock(_still(background, frames, "yuv420p", tag), fps)
     # the drift follows the video's clock, so it is continuous across scenes and segments
     dx = f"(iw-{width})/2*(1+{look.drift * 5:.3f}*sin((t+{offset:.4f})/9))"
     dy = f"(ih-{height})/2*(1+{look.drift * 5:.3f}*cos((t+{offset:.4f})/13))"
@@ -129,20 +127,20 @@ def scene_stream(clip: Clip, art: SceneArt, picture: Path | None, background: Pa
         first = line.frames(clip.start - clip.origin)
         progress = f"((on+{first})/{span})"
         zoom = look.zoom - 1
-        if kb_index % 2 == 0:
+        if clip.slot % 2 == 0:
             z = f"1+{zoom:.4f}*{progress}"
             x = f"(iw-iw/zoom)*{progress}"
         else:
             z = f"{look.zoom:.4f}-{zoom:.4f}*{progress}"
             x = f"(iw-iw/zoom)*(1-{progress})"
-        pic = (ffmpeg.input(media.media_path(picture)).video
+        pic = (ffmpeg.input(media.media_path(picture), thread_queue_size=8 + tag).video
                .filter("zoompan", z=z, x=x, y="(ih-ih/zoom)/2", d=frames,
                        s=f"{box.w}x{box.h}", fps=f"{fps:g}")
                .filter("format", "yuv420p"))
         pic = _clock(pic, fps)
         video = ffmpeg.overlay(video, pic, x=box.x, y=box.y, eof_action="repeat")
     if art.base is not None:
-        layer = _clock(_still(art.base.path, frames, "yuva420p"), fps)
+        layer = _clock(_still(art.base.path, frames, "yuva420p", tag), fps)
         video = ffmpeg.overlay(video, layer, x=art.base.x, y=art.base.y, eof_action="repeat")
     for host, layer_art in art.speakers.items():
         spans = [(max(a, clip.start) - offset, min(b, clip.end) - offset)
@@ -150,7 +148,7 @@ def scene_stream(clip: Clip, art: SceneArt, picture: Path | None, background: Pa
         if not spans:
             continue
         enable = "+".join(f"between(t,{a:.3f},{b - 0.001:.3f})" for a, b in spans)
-        layer = _clock(_still(layer_art.path, frames, "yuva420p"), fps)
+        layer = _clock(_still(layer_art.path, frames, "yuva420p", tag), fps)
         video = ffmpeg.overlay(video, layer, x=layer_art.x, y=layer_art.y, enable=enable,
                                eof_action="repeat")
     for layer_art, at in zip(art.points, line.points[clip.slot]):
@@ -159,31 +157,28 @@ def scene_stream(clip: Clip, art: SceneArt, picture: Path | None, background: Pa
         local = at - offset
         if local >= clip.end - offset:
             continue
-        layer = _clock(_still(layer_art.path, frames, "yuva420p"), fps)
+        # the layer's frames begin when it appears (the overlay shows nothing before its
+        # first frame), so the fade touches only the frames of the fade itself
+        skip = line.frames(max(local, 0.0))
+        layer = (_still(layer_art.path, frames - skip, "yuva420p", tag)
+                 .filter("setpts", f"N/({fps:g}*TB)+{skip / fps:.6f}/TB"))
         if local > 0:
-            layer = layer.filter("fade", type="in", start_time=f"{local:.4f}", duration=0.3,
-                                 alpha=1)
-        video = ffmpeg.overlay(video, layer, x=layer_art.x, y=layer_art.y,
-                               enable=f"gte(t,{max(local, 0):.4f})", eof_action="repeat")
+            layer = layer.filter("fade", type="in", start_time=f"{skip / fps:.4f}",
+                                 duration=0.3, alpha=1)
+        video = ffmpeg.overlay(video, layer, x=layer_art.x, y=layer_art.y, eof_action="repeat")
     return video.filter("setsar", 1).filter("format", "yuv420p").filter("fps", f"{fps:g}")
 
 
-def _joined(streams: Sequence, clips: Sequence[Clip], line: Timeline, kind: str):
-    """The clips one after another: crossfaded where they overlap, else cut."""
+def piece_stream(piece: Piece, draw, tag: int):
+    """A scene body, or two scenes crossfaded (``draw(clip, tag)`` makes a clip's stream)."""
     import ffmpeg
 
-    video = streams[0]
-    length = clips[0].end - clips[0].start
-    for previous, clip, stream in zip(clips, clips[1:], streams[1:]):
-        overlap = previous.end - clip.start
-        if overlap < 0.5 / line.fps:
-            video = ffmpeg.concat(video, stream, n=2, v=1, a=0)
-            length += clip.end - clip.start
-            continue
-        video = ffmpeg.filter([video, stream], "xfade", transition=kind,
-                              duration=f"{overlap:.4f}", offset=f"{length - overlap:.4f}")
-        length += clip.end - clip.start - overlap
-    return video
+    if len(piece.clips) == 1:
+        return draw(piece.clips[0], tag)
+    outgoing, incoming = piece.clips
+    return ffmpeg.filter([draw(outgoing, tag), draw(incoming, tag + 1)], "xfade",
+                         transition=draw.transition, duration=f"{piece.end - piece.start:.4f}",
+                         offset=0)
 
 
 def _progress_bar(video, frame: Frame, start: float, duration: float, total: float, fps: float):
@@ -223,13 +218,21 @@ def render_explainer(board: Storyboard, arts: dict[int, SceneArt], pictures: dic
         style = params.caption_style_for(frame.width, frame.height)
         events = caption_events(words, style, font, frame.width, frame.height)
     turns = speaker_turns(words)
+
+    def draw(clip: Clip, tag: int):
+        return scene_stream(clip, arts[clip.scene], pictures.get(clip.scene), background,
+                            frame, line, look, turns, fps, tag)
+
+    draw.transition = look.transition
     parts = []
-    pieces = segments(line, look.scenes_per_segment)
-    for n, (start, end) in enumerate(pieces):
-        clips = clips_in(line, start, end)
-        streams = [scene_stream(c, arts[c.scene], pictures.get(c.scene), background, frame,
-                                line, look, turns, fps, c.slot) for c in clips]
-        video = _joined(streams, clips, line, look.transition)
+    groups = segments(pieces(line), look.scenes_per_segment)
+    for n, group in enumerate(groups):
+        import ffmpeg
+
+        start, end = group[0].start, group[-1].end
+        streams = [piece_stream(p, draw, 2 * k) for k, p in enumerate(group)]
+        video = streams[0] if len(streams) == 1 else ffmpeg.concat(*streams, n=len(streams),
+                                                                   v=1, a=0)
         if look.progress_bar:
             video = _progress_bar(video, frame, start, end - start, line.duration, fps)
         if events:
@@ -239,7 +242,7 @@ def render_explainer(board: Storyboard, arts: dict[int, SceneArt], pictures: dic
 
         def report(fraction: float, n=n) -> None:
             if progress:
-                progress((n + fraction) / len(pieces))
+                progress((n + fraction) / len(groups))
 
         media.render_mp4(video, None, part, duration=end - start, fps=fps, crf=params.crf,
                          preset=params.preset, what=f"render part {n + 1} of the explainer",
