@@ -11,8 +11,9 @@ Import what a plugin needs from here::
 
 import pluggy
 
-from engine.artifacts import (Artifact, Audio, Chapter, Document, Figure, Script, Section, Segment,
-                              Text, Transcript, Turn, Video, Word)
+from engine.artifacts import (Artifact, Audio, Chapter, Document, Figure, Point, Scene, Script,
+                              Section, Segment, Storyboard, Text, Transcript, Turn, Video,
+                              Visual, Word)
 from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, PluginError,
                            RecipeError, RemixerError, SourceError, TransformError)
 from engine.sources import SourceLoader
@@ -27,8 +28,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Artifact", "Audio", "Chapter", "Context", "Document", "Figure", "GeneratorError", "MediaError",
-    "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
-    "Section", "Segment", "SourceError", "SourceLoader", "Text", "TextGenerator", "Transcriber", "Transcript",
+    "ModelUnavailableError", "Params", "PluginError", "Point", "RecipeError", "RemixerError",
+    "Scene", "Script", "Section", "Segment", "Storyboard", "Visual", "SourceError", "SourceLoader", "Text", "TextGenerator", "Transcriber", "Transcript",
     "Transform", "TransformError", "Turn", "Video", "Synthesis", "VoiceEngine", "VoiceInfo",
     "Word", "hookimpl",
 ]
