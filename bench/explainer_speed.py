@@ -22,7 +22,6 @@ Three measures, each against a baseline measured in the same run:
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from engine import media  # noqa: E402
 from engine.artifacts import Audio, Point, Scene, Storyboard, Visual, Word  # noqa: E402
 from engine.plugins import PluginConfig, build_registry  # noqa: E402
 from engine.transform import Context  # noqa: E402
+from bench.render_speed import Timer  # noqa: E402  (wall and CPU seconds of a block)
 
 SENTENCES = [
     "Cities once planted one kind of tree on every street.",
@@ -46,22 +46,6 @@ SENTENCES = [
     "Laser surveys from the air now map every crown in a city to within a metre.",
     "The people who plant these trees may never see them fully grown.",
 ]
-
-
-class Timer:
-    def __enter__(self):
-        self._wall, self._cpu = time.perf_counter(), _cpu()
-        return self
-
-    def __exit__(self, *exc):
-        self.wall = time.perf_counter() - self._wall
-        self.cpu = _cpu() - self._cpu
-
-
-def _cpu() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def synthetic(seconds: float, sections: int, picture: Path | None) -> tuple[Storyboard, list[Word]]:
