@@ -573,3 +573,38 @@ def test_sample_article_explainer_every_heading_on_screen_and_few_flat_frames(tm
             checked += 1
             t += 1.0
     assert checked > 10 and flat == 0
+
+
+@pytest.mark.slow
+def test_a_storyboard_edited_by_hand_drives_the_video(invoke, tmp_path):
+    """storyboard step -> edit the JSON (drop a scene, reword a point) -> the video
+    follows the edit; the same edit with a typo is one located error."""
+    source = tmp_path / "trees.md"
+    source.write_text("# Street trees\n\n## Shade\n\nTrees cool the street by 11 degrees "
+                      "Celsius. People walk more under them.\n\n## Water\n\nRoots soak up "
+                      "rain. Fewer drains overflow.\n")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: r\nsteps:\n  - id: plan\n    use: storyboard\n"
+                      "  - id: video\n    use: explainer-video\n    with:\n"
+                      "      resolution: 144\n      fps: 8\n      preset: ultrafast\n")
+    out = tmp_path / "out"
+    assert invoke("run", recipe, source, "-o", out, "--only", "plan").exit_code == 0
+    plan = json.loads((out / "trees" / "plan.storyboard.json").read_text())
+    assert [s["heading"] for s in plan["scenes"]][1:3] == ["Shade", "Water"]
+    del plan["scenes"][2]
+    plan["scenes"][1]["points"] = [{"text": "Cooler streets", "cue": "Trees cool the street by "
+                                    "11 degrees Celsius."}]
+    edited = tmp_path / "edited.storyboard.json"
+    edited.write_text(json.dumps(plan, indent=2))
+    result = invoke("run", recipe, source, "-o", out, "--set", f"video.storyboard={edited}")
+    assert result.exit_code == 0, result.output
+    board = json.loads((out / "trees" / "video.storyboard.json").read_text())
+    assert [s["heading"] for s in board["scenes"]][1] == "Shade" and len(board["scenes"]) == 3
+    assert board["scenes"][1]["points"][0]["text"] == "Cooler streets"
+    assert "Roots soak up rain" not in " ".join(s["narration"] for s in board["scenes"])
+
+    plan["scenes"][1]["kind"] = "sectoin"
+    edited.write_text(json.dumps(plan, indent=2))
+    result = invoke("run", recipe, source, "-o", out, "--set", f"video.storyboard={edited}")
+    assert result.exit_code == 1
+    assert "scenes[1].kind (line" in result.output

@@ -234,7 +234,7 @@ def _points(scene: Scene, canvas: Canvas, frame: Frame, area: Box, typeface: Typ
     pad = int(1.8 * u)      # inside each card
     inner = Box(area.x + pad, area.y, area.w - 2 * pad, area.h)
     gap = int(1.6 * u)      # between cards
-    size = (4.0 if frame.landscape else 5.0) * u
+    size = (4.0 if frame.landscape else 4.8 if frame.width >= frame.height else 5.6) * u
     for _ in range(14):   # one size for all points, shrunk until their cards fit together
         blocks = _point_blocks(items, canvas, scene, typeface, inner, size, u)
         total = sum(h + 2 * pad for _, h in blocks) + gap * (len(blocks) - 1)
