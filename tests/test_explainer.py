@@ -608,3 +608,35 @@ def test_a_storyboard_edited_by_hand_drives_the_video(invoke, tmp_path):
     result = invoke("run", recipe, source, "-o", out, "--set", f"video.storyboard={edited}")
     assert result.exit_code == 1
     assert "scenes[1].kind (line" in result.output
+
+
+@pytest.mark.slow
+def test_a_clip_as_a_scenes_picture_plays_in_its_box(tmp_path, ctx):
+    """A library or stock clip (here the sample talk) plays inside the picture box."""
+    import numpy as np
+
+    from plugins.video.explainer_build import build
+
+    board = Storyboard(title="Clips", scenes=(
+        Scene(kind="title", heading="Clips", narration="Clips."),
+        Scene(kind="section", heading="A talk", narration="A talk. It plays in the box while "
+              "the narration goes on for a few more words.",
+              visual=Visual(origin="library", media="video", path=str(SAMPLES / "talk.mp4"),
+                            similarity=0.8)),
+        Scene(kind="closing", heading="Clips")))
+    audio = narrated(board, tmp_path)
+    video = build(board, audio, render_params(aspect="16:9", tail=1.0), ctx)
+    timed = Storyboard.model_validate_json(video.metadata["storyboard"])
+    at = timed.scenes[1].start + 0.5
+    with_clip = media.frame_at(video.path, at).astype(int)
+    bare = board.model_copy(update={"scenes": (board.scenes[0], board.scenes[1].model_copy(
+        update={"visual": None}), board.scenes[2])})
+    ctx2 = Context(registry=ctx.registry, step_id="bare", source_name="t",
+                   scratch_root=tmp_path / "bare")
+    without = media.frame_at(build(bare, audio, render_params(aspect="16:9", tail=1.0),
+                                   ctx2).path, at).astype(int)
+    # the talk's picture fills the right half (the picture box) where the plain slide has
+    # only the background
+    half = with_clip.shape[1] // 2
+    changed = np.abs(with_clip[:, half:] - without[:, half:]).max(axis=2) > 40
+    assert changed.mean() > 0.1   # the box is about a quarter of the half; the talk has dark parts

@@ -85,7 +85,8 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
         art = draw_scene(board, index, frame, typeface, slides_dir, has_picture=picture is not None)
         notes += [f"scene {index + 1}: {n}" for n in art.notes]
         if picture is not None and art.picture is not None:
-            pictures[index] = _fit_picture(picture, art.picture.w, art.picture.h, params.zoom)
+            pictures[index] = picture if pictures_.is_clip(picture) else \
+                _fit_picture(picture, art.picture.w, art.picture.h, params.zoom)
         arts[index] = art
         ctx.progress(0.1 * (slot + 1) / len(line.scenes))
     for note in dict.fromkeys(notes):
@@ -97,7 +98,8 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
     render_explainer(board, arts, pictures, background, frame, line, look, words,
                      Path(audio.path), params, out, work,
                      progress=lambda f: ctx.progress(0.1 + 0.85 * f))
-    key = next((pictures[i] for i in line.scenes if i in pictures), None)
+    key = next((pictures[i] for i in line.scenes
+                if i in pictures and not pictures_.is_clip(pictures[i])), None)
     size = list(WIDE_THUMBNAIL) if width >= height * 1.25 else [width, height]
     thumb, _, thumb_notes = draw_thumbnail(board, key, (size[0], size[1]), typeface,
                                            work / "thumbnail.jpg")

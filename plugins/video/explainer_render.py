@@ -24,7 +24,8 @@ from typing import Callable, Sequence
 from engine import atomic, media
 from engine.artifacts import Storyboard, Word
 from plugins.video.ass import Event, ass_document, caption_events
-from plugins.video.layout import Box, Frame
+from plugins.video.layout import Frame
+from plugins.video.pictures import is_clip
 from plugins.video.render import CaptionParams, prepare_font
 from plugins.video.slides import ACCENTS, SceneArt, _rgba
 from plugins.video.timeline import Timeline, speaker_turns
@@ -121,7 +122,18 @@ def scene_stream(clip: Clip, art: SceneArt, picture: Path | None, background: Pa
     dy = f"(ih-{height})/2*(1+{look.drift * 5:.3f}*cos((t+{offset:.4f})/13))"
     video = bg.filter("crop", width, height, x=f"min(max({dx},0),iw-{width})",
                       y=f"min(max({dy},0),ih-{height})")
-    if picture is not None and art.picture is not None:
+    if picture is not None and art.picture is not None and is_clip(picture):
+        box = art.picture
+        first = line.frames(clip.start - clip.origin)
+        pic = (ffmpeg.input(media.media_path(picture), stream_loop=-1,
+                            thread_queue_size=8 + tag).video
+               .filter("fps", f"{fps:g}")
+               .filter("trim", start_frame=first, end_frame=first + frames)
+               .filter("setpts", "PTS-STARTPTS")
+               .filter("scale", box.w, box.h, force_original_aspect_ratio="increase")
+               .filter("crop", box.w, box.h).filter("setsar", 1).filter("format", "yuv420p"))
+        video = ffmpeg.overlay(video, pic, x=box.x, y=box.y, eof_action="repeat")
+    elif picture is not None and art.picture is not None:
         box = art.picture
         span = max(line.frames(line.ends[clip.slot] - clip.origin), 1)
         first = line.frames(clip.start - clip.origin)

@@ -42,7 +42,7 @@ def prepare(visual: Visual, folder: Path, longest: int, *, allow_fetch: bool,
     side, or None; ``note`` says what went wrong or was given up ('' when nothing)."""
     label = visual.path or visual.url or "?"
     if visual.media == "video":
-        return None, f"picture {label!r}: video clips are not shown yet, the scene has none"
+        return _clip(visual, label)
     if visual.path:
         source = Path(visual.path).expanduser()
         if not source.is_file():
@@ -62,6 +62,28 @@ def prepare(visual: Visual, folder: Path, longest: int, *, allow_fetch: bool,
         return _convert(source, folder / f"{name}.png", longest)
     except _Refused as e:
         return None, f"picture {label!r} {e}: the scene has no picture"
+
+
+def _clip(visual: Visual, label: str) -> tuple[Path | None, str]:
+    """A library or stock clip, shown as it is (the render scales, crops and loops it)."""
+    from engine import media
+    from engine.errors import MediaError
+
+    path = Path(visual.path or "").expanduser()
+    if not visual.path or not path.is_file():
+        return None, f"clip {label!r} does not exist: the scene has no picture"
+    try:
+        info = media.probe(path)
+    except MediaError as e:
+        return None, f"clip {label!r} cannot be read ({e}): the scene has no picture"
+    if not info.video:
+        return None, f"clip {label!r} has no video stream: the scene has no picture"
+    return path, ""
+
+
+def is_clip(path: Path) -> bool:
+    """Whether a prepared picture is a video clip (pictures are always PNG)."""
+    return Path(path).suffix.lower() != ".png"
 
 
 class _Refused(Exception):
