@@ -389,8 +389,9 @@ class Storyboard(Artifact):
         return "\n".join(out)
 
     def exports(self) -> dict[str, bytes | Path]:
-        return {"storyboard.json": self.to_json_bytes(),
-                "storyboard.md": self.to_markdown().encode("utf-8")}
+        # the Markdown first: the batch report previews a step's first file
+        return {"storyboard.md": self.to_markdown().encode("utf-8"),
+                "storyboard.json": self.to_json_bytes()}
 
 
 AnyArtifact = Annotated[Union[Document, Transcript, Script, Text, Audio, Video, Storyboard],

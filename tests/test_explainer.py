@@ -640,3 +640,18 @@ def test_a_clip_as_a_scenes_picture_plays_in_its_box(tmp_path, ctx):
     half = with_clip.shape[1] // 2
     changed = np.abs(with_clip[:, half:] - without[:, half:]).max(axis=2) > 40
     assert changed.mean() > 0.1   # the box is about a quarter of the half; the talk has dark parts
+
+
+@pytest.mark.parametrize("name", ["article-to-video", "article-to-short", "video-podcast",
+                                  "podcast"])
+def test_explainer_recipes_validate(invoke, name):
+    from .conftest import RECIPES
+
+    result = invoke("validate", RECIPES / f"{name}.yaml")
+    assert result.exit_code == 0, result.output
+
+
+def test_storyboard_exports_markdown_first_for_the_report():
+    exported = small_board().exports()
+    assert list(exported) == ["storyboard.md", "storyboard.json"]
+    assert exported["storyboard.md"].decode().startswith("# Storyboard: Trees")

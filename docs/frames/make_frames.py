@@ -3,7 +3,7 @@
 Renders ``samples/article.md`` with ``explainer-video`` (``narrate: key-points``,
 offline: extractive key points, the hibari voice) at 16:9, 9:16 and 1:1, takes the
 frame two seconds into the scene with the article's picture, and saves it small
-(480 pixels on the long side, 192 colours) for the README.
+(480 pixels on the long side, a 256-colour palette) for the README.
 
     python docs/frames/make_frames.py        # writes docs/frames/{16x9,9x16,1x1}.png
 """
@@ -46,7 +46,7 @@ def main() -> None:
             frame = Image.fromarray(media.frame_at(video.path, at))
             frame.thumbnail((LONG_SIDE, LONG_SIDE), Image.LANCZOS)
             out = Path(__file__).with_name(f"{name}.png")
-            frame.quantize(colors=192).save(out, optimize=True)   # a palette keeps it small
+            frame.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(out, optimize=True)
             print(out)
 
 
