@@ -70,9 +70,10 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
     slides_dir.mkdir(parents=True, exist_ok=True)
     typeface = Typeface.of(params.font)
     background = draw_background(width, height, slides_dir / "background.png")
-    arts, pictures = {}, {}
+    arts, pictures, originals = {}, {}, {}
     notes: list[str] = []
-    longest = int(max(width, height) * 0.75 * params.zoom)
+    # large enough for the zoom on the frame and for the thumbnail
+    longest = int(max(width, height, *WIDE_THUMBNAIL) * params.zoom)
     for slot, index in enumerate(line.scenes):
         scene = board.scenes[index]
         picture = None
@@ -85,6 +86,7 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
         art = draw_scene(board, index, frame, typeface, slides_dir, has_picture=picture is not None)
         notes += [f"scene {index + 1}: {n}" for n in art.notes]
         if picture is not None and art.picture is not None:
+            originals[index] = picture
             pictures[index] = picture if pictures_.is_clip(picture) else \
                 _fit_picture(picture, art.picture.w, art.picture.h, params.zoom)
         arts[index] = art
@@ -98,8 +100,8 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
     render_explainer(board, arts, pictures, background, frame, line, look, words,
                      Path(audio.path), params, out, work,
                      progress=lambda f: ctx.progress(0.1 + 0.85 * f))
-    key = next((pictures[i] for i in line.scenes
-                if i in pictures and not pictures_.is_clip(pictures[i])), None)
+    key = next((originals[i] for i in line.scenes
+                if i in originals and not pictures_.is_clip(originals[i])), None)
     size = list(WIDE_THUMBNAIL) if width >= height * 1.25 else [width, height]
     thumb, _, thumb_notes = draw_thumbnail(board, key, (size[0], size[1]), typeface,
                                            work / "thumbnail.jpg")
