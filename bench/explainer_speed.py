@@ -158,6 +158,22 @@ def flat_share(rgb) -> float:
     return float(near.mean())
 
 
+def frames_every_second(path: Path):
+    """``(time, RGB frame)`` at 0.5 s, 1.5 s, 2.5 s...: one ffmpeg run, one frame in memory."""
+    import ffmpeg
+    import numpy as np
+
+    info = media.probe(path)
+    width, height = info.video[0].width, info.video[0].height
+    graph = (ffmpeg.input(media.media_path(path), ss=0.5).video.filter("fps", 1)
+             .output("pipe:1", format="rawvideo", pix_fmt="rgb24"))
+    size = width * height * 3
+    for index, block in enumerate(media.stream_ffmpeg(media.graph_args(graph), block_size=size,
+                                                      what="sample frames")):
+        if len(block) == size:
+            yield index + 0.5, np.frombuffer(block, np.uint8).reshape(height, width, 3)
+
+
 def heading_visible(rgb, art) -> bool:
     """Whether the heading (the scene's second text box) is on screen: where the base
     layer draws its glyphs the frame is bright, around them it is not."""
@@ -201,9 +217,7 @@ def sample(args) -> None:
                  and s.start is not None]
         sections = [(i, s) for i, s in enumerate(board.scenes) if s.kind not in ("title", "closing")
                     and s.start is not None]
-        for second in range(int(video.duration)):
-            t = second + 0.5
-            rgb = media.frame_at(video.path, t)
+        for t, rgb in frames_every_second(video.path):
             if not any(a <= t < b for a, b in cards):
                 counted += 1
                 flat += flat_share(rgb) > 0.85
