@@ -175,14 +175,14 @@ def frames_every_second(path: Path):
 
 
 def heading_visible(rgb, art) -> bool:
-    """Whether the heading (the scene's second text box) is on screen: where the base
+    """Whether the scene's heading is on screen: where the base
     layer draws its glyphs the frame is bright, around them it is not."""
     import numpy as np
     from PIL import Image
 
-    if art.base is None or len(art.text_boxes) < 2:
+    if art.base is None or art.heading is None:
         return False
-    box, base = art.text_boxes[1], art.base
+    box, base = art.heading, art.base
     x0, y0 = max(box.x, base.x), max(box.y, base.y)
     x1, y1 = min(box.right, base.x + base.w), min(box.bottom, base.y + base.h)
     layer = np.asarray(Image.open(base.path).convert("RGBA"))
@@ -216,7 +216,7 @@ def sample(args) -> None:
         cards = [(s.start, s.end) for s in board.scenes if s.kind in ("title", "closing")
                  and s.start is not None]
         sections = [(i, s) for i, s in enumerate(board.scenes) if s.kind not in ("title", "closing")
-                    and s.start is not None]
+                    and s.start is not None and s.heading]
         for t, rgb in frames_every_second(video.path):
             if not any(a <= t < b for a, b in cards):
                 counted += 1

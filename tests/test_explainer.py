@@ -562,7 +562,8 @@ def test_sample_article_explainer_every_heading_on_screen_and_few_flat_frames(tm
         explainer_build.draw_scene = original
     board = Storyboard.model_validate_json(video.metadata["storyboard"])
     flat = checked = 0
-    sections = [(i, s) for i, s in enumerate(board.scenes) if s.kind not in ("title", "closing")]
+    sections = [(i, s) for i, s in enumerate(board.scenes)
+                if s.kind not in ("title", "closing") and s.heading]
     for t, rgb in frames_every_second(video.path):
         for i, scene in sections:
             if scene.start + 0.1 <= t < scene.end - params.transition_seconds:

@@ -76,6 +76,8 @@ class SceneArt:
     speakers: dict[str, Layer] = field(default_factory=dict)
     #: every text drawn, for checks
     text_boxes: list[Box] = field(default_factory=list)
+    #: where the scene's heading is drawn (on the base layer), if it has one
+    heading: Box | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -174,7 +176,7 @@ def draw_scene(board: Storyboard, index: int, frame: Frame, typeface: Typeface,
         if heading:
             block = base.fit(heading, typeface.heading, (6.2 if frame.landscape else 7.0) * u,
                              Box(c.x, top, c.w, int(c.h * 0.24)), max_lines=3)
-            base.text(block, c.x, top, c.w, TEXT)
+            art.heading = base.text(block, c.x, top, c.w, TEXT)
             top += block.height + int(2.5 * u)
         body = Box(c.x, top, c.w, max(c.bottom - top, int(4 * u)))
         text_area, picture = _split(body, frame, has_picture)
