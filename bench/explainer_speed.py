@@ -12,9 +12,10 @@ Three measures, each against a baseline measured in the same run:
    (title and closing cards excepted; target 0), and for every section, whether its
    heading is on screen at each second its section is narrated (its pixels bright where
    the slide draws the heading and dark around it).
-3. **memory** (``--memory``): peak resident memory of ffmpeg and this process for a
-   2-minute and a 20-minute narration (small frames, 10 fps, so it takes minutes, not
-   hours); flat means the 20-minute peak is close to the 2-minute one (target < 1.5 GB).
+3. **memory** (``--memory``): peak resident memory of ffmpeg and of the Python process
+   for a 2-minute and a 20-minute narration (by default small frames at 10 fps, so it
+   takes minutes, not hours; ``--memory-size 1080x1920 --memory-fps 30`` for the real
+   size); flat means the 20-minute peak is close to the 2-minute one (target < 1.5 GB).
 
     python bench/explainer_speed.py [--seconds 60] [--size 1080x1920] [--sample] [--memory]
 """
@@ -24,7 +25,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,10 +238,10 @@ def sample(args) -> None:
 def memory(args) -> None:
     from plugins.video.explainer import ExplainerParams
 
-    params = ExplainerParams(size="320x180", fps=10, caption_style="karaoke")
+    params = ExplainerParams(size=args.memory_size, fps=args.memory_fps, caption_style="karaoke")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for minutes in (2, 20):
+        for minutes in args.memory_minutes:
             import subprocess
 
             seconds = minutes * 60.0
@@ -261,7 +261,8 @@ def memory(args) -> None:
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                  check=True).stdout.split()
             own, kids, wall = int(out[0]) / 1024, int(out[1]) / 1024, float(out[2])
-            print(f"{minutes:3d}-minute narration, {len(board.scenes)} scenes: peak python "
+            print(f"{minutes:3g}-minute narration at {args.memory_size}, {args.memory_fps:g} fps, "
+                  f"{len(board.scenes)} scenes: peak python "
                   f"{own:.0f} MB, peak ffmpeg {kids:.0f} MB, {wall:.1f} s")
 
 
@@ -273,6 +274,9 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="also measure peak memory")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--per-segment", type=int, default=2, help="scenes per ffmpeg run")
+    parser.add_argument("--memory-size", default="320x180", help="frame size of the memory runs")
+    parser.add_argument("--memory-fps", type=float, default=10)
+    parser.add_argument("--memory-minutes", type=float, nargs="+", default=[2, 20])
     args = parser.parse_args()
     if not args.skip_speed:
         speed(args)

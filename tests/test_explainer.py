@@ -15,7 +15,7 @@ from engine.errors import TransformError
 from engine.textgen import GeneratorSettings
 from engine.transform import Context
 
-from .conftest import ROOT, SAMPLES
+from .conftest import SAMPLES
 
 
 @pytest.fixture

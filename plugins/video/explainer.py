@@ -14,23 +14,21 @@ and writes the mp4, .srt/.vtt captions, ``<step>.thumbnail.jpg`` and the timed
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 import engine
-from engine import media
-from engine.artifacts import (Artifact, Audio, Document, Script, Storyboard, Text, Transcript,
-                              Video, as_document, file_sha256)
+from engine.artifacts import (Artifact, Audio, Document, Script, Storyboard, Video, as_document,
+                              file_sha256)
 from engine.errors import TransformError
 from engine.transform import Context, Transform
 from plugins.audio.narration import AudioParams, voice_engine, voice_field
 from plugins.text.outputs import TextParams, record_usage, text_generator
 from plugins.video import storyboard as planning
 from plugins.video.captioned_video import video_exports
-from plugins.video.render import CaptionParams, words_transcript
+from plugins.video.render import CaptionParams
 
 class StoryboardParams(TextParams):
     points: int = Field(3, ge=1, le=3, description="key points per scene")
@@ -167,8 +165,6 @@ class ExplainerVideo(Transform):
 
         if params.storyboard:
             board = planning.read_storyboard(Path(params.storyboard))
-        elif isinstance(source, Transcript):
-            board = plan(Text(title=source.title, body=source.text()), params, ctx)
         else:
             board = plan(source, params, ctx)
         for note in board.notes:

@@ -27,7 +27,7 @@ from plugins.video.ass import Event, ass_document, caption_events
 from plugins.video.layout import Frame
 from plugins.video.pictures import is_clip
 from plugins.video.render import CaptionParams, prepare_font
-from plugins.video.slides import ACCENTS, SceneArt, _rgba
+from plugins.video.slides import ACCENTS, SceneArt, rgba
 from plugins.video.timeline import Timeline, speaker_turns
 
 
@@ -197,7 +197,7 @@ def _progress_bar(video, frame: Frame, start: float, duration: float, total: flo
     import ffmpeg
 
     height = max(int(frame.unit * 0.7) // 2 * 2, 2)
-    r, g, b, _ = _rgba(ACCENTS[0])
+    r, g, b, _ = rgba(ACCENTS[0])
     bar = ffmpeg.input(f"color=c=0x{r:02X}{g:02X}{b:02X}:s={frame.width}x{height}:r={fps:g}"
                        f":d={duration + 1:.3f}", f="lavfi").video
     x = f"-w+w*(t+{start:.4f})/{total:.4f}"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from engine.artifacts import Scene, Storyboard
 from plugins.video.ass import parse_color
@@ -81,7 +80,7 @@ class SceneArt:
     notes: list[str] = field(default_factory=list)
 
 
-def _rgba(color: str, alpha: int | None = None) -> tuple[int, int, int, int]:
+def rgba(color: str, alpha: int | None = None) -> tuple[int, int, int, int]:
     r, g, b, a = parse_color(color)
     return r, g, b, a if alpha is None else alpha
 
@@ -123,7 +122,7 @@ class Canvas:
                 lx = x
             lx += block.font.overhang(line, block.size)
             self.draw.text((lx, y + i * block.line_height), line, font=font,
-                           fill=_rgba(color), direction="rtl" if block.rtl else None)
+                           fill=rgba(color), direction="rtl" if block.rtl else None)
         w = min(block.width(), width)
         left = x + (width - w) // 2 if center else (x + width - w if block.rtl else x)
         box = Box(int(left), y, w, block.height)
@@ -134,8 +133,8 @@ class Canvas:
               outline: str | None = None, width: int = 0) -> None:
         r = int(radius if radius is not None else self.frame.unit * 2)
         self.draw.rounded_rectangle((box.x, box.y, box.right - 1, box.bottom - 1), radius=r,
-                                    fill=_rgba(color),
-                                    outline=_rgba(outline) if outline else None, width=width)
+                                    fill=rgba(color),
+                                    outline=rgba(outline) if outline else None, width=width)
 
     def save(self, path: Path) -> Layer | None:
         bbox = self.image.getchannel("A").getbbox()
@@ -259,7 +258,7 @@ def _points(scene: Scene, canvas: Canvas, frame: Frame, area: Box, typeface: Typ
                 dot = int(block.size * 0.32)
                 cy = yy + int(block.size * 0.62)
                 target.draw.ellipse((inner.x, cy - dot // 2, inner.x + dot, cy + dot // 2),
-                                    fill=_rgba(accent))
+                                    fill=rgba(accent))
             target.text(block, inner.x + indent, yy, inner.w - indent, color)
             yy += block.height + int(0.6 * u)
         if target is not canvas:
@@ -350,7 +349,7 @@ def _card(board: Storyboard, scene: Scene, canvas: Canvas, frame: Frame, typefac
     bar = int(1.2 * u)
     total = sum(b.height for b, _ in parts) + gap * len(parts) + bar
     y = c.y + max((c.h - total) // 2, 0)
-    canvas.draw.rectangle((c.x, y, c.x + int(14 * u), y + bar), fill=_rgba(accent))
+    canvas.draw.rectangle((c.x, y, c.x + int(14 * u), y + bar), fill=rgba(accent))
     y += bar + gap
     for block, color in parts:
         canvas.text(block, c.x, y, c.w, color)
@@ -422,7 +421,7 @@ def draw_thumbnail(board: Storyboard, picture: Path | None, size: tuple[int, int
                        Box(0, 0, text_box.w, text_box.h - bar * 4), max_lines=5)
     y = text_box.y + max((text_box.h - title.height - bar * 3) // 2, 0)
     canvas.draw.rectangle((text_box.x, y, text_box.x + int(16 * u), y + bar),
-                          fill=_rgba(ACCENTS[0]))
+                          fill=rgba(ACCENTS[0]))
     canvas.text(title, text_box.x, y + bar * 3, text_box.w, TEXT)
     image.alpha_composite(canvas.image)
     image.convert("RGB").save(dst, "JPEG", quality=90)

@@ -25,7 +25,7 @@ from typing import Literal, Sequence
 from pydantic import ValidationError
 
 from engine.artifacts import (Audio, Document, Point, Scene, Script, Section, Storyboard,
-                              Visual, Word)
+                              Visual)
 from engine.errors import TransformError
 from engine.sentences import normalize_space, split_sentences, truncate_words
 from engine.textgen import TextGenerator
