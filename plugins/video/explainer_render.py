@@ -178,7 +178,10 @@ def scene_stream(clip: Clip, art: SceneArt, picture: Path | None, background: Pa
             layer = layer.filter("fade", type="in", start_time=f"{skip / fps:.4f}",
                                  duration=0.3, alpha=1)
         video = ffmpeg.overlay(video, layer, x=layer_art.x, y=layer_art.y, eof_action="repeat")
-    return video.filter("setsar", 1).filter("format", "yuv420p").filter("fps", f"{fps:g}")
+    # exactly the clip's frames: an overlay runs on while its longest input lasts, and a
+    # zoompan stream can carry a few more frames than asked
+    return (video.filter("setsar", 1).filter("format", "yuv420p").filter("fps", f"{fps:g}")
+            .filter("trim", end_frame=frames).filter("setpts", "PTS-STARTPTS"))
 
 
 def piece_stream(piece: Piece, draw, tag: int):
@@ -188,9 +191,14 @@ def piece_stream(piece: Piece, draw, tag: int):
     if len(piece.clips) == 1:
         return draw(piece.clips[0], tag)
     outgoing, incoming = piece.clips
-    return ffmpeg.filter([draw(outgoing, tag), draw(incoming, tag + 1)], "xfade",
-                         transition=draw.transition, duration=f"{piece.end - piece.start:.4f}",
-                         offset=0)
+    frames = round((piece.end - piece.start) * draw.fps)
+    mixed = ffmpeg.filter([draw(outgoing, tag), draw(incoming, tag + 1)], "xfade",
+                          transition=draw.transition, duration=f"{piece.end - piece.start:.4f}",
+                          offset=0)
+    # xfade can give one frame fewer than the overlap: hold its last frame, then cut to
+    # the exact count, so the scenes after it keep their times
+    return (mixed.filter("tpad", stop_mode="clone", stop=2).filter("trim", end_frame=frames)
+            .filter("setpts", "PTS-STARTPTS"))
 
 
 def _progress_bar(video, frame: Frame, start: float, duration: float, total: float, fps: float):
@@ -236,6 +244,7 @@ def render_explainer(board: Storyboard, arts: dict[int, SceneArt], pictures: dic
                             frame, line, look, turns, fps, tag)
 
     draw.transition = look.transition
+    draw.fps = fps
     parts = []
     groups = segments(pieces(line), look.scenes_per_segment)
     for n, group in enumerate(groups):
