@@ -238,14 +238,16 @@ def sample(args) -> None:
 def memory(args) -> None:
     from plugins.video.explainer import ExplainerParams
 
-    params = ExplainerParams(size=args.memory_size, fps=args.memory_fps, caption_style="karaoke")
+    params = ExplainerParams(size=args.memory_size, fps=args.memory_fps, caption_style="karaoke",
+                             scenes_per_segment=args.per_segment)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for minutes in args.memory_minutes:
             import subprocess
 
             seconds = minutes * 60.0
-            board, words = synthetic(seconds, max(minutes * 2, 4), ROOT / "samples" / "canopy.jpg")
+            board, words = synthetic(seconds, max(int(minutes * 2), 4),
+                                     ROOT / "samples" / "canopy.jpg")
             audio = audio_file(folder, seconds, words)
             code = (f"import sys; sys.path.insert(0, {str(ROOT)!r});"
                     "import resource, pickle;"

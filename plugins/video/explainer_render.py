@@ -145,10 +145,11 @@ def scene_stream(clip: Clip, art: SceneArt, picture: Path | None, background: Pa
         else:
             z = f"{look.zoom:.4f}-{zoom:.4f}*{progress}"
             x = f"(iw-iw/zoom)*(1-{progress})"
-        pic = (ffmpeg.input(media.media_path(picture), thread_queue_size=8 + tag).video
-               .filter("zoompan", z=z, x=x, y="(ih-ih/zoom)/2", d=frames,
-                       s=f"{box.w}x{box.h}", fps=f"{fps:g}")
-               .filter("format", "yuv420p"))
+        # one zoompan frame per looped input frame (d=1): zoompan emits all of an input
+        # frame's ``d`` frames at once, so d=frames would queue the whole scene in memory
+        pic = (_still(picture, frames, "yuv420p", tag)
+               .filter("zoompan", z=z, x=x, y="(ih-ih/zoom)/2", d=1,
+                       s=f"{box.w}x{box.h}", fps=f"{fps:g}"))
         pic = _clock(pic, fps)
         video = ffmpeg.overlay(video, pic, x=box.x, y=box.y, eof_action="repeat")
     if art.base is not None:
@@ -178,8 +179,7 @@ def scene_stream(clip: Clip, art: SceneArt, picture: Path | None, background: Pa
             layer = layer.filter("fade", type="in", start_time=f"{skip / fps:.4f}",
                                  duration=0.3, alpha=1)
         video = ffmpeg.overlay(video, layer, x=layer_art.x, y=layer_art.y, eof_action="repeat")
-    # exactly the clip's frames: an overlay runs on while its longest input lasts, and a
-    # zoompan stream can carry a few more frames than asked
+    # exactly the clip's frames: an overlay runs on while its longest input lasts
     return (video.filter("setsar", 1).filter("format", "yuv420p").filter("fps", f"{fps:g}")
             .filter("trim", end_frame=frames).filter("setpts", "PTS-STARTPTS"))
 
