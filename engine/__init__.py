@@ -15,8 +15,9 @@ from engine.artifacts import (Artifact, Audio, Chapter, Document, Figure, Point,
                               Section, Segment, Storyboard, Text, Transcript, Turn, Video,
                               Visual, Word)
 from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, PluginError,
-                           RecipeError, RemixerError, SourceError, TransformError)
+                           RecipeError, RemixerError, SourceError, StockError, TransformError)
 from engine.sources import SourceLoader
+from engine.stock import MediaProvider, StockItem
 from engine.textgen import TextGenerator
 from engine.transcribers import Transcriber
 from engine.transform import Context, Params, Transform
@@ -28,8 +29,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Artifact", "Audio", "Chapter", "Context", "Document", "Figure", "GeneratorError", "MediaError",
-    "ModelUnavailableError", "Params", "PluginError", "Point", "RecipeError", "RemixerError",
-    "Scene", "Script", "Section", "Segment", "Storyboard", "Visual", "SourceError", "SourceLoader", "Text", "TextGenerator", "Transcriber", "Transcript",
+    "MediaProvider", "ModelUnavailableError", "Params", "PluginError", "Point", "RecipeError",
+    "RemixerError", "Scene", "Script", "Section", "Segment", "SourceError", "SourceLoader",
+    "StockError", "StockItem", "Storyboard", "Text", "TextGenerator", "Transcriber",
+    "Transcript", "Visual",
     "Transform", "TransformError", "Turn", "Video", "Synthesis", "VoiceEngine", "VoiceInfo",
     "Word", "hookimpl",
 ]

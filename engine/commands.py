@@ -114,7 +114,8 @@ def schema(ctx):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def plugins_command(ctx, as_json):
-    """List transforms, source loaders, voices, transcribers and text generators."""
+    """List transforms, source loaders, voices, transcribers, text generators and media
+    providers."""
     registry = _state(ctx).registry
     listing = {
         "transforms": [{"name": r.name, "plugin": r.plugin, "consumes": list(r.obj.consumes),
@@ -126,6 +127,8 @@ def plugins_command(ctx, as_json):
         "transcribers": [{"name": r.name, "plugin": r.plugin} for r in registry.transcribers],
         "text generators": [{"name": r.name, "plugin": r.plugin}
                             for r in registry.text_generators],
+        "media providers": [{"name": r.name, "plugin": r.plugin, "key": r.obj.api_key_env}
+                            for r in registry.media_providers],
     }
     if as_json:
         click.echo(json.dumps(listing, indent=2))
@@ -138,6 +141,8 @@ def plugins_command(ctx, as_json):
                 detail = f"{'/'.join(e['consumes'])} -> {e['produces']}  {e['summary']}"
             elif "extensions" in e:
                 detail = f"{' '.join(e['extensions'])} -> {e['produces']}"
+            elif e.get("key"):
+                detail = f"needs {e['key']}"
             click.echo(f"  {e['name']:<18} {detail}  [{e['plugin']}]".rstrip())
 
 

@@ -81,3 +81,7 @@ class ModelUnavailableError(RemixerError):
 
 class GeneratorError(RemixerError):
     """A text generator failed: bad answer, refused request, missing key."""
+
+
+class StockError(RemixerError):
+    """A stock media provider cannot be used: no key, a refused key, a rate limit, no answer."""

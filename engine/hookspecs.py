@@ -95,6 +95,23 @@ def register_text_generators(register: Callable[[type], None]) -> None:
 
 
 @hookspec
+def register_media_providers(register: Callable[[type], None]) -> None:
+    """Register stock media providers: ``register(MediaProviderSubclass)``.
+
+    A provider subclasses :class:`engine.MediaProvider` (``engine/stock.py``), sets
+    ``name`` and, when the service needs a key, ``api_key_env`` (the environment variable
+    that holds it: read at request time, never stored, logged or put in a cache key), and
+    implements ``search(query, *, kind, orientation, count)`` returning
+    ``engine.StockItem`` objects with the author, page, licence and attribution line the
+    credits need. ``download(item, dest_dir)`` is inherited (streamed, atomic, bounded).
+    Use the base class's ``get_json`` for requests: it turns a missing or refused key, a
+    rate limit, a timeout and a server error into one-line ``engine.errors.StockError``
+    messages.
+    Providers are only used when a recipe asks for stock media, never by default.
+    """
+
+
+@hookspec
 def batch_finished(out_dir: Any, results: list) -> None:
     """Called once after ``remixer run``, to write batch-wide outputs.
 

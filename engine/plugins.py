@@ -22,6 +22,7 @@ import pluggy
 from engine import hookspecs
 from engine.errors import PluginError
 from engine.names import did_you_mean, split_spec
+from engine.stock import MediaProvider
 from engine.textgen import GeneratorSettings
 from engine.transform import Transform
 from engine.voices import resolve_voice
@@ -50,6 +51,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.video.captioned_video",
     "plugins.video.long_to_short",
     "plugins.video.explainer",
+    "plugins.video.pexels",
     "plugins.text.outputs",
 )
 
@@ -120,6 +122,7 @@ class Registry:
         self.voices: Table[type] = Table("voice engine")
         self.transcribers: Table[type] = Table("transcriber")
         self.text_generators: Table[type] = Table("text generator")
+        self.media_providers: Table[type] = Table("media provider")
         self.extensions: dict[str, str] = {}
         self._instances: dict[tuple[str, str], Any] = {}
 
@@ -143,6 +146,10 @@ class Registry:
         factory = self.text_generators.get(name)
         return self._instance("text_generators", (spec, settings),
                               lambda: factory(model, settings))
+
+    def media_provider(self, name: str) -> MediaProvider:
+        """A stock media provider instance (one per registry)."""
+        return self._instance("media provider", name, lambda: self.media_providers.get(name)())
 
     def transcriber(self, spec: str):
         return self._component("transcribers", spec)
@@ -191,6 +198,7 @@ class Registry:
                        lambda obj, p: self.transcribers.add(getattr(obj, "name", ""), obj, p))
             self._call(plugin, pname, "register_text_generators",
                        lambda obj, p: self.text_generators.add(getattr(obj, "name", ""), obj, p))
+            self._call(plugin, pname, "register_media_providers", self._add_media_provider)
 
     def _call(self, plugin: Any, pname: str, hook: str, add) -> None:
         impl = getattr(plugin, hook, None)
@@ -209,6 +217,12 @@ class Registry:
             raise PluginError(f"transform {cls.__name__} from {plugin} lacks {', '.join(missing)}",
                               hint="set them as class attributes")
         self.transforms.add(cls.name, cls, plugin)
+
+    def _add_media_provider(self, cls: type, plugin: str) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, MediaProvider)):
+            raise PluginError(f"plugin {plugin} registered {cls!r}, which is not a MediaProvider",
+                              hint="register a subclass of engine.MediaProvider")
+        self.media_providers.add(cls.name, cls, plugin)
 
     def _add_loader(self, cls: type, plugin: str) -> None:
         self.loaders.add(getattr(cls, "name", ""), cls, plugin)

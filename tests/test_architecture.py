@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ENGINE_LEVELS = {
     0: {"names", "errors", "atomic", "sentences", "hookspecs"},
     1: {"artifacts", "media"},
-    2: {"cache", "transform", "sources", "textgen", "transcribers", "voices"},
+    2: {"cache", "transform", "sources", "textgen", "transcribers", "voices", "stock"},
     3: {"plugins"},
     4: {"graph", "recipe", "schema"},
     5: {"runner", "executors", "report", "batch"},

@@ -6,6 +6,11 @@ to the feed, length in bytes, ``audio/mpeg``), a GUID from the file's content, p
 chapters inline as Podlove Simple Chapters (``psc:chapters``) and linked as Podcasting
 2.0 JSON chapters (``podcast:chapters``), and the cover as ``itunes:image``. Written
 atomically; a feed with no episodes is not written.
+
+The channel's own image: when every episode's cover was generated (each carries its
+episode's title), a show cover without an episode title is generated beside the feed,
+``OUT/podcast.cover.png``; otherwise the first episode's cover (a given cover is usually
+the show's).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from engine import atomic
 from engine.artifacts import Chapter, file_sha256
 
 FEED_NAME = "podcast.xml"
+SHOW_COVER_NAME = "podcast.cover.png"
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PSC = "http://podlove.org/simple-chapters"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -100,14 +106,21 @@ def episodes(out_dir: Path, results: Iterable[Any]) -> list[dict[str, Any]]:
     return found
 
 
-def build_feed(out_dir: Path, items: list[dict[str, Any]], *, title: str | None = None) -> bytes:
-    """The RSS 2.0 document for ``items`` (from :func:`episodes`)."""
+def show_name(items: list[dict[str, Any]]) -> str:
+    """The episodes' show when they agree on one, else a generic name."""
+    shows = [i["info"].get("show") for i in items if i["info"].get("show")]
+    return shows[0] if len(set(shows)) == 1 else "remixer podcast"
+
+
+def build_feed(out_dir: Path, items: list[dict[str, Any]], *, title: str | None = None,
+               image: str | None = None) -> bytes:
+    """The RSS 2.0 document for ``items`` (from :func:`episodes`); ``image`` is the
+    channel's image relative to the feed (default: the first episode's cover)."""
     for prefix, uri in NAMESPACES.items():
         ET.register_namespace(prefix, uri)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
-    shows = [i["info"].get("show") for i in items if i["info"].get("show")]
-    show = title or (shows[0] if len(set(shows)) == 1 else "remixer podcast")
+    show = title or show_name(items)
     ET.SubElement(channel, "title").text = show
     ET.SubElement(channel, "link").text = "./"
     ET.SubElement(channel, "description").text = (
@@ -123,7 +136,9 @@ def build_feed(out_dir: Path, items: list[dict[str, Any]], *, title: str | None 
         entries.append((_pub_date(info.get("date"), path), slug, item, path))
     covers = [(slug, f) for _, slug, item, _ in entries for f in item["files"]
               if ".cover." in f]
-    if covers:
+    if image:
+        ET.SubElement(channel, f"{{{ITUNES}}}image", {"href": quote(image)})
+    elif covers:
         ET.SubElement(channel, f"{{{ITUNES}}}image", {"href": _url(*covers[0])})
     for pub, slug, item, path in sorted(entries, key=lambda e: (
             email.utils.parsedate_to_datetime(e[0]), e[1]), reverse=True):
@@ -159,13 +174,30 @@ def build_feed(out_dir: Path, items: list[dict[str, Any]], *, title: str | None 
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
+def write_show_cover(out_dir: Path, items: list[dict[str, Any]]) -> str:
+    """``OUT/podcast.cover.png``: the show's name (and its hosts when every episode has
+    the same) on the show's palette; its name relative to the feed."""
+    from plugins.audio.cover import generated_cover
+
+    hosts = {item["info"].get("hosts") or "" for item in items}
+    names = [h.strip() for h in hosts.pop().split(",") if h.strip()] if len(hosts) == 1 else []
+    data = generated_cover(show_name(items), hosts=names)
+    target = out_dir / SHOW_COVER_NAME
+    if not atomic.same_content(target, data):
+        atomic.write_bytes(target, data)
+    return SHOW_COVER_NAME
+
+
 def write_feed(out_dir: Path, results: Iterable[Any]) -> Path | None:
     """Write ``OUT/podcast.xml`` atomically when the batch made any episode."""
     items = episodes(out_dir, results)
     if not items:
         return None
+    image = None
+    if all(item["info"].get("cover") == "generated" for item in items):
+        image = write_show_cover(out_dir, items)
     target = out_dir / FEED_NAME
-    data = build_feed(out_dir, items)
+    data = build_feed(out_dir, items, image=image)
     if not atomic.same_content(target, data):
         atomic.write_bytes(target, data)
     return target

@@ -32,6 +32,7 @@ from engine.errors import TransformError
 from engine.transform import Context
 
 from plugins.audio import production
+from plugins.audio.cover import generated_cover, missing_glyphs
 from plugins.audio.narration import (AudioParams, audio_exports, heard_words, record_disclosure,
                                voice_engine)
 from plugins.text.outputs import TextParams, record_usage, text_generator
@@ -149,7 +150,7 @@ class PodcastParams(AudioParams, PodcastScriptParams):
     music_volume: float = Field(0.25, ge=0.0, le=1.0,
                                 description="music level in the pauses (1.0 = as recorded)")
     cover: str | None = Field(None, description="cover image (PNG or JPEG); default: a "
-                              "generated one")
+                              "generated one with the title, the show and the hosts")
     show: str = Field("", max_length=200, description="the show's name (ID3 album and the "
                       "feed's title); default: the episode title")
 
@@ -188,7 +189,7 @@ class Podcast(engine.Transform):
     """Speak a script with one voice per host: mixed, -16 LUFS, chapters, cover, feed."""
 
     name = "podcast"
-    version = "1"
+    version = "2"  # 2: the generated cover carries the title, the show and the hosts
     consumes = ("script", "document", "transcript")
     produces = "audio"
     Params = PodcastParams
@@ -259,7 +260,13 @@ class Podcast(engine.Transform):
         ctx.progress(0.9)
 
         title = script.title or Path(ctx.source_name).stem
-        cover = cover_file.read_bytes() if cover_file else production.generated_cover(title)
+        if cover_file:
+            cover = cover_file.read_bytes()
+        else:
+            cover = generated_cover(title, show=params.show, hosts=hosts)
+            if missing_glyphs(title):
+                ctx.note(f"the cover's font (Roboto) has no glyphs for "
+                         f"{missing_glyphs(title)[:20]!r}: the title is left off the cover")
         mime = production.image_mime(cover_file) if cover_file else "image/png"
         disclosure = production.disclosures([(e, v) for e, v, _ in voices.values()])
         artist = " & ".join(hosts)
@@ -277,6 +284,7 @@ class Podcast(engine.Transform):
         metadata = {"script": production.spoken_text(spoken),
                     "voices": ", ".join(voices[h][2] for h in hosts),
                     "hosts": ", ".join(hosts), "show": params.show or title,
+                    "cover": "given" if cover_file else "generated",
                     "true_peak_dbtp": f"{loudness.true_peak_dbfs:.2f}",
                     "turns": json.dumps(turns, separators=(",", ":")),
                     **record_disclosure(disclosure, ctx)}
@@ -307,6 +315,7 @@ class Podcast(engine.Transform):
         turns = json.loads(artifact.metadata.get("turns", "[]"))
         out = audio_exports(artifact, wav=False, hosts=artifact.metadata.get("hosts", ""),
                             show=artifact.metadata.get("show", ""),
+                            cover=artifact.metadata.get("cover", ""),
                             date=artifact.metadata.get("date"), turns=turns)
         out["chapters.json"] = chapters_json(artifact.chapters)
         cover = cover_of(artifact.path)

@@ -21,8 +21,6 @@ imported inside functions.
 from __future__ import annotations
 
 import hashlib
-import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -356,32 +354,6 @@ def write_tags(mp3: Path, tags: Tags) -> None:
 def image_mime(path: Path) -> str:
     return {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}.get(
         path.suffix.lower(), "image/png")
-
-
-def generated_cover(title: str, size: int = 600) -> bytes:
-    """A simple square PNG: a diagonal gradient in two colours derived from the title
-    (offline, deterministic, no fonts needed)."""
-    digest = hashlib.sha256(title.encode("utf-8")).digest()
-    a = [60 + digest[i] % 140 for i in range(3)]
-    b = [20 + digest[i + 3] % 100 for i in range(3)]
-    rows = []
-    for y in range(size):
-        row = bytearray(b"\x00")
-        for x in range(size):
-            t = (x + y) / (2 * (size - 1))
-            ring = ((x - size / 2) ** 2 + (y - size / 2) ** 2) ** 0.5
-            glow = 1.0 if abs(ring - size * 0.3) < size * 0.015 else 0.0
-            row += bytes(min(255, int(a[c] * (1 - t) + b[c] * t + 120 * glow)) for c in range(3))
-        rows.append(bytes(row))
-    raw = b"".join(rows)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
 def disclosures(pairs: Sequence[tuple[VoiceEngine, str]]) -> dict[str, str]:

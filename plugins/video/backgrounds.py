@@ -35,20 +35,39 @@ def solid(color: str, width: int, height: int, fps: float, duration: float):
 
 
 def gradient(colors: list[str], width: int, height: int, fps: float, duration: float):
-    """A vertical (top to bottom) gradient through ``colors``, drawn once and held."""
+    """A vertical (top to bottom) gradient through ``colors``, drawn once and held.
+
+    The colours are interpolated by ``geq`` on a strip two pixels wide and as tall as the
+    frame, then scaled across. (ffmpeg's ``gradients`` source is not used: with a vertical
+    gradient line it reaches the last colour after a fraction of the height that depends
+    on the frame size, e.g. a third of 1080x1920, so most of a 9:16 frame came out flat.)
+    """
     import ffmpeg
 
     if len(colors) < 2:
         return solid(colors[0] if colors else "black", width, height, fps, duration)
-    spec = {f"c{i}": _hex(c) for i, c in enumerate(colors[:8])}
-    source = ffmpeg.input(
-        f"gradients=s={width}x{height}:r={fps:g}:n={len(spec)}:x0=0:y0=0:x1=0:y1={height}:"
-        + ":".join(f"{k}={v}" for k, v in spec.items()) + ":speed=0:d=1", f="lavfi").video
+    stops = [parse_color(c)[:3] for c in colors[:8]]
+    source = ffmpeg.input(f"color=c=black:s=2x{height}:r={fps:g}:d=1", f="lavfi").video
     frames = int(round((duration + 1) * fps))
     # converted to the encoder's pixel format once, before the loop repeats it
-    return (source.trim(end_frame=1).filter("format", "yuv420p")
+    return (source.trim(end_frame=1).filter("format", "gbrp")
+            .filter("geq", **{channel: _ramp([stop[i] for stop in stops])
+                              for i, channel in enumerate(("r", "g", "b"))})
+            .filter("scale", width, height, flags="bilinear")
+            .filter("format", "yuv420p")
             .filter("loop", loop=frames, size=1, start=0)
             .filter("setpts", "N/({}*TB)".format(f"{fps:g}")))
+
+
+def _ramp(values: list[int]) -> str:
+    """A ``geq`` expression of ``Y`` going through ``values`` at evenly spaced heights."""
+    span = len(values) - 1
+    position = f"(Y/max(H-1,1)*{span})"
+    expr = str(values[-1])
+    for i in reversed(range(span)):
+        a, b = values[i], values[i + 1]
+        expr = f"if(lt({position},{i + 1}),{a}+({b - a})*({position}-{i}),{expr})"
+    return expr
 
 
 def still(image: Path, width: int, height: int, fps: float, duration: float, *,

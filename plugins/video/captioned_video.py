@@ -80,7 +80,7 @@ class CaptionedVideo(SpeechVideoTransform):
     """Captioned video (vertical short, square, wide, audiogram) with .srt and .vtt."""
 
     name = "captioned-video"
-    version = "2"  # 2: captions linger and bridge short pauses
+    version = "3"  # 2: captions linger and bridge short pauses; 3: gradients span the frame
     Params = CaptionedVideoParams
 
     def run(self, source: Audio | Video, params: CaptionedVideoParams, ctx: Context) -> Video:

@@ -68,7 +68,7 @@ class LongToShort(SpeechVideoTransform):
     """The Nth best highlight of a long recording as a captioned vertical clip."""
 
     name = "long-to-short"
-    version = "2"  # 2: captions linger and bridge short pauses
+    version = "3"  # 2: captions linger and bridge short pauses; 3: gradients span the frame
     Params = LongToShortParams
 
     def run(self, source: Audio | Video, params: LongToShortParams, ctx: Context) -> Video:
