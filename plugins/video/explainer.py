@@ -41,13 +41,40 @@ class StoryboardParams(TextParams):
     call_to_action: str = Field("", max_length=200, description="closing card: what to do next "
                                 "('Read the full article'); also read aloud")
     link: str = Field("", max_length=300, description="closing card: a web address")
+    media_library: str | None = Field(None, description=(
+        "a folder of your pictures and clips: scenes without a picture of the source get "
+        "the item that matches their text best (needs the `broll` extra); off by default"))
+    library_threshold: float = Field(0.3, ge=0.0, le=1.0, description=(
+        "media library: the least similarity an item needs (0 unrelated, 1 a paraphrase)"))
+    stock: str | None = Field(None, description=(
+        "a stock provider (`pexels`, with PEXELS_API_KEY) for scenes that still have no "
+        "picture; credited in credits.txt and the manifest; off by default"))
+
+    @model_validator(mode="after")
+    def _library(self):
+        if self.media_library and not Path(self.media_library).expanduser().is_dir():
+            raise ValueError(f"media_library {self.media_library!r} is not a folder")
+        return self
 
 
-def plan(source: Artifact, params: StoryboardParams, ctx: Context) -> Storyboard:
-    """The storyboard of any input (see the module docstring); the generator's spending
-    goes into the manifest."""
+def plan(source: Artifact, params: StoryboardParams, ctx: Context,
+         orientation: str = "landscape") -> Storyboard:
+    """The storyboard of any input (see the module docstring), with pictures from the
+    media library and stock when asked; the generator's spending goes into the manifest."""
     if isinstance(source, Storyboard):
         return source
+    from plugins.video import visuals
+
+    board = _planned(source, params, ctx)
+    if params.media_library:
+        board = visuals.from_library(board, Path(params.media_library).expanduser(), ctx,
+                                     threshold=params.library_threshold)
+    if params.stock:
+        board = visuals.from_stock(board, params.stock, orientation, ctx)
+    return board
+
+
+def _planned(source: Artifact, params: StoryboardParams, ctx: Context) -> Storyboard:
     generator = text_generator(params, ctx)
     generator.take_usage()
     try:
@@ -166,7 +193,9 @@ class ExplainerVideo(Transform):
         if params.storyboard:
             board = planning.read_storyboard(Path(params.storyboard))
         else:
-            board = plan(source, params, ctx)
+            width, height = params.frame_size()
+            board = plan(source, params, ctx, "landscape" if width > height * 1.1 else
+                         "portrait" if height > width * 1.1 else "square")
         for note in board.notes:
             ctx.note(note)
         audio = self._audio(source, board, params, ctx)
@@ -202,8 +231,13 @@ class ExplainerVideo(Transform):
         if thumbnail and Path(thumbnail).is_file():
             out["thumbnail.jpg"] = Path(thumbnail)
         if artifact.metadata.get("storyboard"):
+            from plugins.video.visuals import credits_of
+
             board = Storyboard.model_validate_json(artifact.metadata["storyboard"])
             out.update(board.exports())
+            credits = credits_of(board)
+            if credits:
+                out["credits.txt"] = credits.encode("utf-8")
         return out
 
 

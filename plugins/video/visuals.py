@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.artifacts import Scene, Storyboard, Visual
+from engine.artifacts import Scene, Storyboard, Visual, file_sha256
 from engine.transform import Context
 
 #: scene kinds that can show a picture
@@ -44,24 +44,28 @@ def from_library(board: Storyboard, folder: Path, ctx: Context, *,
         chosen += 1
         scenes[index] = scenes[index].model_copy(update={"visual": Visual(
             origin="library", media=hit.kind, path=str(hit.path), similarity=hit.similarity,
-            caption="")})
+            sha256=file_sha256(hit.path))})
     ctx.note(f"media library: {chosen} of {len(open_slots)} scenes without a picture matched "
              f"an item of {folder} (similarity at least {threshold})")
     return board.model_copy(update={"scenes": tuple(scenes)})
 
 
-def from_stock(board: Storyboard, provider_name: str, orientation: str, ctx: Context):
-    """Scenes without a picture get a stock photo found by their heading; returns the
-    storyboard and the stock items used (for the credits)."""
+def from_stock(board: Storyboard, provider_name: str, orientation: str,
+               ctx: Context) -> Storyboard:
+    """Scenes without a picture get a stock photo found by their heading; the items used
+    go into the manifest (``stock_media``, ``licences``)."""
+    from plugins.video.credits import credits_manifest
+
     provider = ctx.registry.media_provider(provider_name)
+    # downloads live in the cache, so a storyboard step's choices outlive the step
+    folder = ctx.cache.root / "stock" if ctx.cache is not None else ctx.work_dir / "stock"
     scenes = list(board.scenes)
     used = []
-    folder = ctx.work_dir / "stock"
     for index, scene in enumerate(scenes):
         if scene.kind not in PICTURED or scene.visual is not None:
             continue
-        query = scene.heading or scene_text(scene)
-        items = provider.search(query[:100], kind="photo", orientation=orientation, count=1)
+        items = provider.search((scene.heading or scene_text(scene))[:100], kind="photo",
+                                orientation=orientation, count=1)
         if not items:
             continue
         item = items[0]
@@ -69,5 +73,22 @@ def from_stock(board: Storyboard, provider_name: str, orientation: str, ctx: Con
         used.append(item)
         scenes[index] = scene.model_copy(update={"visual": Visual(
             origin="stock", media="image", path=str(path), url=item.page_url,
-            credit=item.attribution, license=item.licence)})
-    return board.model_copy(update={"scenes": tuple(scenes)}), used
+            sha256=file_sha256(path), credit=item.attribution, license=item.licence)})
+    if used:
+        ctx.metrics.update(credits_manifest(used))
+    ctx.note(f"stock ({provider_name}): pictures for {len(used)} scenes")
+    return board.model_copy(update={"scenes": tuple(scenes)})
+
+
+def credits_of(board: Storyboard) -> str:
+    """``credits.txt`` for the stock pictures a storyboard shows ('' when none): each
+    item's credit line, page and licence, then the licences used."""
+    stock = list({(v.credit, v.url, v.license): v for v in
+                  (s.visual for s in board.scenes if s.visual and s.visual.origin == "stock")
+                  }.values())
+    if not stock:
+        return ""
+    lines = ["Stock media in this video", ""]
+    for visual in stock:
+        lines += [visual.credit, f"  {visual.url}", f"  Licence: {visual.license}", ""]
+    return "\n".join(lines + ["Licences: " + "; ".join(sorted({v.license for v in stock}))]) + "\n"
