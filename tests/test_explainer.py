@@ -717,3 +717,55 @@ def test_stock_without_a_key_is_one_line_naming_the_variable(ctx, monkeypatch):
     monkeypatch.delenv("PEXELS_API_KEY", raising=False)
     with pytest.raises(StockError, match="PEXELS_API_KEY"):
         from_stock(three_scene_board(), "pexels", "landscape", ctx)
+
+
+@pytest.mark.slow
+def test_video_podcast_lights_the_host_who_speaks(tmp_path, ctx):
+    """A podcast script becomes a video podcast: chapter cards, host cards, and the card
+    of the host speaking lit (its layer's pixels on screen during that host's turn)."""
+    import numpy as np
+    from PIL import Image
+
+    from engine.artifacts import Script, Turn
+    from plugins.video import explainer_build
+    from plugins.video.explainer import ExplainerVideo
+
+    script = Script(title="Street trees", speakers=("Alex", "Sam"), turns=(
+        Turn(speaker="Alex", text="Welcome to the show. Today we talk about street trees.",
+             chapter="Street trees"),
+        Turn(speaker="Sam", text="Trees cool the street in summer. They also soak up rain.",
+             chapter="Shade and water"),
+        Turn(speaker="Alex", text="So every city should plant more of them.",
+             chapter="Shade and water")))
+    seen = {}
+    original = explainer_build.draw_scene
+
+    def keeping(board, index, *a, **k):
+        seen[index] = original(board, index, *a, **k)
+        return seen[index]
+
+    explainer_build.draw_scene = keeping
+    try:
+        video = ExplainerVideo().run(script, render_params(aspect="16:9", resolution=360,
+                                                           caption_style="none"), ctx)
+    finally:
+        explainer_build.draw_scene = original
+    board = Storyboard.model_validate_json(video.metadata["storyboard"])
+    assert board.speakers == ("Alex", "Sam")
+    chapters = [i for i, s in enumerate(board.scenes) if s.kind == "chapter"]
+    assert [board.scenes[i].heading for i in chapters][-1] == "Shade and water"
+    index = chapters[-1]
+    art = seen[index]
+    assert set(art.speakers) == {"Alex", "Sam"}
+    scene = board.scenes[index]
+
+    def lit(frame, host) -> float:
+        layer = art.speakers[host]
+        region = frame[layer.y:layer.y + layer.h, layer.x:layer.x + layer.w].astype(int)
+        drawn = np.asarray(Image.open(layer.path).convert("RGB")).astype(int)
+        return float(np.abs(region - drawn).mean())   # small when the lit card is on screen
+
+    sam = media.frame_at(video.path, scene.start + 0.5)          # Sam opens the chapter
+    assert lit(sam, "Sam") < lit(sam, "Alex")
+    alex = media.frame_at(video.path, scene.end - 0.8)            # Alex closes it
+    assert lit(alex, "Alex") < lit(alex, "Sam")
