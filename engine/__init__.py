@@ -11,8 +11,9 @@ Import what a plugin needs from here::
 
 import pluggy
 
-from engine.artifacts import (Artifact, Audio, Chapter, Document, Figure, Script, Section, Segment,
-                              Text, Transcript, Turn, Video, Word)
+from engine.artifacts import (Artifact, Audio, Chapter, Document, Figure, Point, Scene, Script,
+                              Section, Segment, Storyboard, Text, Transcript, Turn, Video,
+                              Visual, Word)
 from engine.errors import (GeneratorError, MediaError, ModelUnavailableError, PluginError,
                            RecipeError, RemixerError, SourceError, StockError, TransformError,
                            TranslationError)
@@ -30,10 +31,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Artifact", "Audio", "Chapter", "Context", "Document", "Figure", "GeneratorError", "MediaError",
-    "MediaProvider", "ModelUnavailableError", "Params", "PluginError", "RecipeError", "RemixerError", "Script",
-    "Section", "Segment", "SourceError", "SourceLoader", "SourceExpander", "ExpandedSource",
-    "ExpandSettings", "StockError", "StockItem", "Text", "TextGenerator", "Transcriber", "Transcript",
-    "Transform", "TransformError", "TranslationError", "Translator", "Turn", "Video", "Synthesis",
+    "MediaProvider", "ModelUnavailableError", "Params", "PluginError", "Point", "RecipeError",
+    "RemixerError", "Scene", "Script", "Section", "Segment", "SourceError", "SourceLoader",
+    "SourceExpander", "ExpandedSource", "ExpandSettings", "StockError", "StockItem",
+    "Storyboard", "Text", "TextGenerator", "Transcriber", "Transcript", "Transform",
+    "TransformError", "TranslationError", "Translator", "Turn", "Video", "Visual", "Synthesis",
     "VoiceEngine", "VoiceInfo",
     "Word", "hookimpl",
 ]

@@ -307,12 +307,124 @@ class Video(Artifact):
         return {self.path.suffix.lstrip(".") or "bin": self.path}
 
 
-AnyArtifact = Annotated[Union[Document, Transcript, Script, Text, Audio, Video],
+# --------------------------------------------------------------------------- storyboard
+
+class Visual(BaseModel):
+    """What a scene shows besides its text: the source's own figure, a match from the
+    user's media library (with its similarity) or a stock item (with credit and licence)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    origin: Literal["figure", "library", "stock"] = Field(
+        "figure", description="figure: the source's image; library: a file of the user's "
+                              "media library; stock: a stock provider's item")
+    media: Literal["image", "video"] = Field("image", description="a still or a clip")
+    path: str | None = Field(None, description="local file")
+    url: str | None = Field(None, description="web address (fetched only when allowed)")
+    sha256: str | None = Field(None, description="digest of the file's bytes")
+    caption: str = Field("", description="shown under the picture")
+    alt: str = Field("", description="what the picture shows, in words")
+    similarity: float | None = Field(None, description="library: how well it matches the "
+                                                       "scene's text (cosine, -1 to 1)")
+    credit: str = Field("", description="stock: the attribution to show and record")
+    license: str = Field("", description="stock: the item's licence")
+
+
+class Point(BaseModel):
+    """A key point shown on a slide; it appears when the narration speaks ``cue``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str = Field(min_length=1, description="what the slide says")
+    cue: str = Field("", description="the sentence of the scene's narration at which the "
+                                     "point appears; empty: the point's own text")
+
+
+class Scene(BaseModel):
+    """One slide of an explainer: its text, its picture, and what is said while it shows."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["title", "section", "stat", "quote", "chapter", "closing"] = Field(
+        description="title card, section slide, big number, pull quote, podcast chapter "
+                    "card, closing card")
+    heading: str = Field("", description="the slide's heading")
+    points: tuple[Point, ...] = Field((), max_length=3, description="one to three key points")
+    quote: str = Field("", description="quote: the pull quote")
+    stat: str = Field("", description="stat: the number shown big ('11 to 25 °C')")
+    stat_label: str = Field("", description="stat: what the number is")
+    visual: Visual | None = Field(None, description="the picture, if any")
+    narration: str = Field("", description="the exact text spoken while the scene shows; "
+                                           "the scene starts when the narration reaches it")
+    start: float | None = Field(None, ge=0, description="when the scene starts (seconds; "
+                                                         "filled in by the render)")
+    end: float | None = Field(None, ge=0, description="when it ends (filled in by the render)")
+    point_times: tuple[float, ...] = Field((), description="when each point appears (filled "
+                                                            "in by the render)")
+
+
+class Storyboard(Artifact):
+    """A planned explainer video: cards and scenes, each with what is said while it shows.
+
+    Made by the ``storyboard`` step (or inside ``explainer-video``), editable by hand as
+    JSON and read back with ``explainer-video``'s ``storyboard:`` parameter.
+    """
+
+    kind: Literal["storyboard"] = "storyboard"
+    title: str
+    byline: str = Field("", description="author and publication")
+    date: str = Field("", description="publication date")
+    link: str = Field("", description="shown on the closing card")
+    call_to_action: str = Field("", description="shown on the closing card")
+    speakers: tuple[str, ...] = Field((), description="video podcast: the hosts")
+    scenes: tuple[Scene, ...] = Field(min_length=1)
+    notes: tuple[str, ...] = Field((), description="what planning could not do as asked")
+
+    def script(self) -> str:
+        """Everything spoken, scene by scene."""
+        return "\n\n".join(s.narration for s in self.scenes if s.narration.strip())
+
+    def to_markdown(self) -> str:
+        out = [f"# Storyboard: {self.title}", ""]
+        meta = " · ".join(x for x in (self.byline, self.date) if x)
+        if meta:
+            out += [meta, ""]
+        for number, scene in enumerate(self.scenes, 1):
+            timing = ""
+            if scene.start is not None and scene.end is not None:
+                timing = f" ({scene.start:.2f}-{scene.end:.2f} s)"
+            out += [f"## {number}. {scene.kind}: {scene.heading or self.title}{timing}", ""]
+            if scene.stat:
+                out += [f"**{scene.stat}** {scene.stat_label}".strip(), ""]
+            if scene.quote:
+                out += [f"> {scene.quote}", ""]
+            out += [f"- {p.text}" for p in scene.points]
+            if scene.points:
+                out.append("")
+            if scene.visual is not None:
+                v = scene.visual
+                where = v.path or v.url or ""
+                extra = f", similarity {v.similarity:.2f}" if v.similarity is not None else ""
+                extra += f", {v.credit}" if v.credit else ""
+                out += [f"Picture ({v.origin}{extra}): {v.caption or v.alt or where}", ""]
+            if scene.narration:
+                out += [f"*Narration:* {scene.narration}", ""]
+        if self.notes:
+            out += ["## Notes", ""] + [f"- {n}" for n in self.notes] + [""]
+        return "\n".join(out)
+
+    def exports(self) -> dict[str, bytes | Path]:
+        # the Markdown first: the batch report previews a step's first file
+        return {"storyboard.md": self.to_markdown().encode("utf-8"),
+                "storyboard.json": self.to_json_bytes()}
+
+
+AnyArtifact = Annotated[Union[Document, Transcript, Script, Text, Audio, Video, Storyboard],
                         Field(discriminator="kind")]
 
 ARTIFACT_KINDS: dict[str, type[Artifact]] = {
     cls.model_fields["kind"].default: cls
-    for cls in (Document, Transcript, Script, Text, Audio, Video)
+    for cls in (Document, Transcript, Script, Text, Audio, Video, Storyboard)
 }
 
 _ANY = TypeAdapter(AnyArtifact)
@@ -352,4 +464,8 @@ def as_document(artifact: Artifact) -> Document:
     if isinstance(artifact, Text):
         paragraphs = tuple(p.strip() for p in artifact.body.split("\n\n") if p.strip())
         return Document(title=artifact.title, sections=(Section(paragraphs=paragraphs),))
+    if isinstance(artifact, Storyboard):
+        return Document(title=artifact.title, sections=tuple(
+            Section(heading=s.heading or None, paragraphs=(s.narration,))
+            for s in artifact.scenes if s.narration.strip()))
     raise TypeError(f"a {artifact.kind} artifact holds no text")

@@ -59,6 +59,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.audio.podcast",
     "plugins.video.captioned_video",
     "plugins.video.long_to_short",
+    "plugins.video.explainer",
     "plugins.video.pexels",
     "plugins.video.dub",
     "plugins.text.outputs",

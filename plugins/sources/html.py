@@ -1,9 +1,9 @@
 """HTML source loader: the article's prose, without the page around it.
 
 Reads ``<article>``, else ``<main>`` (or ``role="main"``), else ``<body>``; drops
-navigation, headers, footers, asides, scripts, styles, forms, figures, tables and code
-blocks. The title is
-the first ``<h1>``, else ``og:title`` (usually cleaner than ``<title>``, which tends to
+navigation, headers, footers, asides, scripts, styles, forms, tables and code blocks.
+Images (``<img>``, and ``<figure>`` with its ``<figcaption>``) become the section's
+figures. The title is the first ``<h1>``, else ``og:title`` (usually cleaner than ``<title>``, which tends to
 carry the site name), else ``<title>``. Headings ``<h2>``-``<h6>`` start sections, and so do labels: ``<dt>``, ``<summary>``,
 table and figure captions, table headers, and a short unpunctuated line right before a
 block (``<li><b>Term</b><p>...``), so a term is never read as part of the prose after it.
@@ -22,8 +22,7 @@ from plugins.sources.textfile import DocumentBuilder, read_text
 from engine.sentences import ends_sentence, normalize_space
 
 _DROPPED = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript",
-            "template", "svg", "iframe", "button", "select", "textarea", "figure", "img",
-            "picture", "video", "audio", "canvas", "object", "embed", "pre", "table")
+            "template", "svg", "iframe", "button", "select", "textarea", "video", "audio", "canvas", "object", "embed", "pre", "table")
 _INLINE = frozenset("""
 a abbr b bdi bdo cite code data del dfn em font i ins kbd label mark q s samp small span
 strong sub sup time u var wbr
@@ -121,6 +120,15 @@ class _Walk:
                     run.append(str(child))
             elif child.name in _INLINE:
                 run.append(child.get_text())
+                for img in child.find_all("img"):
+                    _image(img, self.builder)
+            elif child.name == "img":
+                _image(child, self.builder)
+            elif child.name in ("figure", "picture"):
+                caption = child.find("figcaption")
+                text = normalize_space(caption.get_text()) if caption else ""
+                for img in child.find_all("img"):
+                    _image(img, self.builder, caption=text)
             else:
                 self.flush(run, before_block=True)
                 if child.name in _HEADINGS:
@@ -141,11 +149,16 @@ class _Walk:
                     stack.append((iter(child.children), []))
 
 
+def _image(img, builder: DocumentBuilder, caption: str = "") -> None:
+    alt = normalize_space(img.get("alt") or "")
+    builder.figure(img.get("src") or "", alt=alt, caption=caption or img.get("title") or alt)
+
+
 class HtmlLoader(engine.SourceLoader):
     """Web pages and exported articles (.html, .htm)."""
 
     name = "html"
-    version = "2"  # labels (dt, summary, captions) become headings
+    version = "3"  # 2: labels (dt, summary, captions) become headings; 3: figures
     extensions = (".html", ".htm")
     produces = "document"
 

@@ -3,7 +3,9 @@
 Paragraphs, list items and block quotes become paragraphs of plain text (links keep
 their text, emphasis markers go, inline code stays as text). Each list item is its own
 paragraph, so an item that is a sentence can be chosen for a summary on its own. Code
-blocks, tables, raw HTML and images are dropped: they do not read aloud or summarise.
+blocks, tables and raw HTML are dropped: they do not read aloud or summarise. Images
+(``![alt](path "title")``) become the section's figures (the title, else the alt text,
+as caption; relative paths resolved next to the file).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ class MarkdownLoader(engine.SourceLoader):
     scripts (front matter ``remixer: podcast-script``) load as scripts."""
 
     name = "markdown"
-    version = "2"  # a paragraph that repeats the title is dropped
+    version = "3"  # 2: a paragraph that repeats the title is dropped; 3: sections carry figures
     extensions = (".md", ".markdown")
     produces = "document"
 
@@ -107,6 +109,11 @@ class MarkdownLoader(engine.SourceLoader):
             if token.type != "inline" or in_table or previous is None:
                 continue
             content = _inline_text(token.children)
+            for child in token.children or ():
+                if child.type == "image":
+                    alt = _inline_text(child.children) or child.content
+                    builder.figure(child.attrs.get("src", ""), alt=alt,
+                                   caption=child.attrs.get("title") or alt)
             if previous.type == "paragraph_open":
                 builder.paragraph(content)
             elif previous.type == "heading_open":

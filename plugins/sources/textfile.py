@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.artifacts import Document, Section
+from engine.artifacts import Document, Figure, Section, file_sha256
 from engine.errors import SourceError
 from engine.sentences import normalize_space
 
@@ -138,6 +138,8 @@ class DocumentBuilder:
 
     path: Path
     _sections: list[tuple[str | None, int, list[str]]] = field(default_factory=list)
+    #: figures by section index
+    _figures: dict[int, list[Figure]] = field(default_factory=dict)
 
     def heading(self, text: str, level: int) -> None:
         text = normalize_space(text)
@@ -152,11 +154,21 @@ class DocumentBuilder:
             self._sections.append((None, 1, []))
         self._sections[-1][2].append(text)
 
+    def figure(self, src: str, *, caption: str = "", alt: str = "") -> None:
+        """An image the source shows, in the current section (see :func:`figure_at`)."""
+        if not src.strip() or src.strip().lower().startswith("data:"):
+            return   # inline data images are not kept (no file to show or digest)
+        if not self._sections:
+            self._sections.append((None, 1, []))
+        self._figures.setdefault(len(self._sections) - 1, []).append(
+            figure_at(self.path, src, caption=caption, alt=alt))
+
     def build(self, *, title: str, metadata: dict[str, str]) -> Document:
         repeated = normalize_space(title).lower()  # a page's title again is not prose
         sections = tuple(Section(heading=heading, level=level, paragraphs=tuple(
-                             p for p in paragraphs if p.lower() != repeated))
-                         for heading, level, paragraphs in self._sections
+                                     p for p in paragraphs if p.lower() != repeated),
+                                 figures=tuple(self._figures.get(index, ())))
+                         for index, (heading, level, paragraphs) in enumerate(self._sections)
                          if any(p.lower() != repeated for p in paragraphs))
         if not sections:
             raise SourceError(f"{Path(self.path).name} has no paragraphs of text after "
@@ -164,3 +176,20 @@ class DocumentBuilder:
                               hint="add some prose, or pass a different file")
         return Document(title=normalize_space(title) or title_from_stem(self.path),
                         metadata=metadata, sections=sections)
+
+
+def figure_at(source: Path, src: str, *, caption: str = "", alt: str = "") -> Figure:
+    """A figure for an image reference of ``source``: a web address stays an address; a
+    path (relative ones resolved next to the source) gets the file's digest when it
+    exists (a missing file keeps its path and no digest: the video notes it)."""
+    from urllib.parse import unquote, urlparse
+
+    src = src.strip()
+    caption, alt = normalize_space(caption), normalize_space(alt)
+    parsed = urlparse(src)
+    if parsed.scheme in ("http", "https"):
+        return Figure(url=src, caption=caption, alt=alt)
+    local = unquote(parsed.path) if parsed.scheme == "file" else src
+    path = (Path(source).resolve().parent / Path(local).expanduser()).resolve()
+    digest = file_sha256(path) if path.is_file() else None
+    return Figure(path=str(path), sha256=digest, caption=caption, alt=alt)

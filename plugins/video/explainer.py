@@ -1,0 +1,247 @@
+"""Transforms ``storyboard`` and ``explainer-video``: a source becomes a designed video.
+
+``storyboard`` plans the video (:mod:`plugins.video.storyboard`) and exports it as
+``<step>.storyboard.json`` (edit it, and give it back with ``storyboard: FILE``) and
+``<step>.storyboard.md``. ``explainer-video`` takes a document (or text, or a
+storyboard) and narrates it with a voice of the registry; a narration (audio with word
+timings of the exact script); or a podcast script or episode, which gives a video
+podcast (host cards, the speaker lit, chapter cards). It times the scenes from the
+words (:mod:`plugins.video.timeline`), draws each slide once
+(:mod:`plugins.video.slides`), renders with ffmpeg (:mod:`plugins.video.explainer_render`)
+and writes the mp4, .srt/.vtt captions, ``<step>.thumbnail.jpg`` and the timed
+``<step>.storyboard.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+import engine
+from engine.artifacts import (Artifact, Audio, Document, Script, Storyboard, Video, as_document,
+                              file_sha256)
+from engine.errors import TransformError
+from engine.transform import Context, Transform
+from plugins.audio.narration import AudioParams, voice_engine, voice_field
+from plugins.text.outputs import TextParams, record_usage, text_generator
+from plugins.video import storyboard as planning
+from plugins.video.captioned_video import video_exports
+from plugins.video.render import CaptionParams
+
+class StoryboardParams(TextParams):
+    points: int = Field(3, ge=1, le=3, description="key points per scene")
+    max_scenes: int = Field(12, ge=1, le=100, description=(
+        "scenes at most, besides the title and closing cards; neighbouring sections are "
+        "merged beyond it"))
+    narrate: Literal["full", "key-points"] = Field("full", description=(
+        "full: every paragraph is read; key-points: each scene reads its heading and its "
+        "key points' sentences only (a short)"))
+    call_to_action: str = Field("", max_length=200, description="closing card: what to do next "
+                                "('Read the full article'); also read aloud")
+    link: str = Field("", max_length=300, description="closing card: a web address")
+    media_library: str | None = Field(None, description=(
+        "a folder of your pictures and clips: scenes without a picture of the source get "
+        "the item that matches their text best (needs the `broll` extra); off by default"))
+    library_threshold: float = Field(0.3, ge=0.0, le=1.0, description=(
+        "media library: the least similarity an item needs (0 unrelated, 1 a paraphrase)"))
+    stock: str | None = Field(None, description=(
+        "a stock provider (`pexels`, with PEXELS_API_KEY) for scenes that still have no "
+        "picture; credited in credits.txt and the manifest; off by default"))
+
+    @model_validator(mode="after")
+    def _library(self):
+        if self.media_library and not Path(self.media_library).expanduser().is_dir():
+            raise ValueError(f"media_library {self.media_library!r} is not a folder")
+        return self
+
+
+def plan(source: Artifact, params: StoryboardParams, ctx: Context,
+         orientation: str = "landscape") -> Storyboard:
+    """The storyboard of any input (see the module docstring), with pictures from the
+    media library and stock when asked; the generator's spending goes into the manifest."""
+    if isinstance(source, Storyboard):
+        return source
+    from plugins.video import visuals
+
+    board = _planned(source, params, ctx)
+    if params.media_library:
+        board = visuals.from_library(board, Path(params.media_library).expanduser(), ctx,
+                                     threshold=params.library_threshold)
+    if params.stock:
+        board = visuals.from_stock(board, params.stock, orientation, ctx)
+    return board
+
+
+def _planned(source: Artifact, params: StoryboardParams, ctx: Context) -> Storyboard:
+    generator = text_generator(params, ctx)
+    generator.take_usage()
+    try:
+        if isinstance(source, Script):
+            return planning.plan_podcast(
+                source.title or "Podcast", source.speakers or tuple(dict.fromkeys(
+                    t.speaker for t in source.turns)), planning.script_chapters(source),
+                generator, metadata=source.metadata, call_to_action=params.call_to_action,
+                link=params.link)
+        if isinstance(source, Audio):
+            if not source.words:
+                raise TransformError(f"{source.title!r} has no word timings",
+                                     hint="feed it the output of a narration or podcast step")
+            if is_podcast(source):
+                return planning.plan_podcast(
+                    source.title or "Podcast", tuple(dict.fromkeys(
+                        w.speaker for w in source.words if w.speaker)),
+                    planning.podcast_chapters(source), generator, metadata=source.metadata,
+                    call_to_action=params.call_to_action, link=params.link)
+            doc = planning.audio_document(source)
+            return planning.plan_document(doc, generator, points=params.points,
+                                          max_scenes=params.max_scenes, narrate="full",
+                                          call_to_action="", link=params.link, tone=params.tone)
+        doc = as_document(source)
+        return planning.plan_document(doc, generator, points=params.points,
+                                      max_scenes=params.max_scenes, narrate=params.narrate,
+                                      call_to_action=params.call_to_action, link=params.link,
+                                      tone=params.tone)
+    finally:
+        record_usage(generator, ctx)
+
+
+def is_podcast(audio: Audio) -> bool:
+    """Audio whose words carry more than one speaker: a conversation."""
+    return len({w.speaker for w in audio.words if w.speaker}) > 1
+
+
+class StoryboardTransform(Transform):
+    """Plan an explainer video: title card, a scene per section, closing card (JSON, Markdown)."""
+
+    name = "storyboard"
+    version = "1"
+    consumes = ("document", "text", "transcript", "script", "audio")
+    produces = "storyboard"
+    Params = StoryboardParams
+
+    def model_identity(self, params: StoryboardParams, ctx: Context) -> str:
+        return text_generator(params, ctx).identity()
+
+    def run(self, source: Artifact, params: StoryboardParams, ctx: Context) -> Storyboard:
+        board = plan(source, params, ctx)
+        for note in board.notes:
+            ctx.note(note)
+        ctx.metrics["scenes"] = len(board.scenes)
+        return board
+
+
+class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
+    aspect: Literal["9:16", "1:1", "16:9", "4:5"] = Field(
+        "16:9", description="frame shape: 16:9 wide, 9:16 vertical short, 1:1 square, 4:5 "
+                            "portrait (ignored when `size` is set)")
+    voice: str = voice_field("hibari:heart", "narrator's voice for a document, text or "
+                             "storyboard input, as ENGINE:VOICE (`remixer voices`)")
+    voices: list[str] = Field(["hibari:heart", "piper:joe"], min_length=1, max_length=4,
+                              description="podcast script input: one voice per host",
+                              json_schema_extra={"registry": "voices"})
+    timing: Literal["aligned", "estimated"] = Field(
+        "estimated", description="word timings of the narration made here: 'estimated' "
+        "shares each sentence's time by word length (scenes change at sentence boundaries "
+        "either way); 'aligned' times every word with the transcriber (closer captions)")
+    storyboard: str | None = Field(None, description=(
+        "a storyboard JSON file (a storyboard step's output, edited) to use instead of "
+        "planning one"))
+    transition: Literal["fade", "fadeblack", "slideleft", "smoothleft", "circleopen",
+                        "dissolve", "none"] = Field("fade", description=(
+                            "how one scene gives way to the next (ffmpeg xfade), or none"))
+    transition_seconds: float = Field(0.5, ge=0.1, le=2.0, description="length of a transition")
+    zoom: float = Field(1.12, ge=1.0, le=1.5, description="how far pictures zoom over a scene")
+    progress_bar: bool = Field(True, description="a thin bar along the bottom edge")
+    fetch_images: bool = Field(False, description=(
+        "download the source's remote images (http/https); off: remote images are left out"))
+    tail: float = Field(3.0, ge=0.5, le=15.0, description="seconds the closing card stays")
+    scenes_per_segment: int = Field(6, ge=1, le=40, description=(
+        "scenes rendered per ffmpeg run (memory stays flat with length)"))
+
+    @model_validator(mode="after")
+    def _storyboard_file(self):
+        if self.storyboard and not Path(self.storyboard).expanduser().is_file():
+            raise ValueError(f"storyboard {self.storyboard!r} does not exist")
+        return self
+
+
+class ExplainerVideo(Transform):
+    """A designed video from a document, narration or podcast: scenes, pictures, captions."""
+
+    name = "explainer-video"
+    version = "1"
+    consumes = ("document", "text", "storyboard", "audio", "script")
+    produces = "video"
+    Params = ExplainerParams
+
+    def model_identity(self, params: ExplainerParams, ctx: Context) -> str:
+        parts = [text_generator(params, ctx).identity()]
+        for spec in [params.voice, *params.voices]:
+            engine_, voice = voice_engine(spec, ctx, params.voice_consent)
+            parts.append(engine_.identity(voice))
+        if params.timing == "aligned":
+            parts.append(ctx.registry.transcriber(params.transcriber).identity())
+        if params.storyboard:
+            parts.append(file_sha256(Path(params.storyboard).expanduser()))
+        return "+".join(parts)
+
+    def run(self, source: Artifact, params: ExplainerParams, ctx: Context) -> Video:
+        from plugins.video.explainer_build import build
+
+        if params.storyboard:
+            board = planning.read_storyboard(Path(params.storyboard))
+        else:
+            width, height = params.frame_size()
+            board = plan(source, params, ctx, "landscape" if width > height * 1.1 else
+                         "portrait" if height > width * 1.1 else "square")
+        for note in board.notes:
+            ctx.note(note)
+        audio = self._audio(source, board, params, ctx)
+        return build(board, audio, params, ctx)
+
+    def _audio(self, source: Artifact, board: Storyboard, params: ExplainerParams,
+               ctx: Context) -> Audio:
+        """The narration: the input's own (audio), else spoken here."""
+        if isinstance(source, Audio) and not params.storyboard:
+            return source
+        if isinstance(source, Script):
+            from plugins.audio.podcast import Podcast, PodcastParams
+
+            speak = PodcastParams(voices=params.voices, hosts=list(source.speakers) or
+                                  list(dict.fromkeys(t.speaker for t in source.turns)),
+                                  timing=params.timing, transcriber=params.transcriber,
+                                  speed=params.speed, voice_consent=params.voice_consent)
+            return Podcast().run(source, speak, ctx)
+        from plugins.audio.narration import Narration, NarrationParams
+        from engine.artifacts import Section
+
+        doc = Document(title=board.title, sections=tuple(
+            Section(paragraphs=(scene.narration,)) for scene in board.scenes
+            if scene.narration.strip()))
+        speak = NarrationParams(voice=params.voice, speed=params.speed, timing=params.timing,
+                                transcriber=params.transcriber, read_title=False,
+                                voice_consent=params.voice_consent)
+        return Narration().run(doc, speak, ctx)
+
+    def exports(self, artifact: Video) -> dict[str, bytes | Path]:
+        out = video_exports(artifact)
+        thumbnail = artifact.metadata.get("thumbnail")
+        if thumbnail and Path(thumbnail).is_file():
+            out["thumbnail.jpg"] = Path(thumbnail)
+        if artifact.metadata.get("storyboard"):
+            from plugins.video.visuals import credits_of
+
+            board = Storyboard.model_validate_json(artifact.metadata["storyboard"])
+            out.update(board.exports())
+            credits = credits_of(board)
+            if credits:
+                out["credits.txt"] = credits.encode("utf-8")
+        return out
+
+
+@engine.hookimpl
+def register_transforms(register):
+    register(StoryboardTransform)
+    register(ExplainerVideo)

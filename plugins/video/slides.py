@@ -1,0 +1,438 @@
+"""Slides of an explainer, drawn once per scene with Pillow (never per frame).
+
+For each scene, :func:`draw_scene` writes transparent PNG layers that the render
+overlays on the moving background: the ``base`` (kicker, heading, panels, the frame
+around the picture, static text), one layer per key point (overlaid from the moment its
+sentence is spoken) and, for a video podcast, one highlight per host (shown while that
+host speaks). Each layer is cropped to what it draws, so overlaying it costs little.
+
+Every text is fitted into its box with the font's metrics (:func:`layout.text_fit`) and
+the box lies inside the frame's safe area above the caption band; :class:`SceneArt`
+keeps the boxes so tests can check them against the pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.artifacts import Scene, Storyboard
+from plugins.video.ass import parse_color
+from plugins.video.fonts import default_font_path
+from plugins.video.layout import (Box, Frame, PillowFont, TextBlock, glyph_font, text_fit)
+
+BACKGROUND = ("#1C2B4F", "#0A1020")
+GLOWS = ("#1F7A80", "#4B3A8C", "#7A3D5C")
+ACCENTS = ("#FFD60A", "#4CD4B0", "#FF8A65", "#7FB2FF")
+TEXT = "#FFFFFF"
+SOFT = "#C9D6E8"
+PANEL = "#0A1020A8"
+
+
+@dataclass(frozen=True)
+class Typeface:
+    """The font files of the slides: one file for all when the user gives one."""
+
+    title: Path
+    heading: Path
+    body: Path
+    quote: Path
+
+    @classmethod
+    def of(cls, font: str | None) -> "Typeface":
+        if font:
+            path = Path(font).expanduser().resolve()
+            return cls(path, path, path, path)
+        folder = default_font_path().parent
+        return cls(folder / "Roboto-Black.ttf", folder / "Roboto-Bold.ttf",
+                   folder / "Roboto-Medium.ttf", folder / "Roboto-MediumItalic.ttf")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """An RGBA image placed at (x, y) on the frame."""
+
+    path: Path
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def box(self) -> Box:
+        return Box(self.x, self.y, self.w, self.h)
+
+
+@dataclass
+class SceneArt:
+    base: Layer | None
+    #: one per key point (the stat callout included), in the scene's point order; None
+    #: for a point that did not fit or has no text left to draw
+    points: list[Layer | None]
+    #: where the picture goes (Ken Burns), if the scene has one
+    picture: Box | None
+    #: video podcast: a highlight per host
+    speakers: dict[str, Layer] = field(default_factory=dict)
+    #: every text drawn, for checks
+    text_boxes: list[Box] = field(default_factory=list)
+    #: where the scene's heading is drawn (on the base layer), if it has one
+    heading: Box | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def rgba(color: str, alpha: int | None = None) -> tuple[int, int, int, int]:
+    r, g, b, a = parse_color(color)
+    return r, g, b, a if alpha is None else alpha
+
+
+class Canvas:
+    """A transparent full-frame image to draw on, saved cropped to what was drawn."""
+
+    def __init__(self, frame: Frame, notes: list[str], boxes: list[Box]):
+        from PIL import Image, ImageDraw
+
+        self.frame = frame
+        self.image = Image.new("RGBA", (frame.width, frame.height), (0, 0, 0, 0))
+        self.draw = ImageDraw.Draw(self.image)
+        self.notes = notes
+        self.boxes = boxes
+
+    def fit(self, text: str, path: Path, size: float, box: Box, *, max_lines: int = 3,
+            min_size: float | None = None) -> TextBlock:
+        """``text`` fitted into ``box`` with the font that has its glyphs."""
+        font_path, shown, missing = glyph_font(text, path)
+        if missing:
+            sample = missing[:12]
+            self.notes.append(f"the fonts here lack glyphs for {sample!r}: left out of "
+                              f"{text[:40]!r}; give a `font` that has them")
+        return text_fit(shown, PillowFont(font_path), size, box.w, box.h, max_lines=max_lines,
+                        min_size=min_size or max(self.frame.unit * 1.6, 8))
+
+    def text(self, block: TextBlock, x: int, y: int, width: int, color: str, *,
+             center: bool = False) -> Box:
+        """Draw ``block`` with its top-left at (x, y) inside a column ``width`` wide."""
+        font = block.font.at(block.size)
+        for i, line in enumerate(block.lines):
+            line_w = block.font.width(line, block.size)
+            if center:
+                lx = x + (width - line_w) / 2
+            elif block.rtl:
+                lx = x + width - line_w
+            else:
+                lx = x
+            lx += block.font.overhang(line, block.size)
+            self.draw.text((lx, y + i * block.line_height), line, font=font,
+                           fill=rgba(color), direction="rtl" if block.rtl else None)
+        w = min(block.width(), width)
+        left = x + (width - w) // 2 if center else (x + width - w if block.rtl else x)
+        box = Box(int(left), y, w, block.height)
+        self.boxes.append(box)
+        return box
+
+    def panel(self, box: Box, color: str = PANEL, radius: float | None = None,
+              outline: str | None = None, width: int = 0) -> None:
+        r = int(radius if radius is not None else self.frame.unit * 2)
+        self.draw.rounded_rectangle((box.x, box.y, box.right - 1, box.bottom - 1), radius=r,
+                                    fill=rgba(color),
+                                    outline=rgba(outline) if outline else None, width=width)
+
+    def save(self, path: Path) -> Layer | None:
+        bbox = self.image.getchannel("A").getbbox()
+        if bbox is None:
+            return None
+        x0, y0, x1, y1 = bbox
+        # even offsets and sizes: the overlay works on 4:2:0 frames
+        x0, y0 = x0 // 2 * 2, y0 // 2 * 2
+        x1, y1 = min((x1 + 1) // 2 * 2, self.frame.width), min((y1 + 1) // 2 * 2, self.frame.height)
+        self.image.crop((x0, y0, x1, y1)).save(path, compress_level=1)
+        return Layer(path, x0, y0, x1 - x0, y1 - y0)
+
+
+# --------------------------------------------------------------------------- scenes
+
+def draw_scene(board: Storyboard, index: int, frame: Frame, typeface: Typeface,
+               folder: Path, *, has_picture: bool) -> SceneArt:
+    """The layers of scene ``index`` (see the module docstring)."""
+    scene = board.scenes[index]
+    folder.mkdir(parents=True, exist_ok=True)
+    notes: list[str] = []
+    boxes: list[Box] = []
+    base = Canvas(frame, notes, boxes)
+    accent = ACCENTS[index % len(ACCENTS)]
+    u = frame.unit
+    c = frame.content
+    art = SceneArt(None, [], None, text_boxes=boxes, notes=notes)
+    if scene.kind in ("title", "closing"):
+        _card(board, scene, base, frame, typeface, accent)
+    else:
+        sections = sum(1 for s in board.scenes if s.kind not in ("title", "closing"))
+        number = sum(1 for s in board.scenes[:index] if s.kind not in ("title", "closing")) + 1
+        kicker = base.fit(f"{number} / {sections}   {board.title}", typeface.heading,
+                          2.6 * u, Box(c.x, c.y, c.w, int(4 * u)), max_lines=1)
+        base.text(kicker, c.x, c.y, c.w, accent)
+        top = c.y + kicker.height + int(1.5 * u)
+        heading = scene.heading or (scene.quote and "") or ""
+        if heading:
+            block = base.fit(heading, typeface.heading, (6.2 if frame.landscape else 7.0) * u,
+                             Box(c.x, top, c.w, int(c.h * 0.24)), max_lines=3)
+            art.heading = base.text(block, c.x, top, c.w, TEXT)
+            top += block.height + int(2.5 * u)
+        body = Box(c.x, top, c.w, max(c.bottom - top, int(4 * u)))
+        text_area, picture = _split(body, frame, has_picture)
+        art.picture = picture
+        if picture is not None:
+            pad = max(int(0.6 * u), 2)
+            base.panel(Box(picture.x - pad, picture.y - pad, picture.w + 2 * pad,
+                           picture.h + 2 * pad), color="#FFFFFF30", radius=u)
+            caption = scene.visual.caption if scene.visual else ""
+            if caption:
+                cap_box = Box(picture.x, picture.bottom + int(1.2 * u), picture.w,
+                              max(min(int(5 * u), body.bottom - picture.bottom - int(1.2 * u)), 1))
+                if cap_box.h >= 2 * u:
+                    block = base.fit(caption, typeface.body, 2.6 * u, cap_box, max_lines=1)
+                    base.text(block, cap_box.x, cap_box.y, cap_box.w, SOFT)
+        if scene.kind == "chapter" and board.speakers:
+            text_area, art.speakers = _speakers(board, scene, base, text_area, typeface, folder,
+                                                index, accent, frame)
+        art.points = _points(scene, base, frame, text_area, typeface, folder, index, accent)
+    art.base = base.save(folder / f"scene-{index:03d}-base.png")
+    return art
+
+
+def _split(body: Box, frame: Frame, has_picture: bool) -> tuple[Box, Box | None]:
+    """The body's text area and picture box: side by side on a wide frame, stacked on a
+    tall or square one (the picture above, at most 45% of the height)."""
+    u = frame.unit
+    if not has_picture or body.h < 12 * u:
+        return body, None
+    pad = max(int(0.6 * u), 2)   # the frame drawn around the picture stays in the body
+    body = Box(body.x + pad, body.y + pad, body.w - 2 * pad, body.h - 2 * pad)
+    if frame.landscape:
+        text_w = int(body.w * 0.5)
+        gap = int(3 * u)
+        pic_w = body.w - text_w - gap
+        pic_h = min(int(body.h - 6 * u), int(pic_w * 0.8))
+        picture = Box(body.x + text_w + gap, body.y, pic_w // 2 * 2, max(pic_h, 2) // 2 * 2)
+        return Box(body.x, body.y, text_w, body.h), picture
+    pic_h = min(int(body.h * 0.42), int(body.w * 0.7))
+    picture = Box(body.x, body.y, body.w // 2 * 2, pic_h // 2 * 2)
+    below = picture.bottom + int(6 * u)
+    return Box(body.x, below, body.w, max(body.bottom - below, 1)), picture
+
+
+def _points(scene: Scene, canvas: Canvas, frame: Frame, area: Box, typeface: Typeface,
+            folder: Path, index: int, accent: str) -> list[Layer]:
+    """One layer per point (in point order), fitted together into ``area`` on a panel."""
+    u = frame.unit
+    items: list[tuple[str, str]] = []   # (kind, text)
+    for point in scene.points:
+        is_stat = bool(scene.stat) and point.text == scene.stat_label
+        items.append(("stat" if is_stat else "point", point.text))
+    if scene.kind == "quote" and scene.quote:
+        items.insert(0, ("quote", f"“{scene.quote}”"))
+    if not items or area.h < 4 * u:
+        return []
+    pad = int(1.8 * u)      # inside each card
+    inner = Box(area.x + pad, area.y, area.w - 2 * pad, area.h)
+    gap = int(1.6 * u)      # between cards
+    size = (4.0 if frame.landscape else 4.8 if frame.width >= frame.height else 5.6) * u
+    for _ in range(14):   # one size for all points, shrunk until their cards fit together
+        blocks = _point_blocks(items, canvas, scene, typeface, inner, size, u)
+        total = sum(h + 2 * pad for _, h in blocks) + gap * (len(blocks) - 1)
+        if total <= area.h or size <= 1.8 * u:
+            break
+        size *= 0.9
+    layers: list[Layer | None] = []
+    y = area.y
+    for i, (parts, height) in enumerate(blocks):
+        if y + height + 2 * pad > area.bottom + 1:
+            canvas.notes.append(f"{len(blocks) - i} point(s) of {scene.heading!r} did not fit")
+            break
+        kind = items[i][0]
+        # a point is a card of its own, appearing with it; a quote stays on the slide
+        target = canvas if kind == "quote" else Canvas(frame, canvas.notes, canvas.boxes)
+        target.panel(Box(area.x, y, area.w, height + 2 * pad))
+        yy = y + pad
+        for block, color, indent in parts:
+            if kind == "point":
+                dot = int(block.size * 0.32)
+                cy = yy + int(block.size * 0.62)
+                target.draw.ellipse((inner.x, cy - dot // 2, inner.x + dot, cy + dot // 2),
+                                    fill=rgba(accent))
+            target.text(block, inner.x + indent, yy, inner.w - indent, color)
+            yy += block.height + int(0.6 * u)
+        if target is not canvas:
+            layers.append(target.save(folder / f"scene-{index:03d}-point-{len(layers)}.png"))
+        y += height + 2 * pad + gap
+    return layers
+
+
+def _point_blocks(items, canvas: Canvas, scene: Scene, typeface: Typeface, inner: Box,
+                  size: float, u: float):
+    """Each item as fitted text blocks (with colour and indent) and its height."""
+    out = []
+    indent = int(size * 0.9)
+    for kind, text in items:
+        if kind == "stat":
+            number = canvas.fit(scene.stat, typeface.title, size * 3.2,
+                                Box(0, 0, inner.w, int(size * 4.2)), max_lines=1)
+            label = canvas.fit(text, typeface.body, size * 0.9, Box(0, 0, inner.w, int(size * 4)),
+                               max_lines=3)
+            parts = [(number, ACCENTS[0], 0), (label, SOFT, 0)]
+        elif kind == "quote":
+            block = canvas.fit(text, typeface.quote, size * 1.15,
+                               Box(0, 0, inner.w, int(size * 7)), max_lines=5)
+            parts = [(block, TEXT, 0)]
+        else:
+            block = canvas.fit(text, typeface.body, size, Box(0, 0, inner.w - indent,
+                                                              int(size * 6)), max_lines=4)
+            parts = [(block, TEXT, indent)]
+        height = sum(b.height for b, _, _ in parts) + int(0.6 * u) * (len(parts) - 1)
+        out.append((parts, height))
+    return out
+
+
+def _speakers(board: Storyboard, scene: Scene, canvas: Canvas, area: Box, typeface: Typeface,
+              folder: Path, index: int, accent: str, frame: Frame):
+    """A row of host cards at the bottom of ``area``; a highlight layer per host."""
+    u = frame.unit
+    hosts = list(board.speakers)[:4]
+    card_h = int(9 * u)
+    if area.h < card_h + 6 * u:
+        return area, {}
+    gap = int(2 * u)
+    card_w = (area.w - gap * (len(hosts) - 1)) // len(hosts)
+    y = area.bottom - card_h
+    highlights = {}
+    for i, host in enumerate(hosts):
+        box = Box(area.x + i * (card_w + gap), y, card_w, card_h)
+        canvas.panel(box, outline="#FFFFFF40", width=max(int(0.3 * u), 1))
+        name = canvas.fit(host, typeface.heading, 3.6 * u, Box(0, 0, card_w - int(3 * u),
+                                                               card_h - int(2 * u)), max_lines=1)
+        canvas.text(name, box.x + int(1.5 * u), box.y + (card_h - name.height) // 2,
+                    card_w - int(3 * u), SOFT, center=True)
+        lit = Canvas(frame, canvas.notes, [])
+        lit.panel(box, color=accent, outline=TEXT, width=max(int(0.4 * u), 2))
+        lit.text(name, box.x + int(1.5 * u), box.y + (card_h - name.height) // 2,
+                 card_w - int(3 * u), "#0A1020", center=True)
+        layer = lit.save(folder / f"scene-{index:03d}-speaker-{i}.png")
+        if layer is not None:
+            highlights[host] = layer
+    return Box(area.x, area.y, area.w, max(y - area.y - int(3 * u), 1)), highlights
+
+
+def _card(board: Storyboard, scene: Scene, canvas: Canvas, frame: Frame, typeface: Typeface,
+          accent: str) -> None:
+    """The title card (title, byline, date, hosts) or the closing card (title, call to
+    action, link), centred vertically in the content area."""
+    u = frame.unit
+    c = frame.content
+    parts: list[tuple[TextBlock, str]] = []
+    if scene.kind == "title":
+        parts.append((canvas.fit(board.title, typeface.title, (8.5 if frame.landscape else 9.5) * u,
+                                 Box(0, 0, c.w, int(c.h * 0.55)), max_lines=5), TEXT))
+        for line, color in ((board.byline, SOFT), (board.date, SOFT),
+                            ("with " + " & ".join(board.speakers) if board.speakers else "", accent)):
+            if line:
+                parts.append((canvas.fit(line, typeface.body, 3.8 * u,
+                                         Box(0, 0, c.w, int(c.h * 0.1)), max_lines=2), color))
+    else:
+        parts.append((canvas.fit(board.title, typeface.heading, 6.0 * u,
+                                 Box(0, 0, c.w, int(c.h * 0.4)), max_lines=4), TEXT))
+        if board.call_to_action:
+            parts.append((canvas.fit(board.call_to_action, typeface.heading, 4.6 * u,
+                                     Box(0, 0, c.w, int(c.h * 0.2)), max_lines=3), accent))
+        if board.link:
+            parts.append((canvas.fit(board.link, typeface.body, 3.4 * u,
+                                     Box(0, 0, c.w, int(c.h * 0.12)), max_lines=2), SOFT))
+    gap = int(2.5 * u)
+    bar = int(1.2 * u)
+    total = sum(b.height for b, _ in parts) + gap * len(parts) + bar
+    y = c.y + max((c.h - total) // 2, 0)
+    canvas.draw.rectangle((c.x, y, c.x + int(14 * u), y + bar), fill=rgba(accent))
+    y += bar + gap
+    for block, color in parts:
+        canvas.text(block, c.x, y, c.w, color)
+        y += block.height + gap
+
+
+# --------------------------------------------------------------------------- background
+
+def draw_background(width: int, height: int, path: Path, *, margin: float = 0.12) -> Path:
+    """A dark gradient with soft coloured glows, ``1 + 2 * margin`` times the frame, so a
+    slowly moving crop of it gives a subtle moving background."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFilter
+
+    w, h = int(width * (1 + 2 * margin)) // 2 * 2, int(height * (1 + 2 * margin)) // 2 * 2
+    small_w, small_h = max(w // 8, 2), max(h // 8, 2)
+    top, bottom = np.array(parse_color(BACKGROUND[0])[:3]), np.array(parse_color(BACKGROUND[1])[:3])
+    ramp = np.linspace(0, 1, small_h)[:, None, None]
+    pixels = (top * (1 - ramp) + bottom * ramp).repeat(small_w, axis=1)
+    image = Image.fromarray(pixels.astype("uint8"), "RGB")
+    glow = Image.new("RGB", (small_w, small_h), (0, 0, 0))
+    draw = ImageDraw.Draw(glow)
+    spots = ((0.18, 0.22, 0.38), (0.82, 0.55, 0.42), (0.35, 0.88, 0.34))
+    for (fx, fy, fr), color in zip(spots, GLOWS):
+        r = fr * min(small_w, small_h)
+        draw.ellipse((fx * small_w - r, fy * small_h - r, fx * small_w + r, fy * small_h + r),
+                     fill=parse_color(color)[:3])
+    glow = glow.filter(ImageFilter.GaussianBlur(min(small_w, small_h) * 0.16))
+    image = Image.blend(image, Image.fromarray(
+        np.maximum(np.asarray(image), np.asarray(glow)).astype("uint8")), 0.55)
+    image.resize((w, h), Image.BICUBIC).save(path, compress_level=1)
+    return path
+
+
+# --------------------------------------------------------------------------- thumbnail
+
+def draw_thumbnail(board: Storyboard, picture: Path | None, size: tuple[int, int],
+                   typeface: Typeface, dst: Path) -> tuple[Path, list[Box], list[str]]:
+    """A JPEG of ``size``: the background, the key visual (when there is one) and the
+    title; returns the text boxes and notes too."""
+    from PIL import Image
+
+    from plugins.video.layout import frame_layout
+
+    width, height = size
+    frame = frame_layout(width, height)
+    notes: list[str] = []
+    boxes: list[Box] = []
+    background = dst.with_suffix(".background.png")
+    draw_background(width, height, background, margin=0.0)
+    image = Image.open(background).convert("RGBA")
+    background.unlink()
+    c = frame.safe
+    u = frame.unit
+    text_box = c
+    if picture is not None:
+        with Image.open(picture) as pic:
+            pic = pic.convert("RGB")
+            if frame.landscape:
+                box = Box(c.x + c.w // 2, 0, width - c.x - c.w // 2, height)
+                text_box = Box(c.x, c.y, c.w // 2 - int(3 * u), c.h)
+            else:
+                box = Box(0, 0, width, int(height * 0.45))
+                text_box = Box(c.x, box.bottom + int(3 * u), c.w, c.bottom - box.bottom - int(3 * u))
+            image.paste(_cover(pic, box.w, box.h), (box.x, box.y))
+    canvas = Canvas(frame, notes, boxes)
+    bar = int(1.4 * u)
+    title = canvas.fit(board.title, typeface.title, 10 * u,
+                       Box(0, 0, text_box.w, text_box.h - bar * 4), max_lines=5)
+    y = text_box.y + max((text_box.h - title.height - bar * 3) // 2, 0)
+    canvas.draw.rectangle((text_box.x, y, text_box.x + int(16 * u), y + bar),
+                          fill=rgba(ACCENTS[0]))
+    canvas.text(title, text_box.x, y + bar * 3, text_box.w, TEXT)
+    image.alpha_composite(canvas.image)
+    image.convert("RGB").save(dst, "JPEG", quality=90)
+    return dst, boxes, notes
+
+
+def _cover(image, width: int, height: int):
+    """``image`` scaled and centre-cropped to exactly ``width x height``."""
+    from PIL import Image, ImageOps
+
+    return ImageOps.fit(image, (max(width, 1), max(height, 1)), Image.LANCZOS)
+
+
+__all__ = ["Layer", "SceneArt", "Typeface", "draw_background", "draw_scene", "draw_thumbnail"]
