@@ -81,3 +81,7 @@ class ModelUnavailableError(RemixerError):
 
 class GeneratorError(RemixerError):
     """A text generator failed: bad answer, refused request, missing key."""
+
+
+class UnusableAnswerError(GeneratorError):
+    """A model answered, but never in a usable form (the request itself went through)."""

@@ -440,7 +440,8 @@ def test_the_same_recipe_runs_offline_and_with_openai(invoke, server, tmp_path, 
     steps = manifest(out)["steps"]
     assert all(s["model"].startswith("openai:test-model@1 url=http://127.0.0.1:") for s in steps)
     usage = [s["metrics"]["usage"] for s in steps]
-    assert sum(u["requests"] for u in usage) == sent - 1  # the 429 gave no answer
+    assert sum(u["requests"] for u in usage) == sent  # the 429 counts too
+    assert sum(u["failed_requests"] for u in usage) == 1
     assert all(u["prompt_tokens"] > 0 and u["completion_tokens"] > 0 for u in usage)
 
     # a re-run is served from the cache: not one request
