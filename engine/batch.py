@@ -41,6 +41,15 @@ class BatchSummary:
 TABLE_ROWS = 40
 
 
+def problems(result: SourceResult) -> list[str]:
+    """One line for every step of ``result`` that failed (or for the source itself)."""
+    lines = [f"step {s.id}: {(s.error.splitlines() or [''])[0]}"
+             for s in result.steps if s.status == "failed"]
+    if not lines and result.error:
+        lines = [result.error.splitlines()[0]]
+    return lines
+
+
 def _summary_table(results: list[SourceResult]) -> Table:
     shown = results if len(results) <= TABLE_ROWS else [r for r in results if r.status != "ok"]
     table = Table(title="remixer run" if shown is results else "failed sources", show_lines=False)
@@ -49,7 +58,7 @@ def _summary_table(results: list[SourceResult]) -> Table:
     for r in shown:
         status = "[green]ok[/]" if r.status == "ok" else "[red]failed[/]"
         table.add_row(Path(r.path).name, status, str(r.ran), str(r.cached), f"{r.seconds:.2f}",
-                      r.error.splitlines()[0] if r.error else "")
+                      "\n".join(problems(r)))
     return table
 
 
@@ -113,6 +122,7 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
               f"Report: {report}",
               highlight=False, soft_wrap=True)
     for r in failed:
-        out.print(f"failed: {Path(r.path).name}: {r.error.splitlines()[0]}", highlight=False,
-                  soft_wrap=True, markup=False)
+        for line in problems(r):
+            out.print(f"failed: {Path(r.path).name}: {line}", highlight=False,
+                      soft_wrap=True, markup=False)
     return BatchSummary(results, report)

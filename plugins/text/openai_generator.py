@@ -67,8 +67,6 @@ NOTES_SHARE = 0.45
 _NOTES_KEPT = 8
 #: notes whose words are at least this share verbatim runs of their part are a copy
 NOTES_COPY_LIMIT = 0.6
-#: what servers said about their context size, per (endpoint, model), once per process
-_DISCOVERED: dict[tuple[str, str], context_probe.Discovered | None] = {}
 
 log = logging.getLogger("remixer.openai")
 
@@ -359,7 +357,8 @@ class OpenAIGenerator(engine.TextGenerator):
         self._client: ChatClient | None = None
         #: notes on long documents, with what the manifest must say about how they were made
         self._notes: dict[tuple, tuple[str, list[str]]] = {}
-        self._context: tuple[int, str] | None = None
+        #: what the server said about its context size, per endpoint URL
+        self._discovered: dict[str, context_probe.Discovered | None] = {}
 
     # -- identity and plumbing ----------------------------------------------------------
 
@@ -380,11 +379,10 @@ class OpenAIGenerator(engine.TextGenerator):
     @property
     def context_tokens(self) -> int:
         """The context size requests are fitted to: the smaller of ``llm.context_tokens``
-        and what the server reports (asked once, on first use: a cached run asks nothing).
+        and what the server reports (asked once per endpoint, on first use: a cached run
+        asks nothing).
         Every step that used it says in its manifest which it was."""
-        if self._context is None:
-            self._context = self._discover_context()
-        tokens, source = self._context
+        tokens, source = self._discover_context()
         self.note(f"context: {tokens} tokens, {source}")
         return tokens
 
@@ -393,11 +391,11 @@ class OpenAIGenerator(engine.TextGenerator):
         endpoint = llm_client.resolve_endpoint(self.settings)
         if endpoint.base_url is None:  # OpenAI itself does not say
             return configured, "from llm.context_tokens"
-        key = (endpoint.url, self.model)
-        if key not in _DISCOVERED:
+        if endpoint.url not in self._discovered:
             headers = {"Authorization": f"Bearer {endpoint.api_key()}"}
-            _DISCOVERED[key] = context_probe.discover(endpoint.base_url, self.model, headers)
-        found = _DISCOVERED[key]
+            self._discovered[endpoint.url] = context_probe.discover(endpoint.base_url,
+                                                                    self.model, headers)
+        found = self._discovered[endpoint.url]
         if found is None:
             return configured, "from llm.context_tokens (the server does not report its size)"
         if found.tokens < configured:
