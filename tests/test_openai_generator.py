@@ -390,7 +390,7 @@ def test_big_sections_split_at_paragraphs_and_notes_condense_recursively(make, s
 
 
 def test_a_context_too_small_for_the_answer_is_a_clear_error(make, server, sample):
-    with pytest.raises(engine.GeneratorError, match=r"context_tokens=1000 leaves no room"):
+    with pytest.raises(engine.GeneratorError, match=r"a context of 1000 tokens leaves no room"):
         make(context_tokens=1000).summarize(sample, words=1000)
     assert server.chat_requests == []
 

@@ -443,7 +443,7 @@ class OpenAIGenerator(engine.TextGenerator):
         budget = context - mapreduce.estimate_messages(empty) - 2 * answer - fixes - MARGIN
         if budget < 200:
             raise engine.GeneratorError(
-                f"llm.context_tokens={context} leaves no room for the source next to {what}",
+                f"a context of {context} tokens leaves no room for the source next to {what}",
                 hint="raise llm.context_tokens to the model's real size, or ask for less")
         text = mapreduce.document_text(doc)
         if mapreduce.estimate_tokens(text) > budget:
@@ -623,8 +623,7 @@ def _notes_parser(part: str, words: int, instructions: str) -> Callable[[Answer]
 
     def parse(answer: Answer) -> str:
         if answer.truncated:
-            raise Unusable(f"the notes were cut off at the length limit; write at most "
-                           f"{shorter} words")
+            raise Unusable(f"the notes must be at most {shorter} words")
         notes = prose(answer)
         if count_words(notes) > words * 1.5 + 10:
             raise Unusable(f"the notes have {count_words(notes)} words, more than the "
