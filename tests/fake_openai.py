@@ -170,7 +170,8 @@ def auto_reply(request: Request) -> Reply:
         count = _number(r"the (\d+) most important points", conversation, 5)
         content = {"points": sentences[:count]}
     elif last.startswith("This is part "):  # notes on a part: its sentences, shortened
-        content = _take_words([" ".join(s.split()[:6]).rstrip(",;:") + "." for s in sentences],
+        shortened = [" ".join(s.split()[:6]).rstrip(",;:") + "." for s in sentences]
+        content = _take_words(list(dict.fromkeys(shortened)),  # each note once
                               _number(r"about (\d+) words", last, 100))
     elif re.search(r"at most (\d+) characters", last):
         content = _take_chars(sentences, _number(r"at most (\d+) characters", last, 200))

@@ -386,3 +386,42 @@ def test_the_manifest_says_which_context_was_used(invoke, pointed, tmp_path):
     invoke("run", ARTICLE, SAMPLES / "article.md", "-o", out,
            "--generator", "openai:smollm2", "--only", "key-points")
     assert len(pointed.requests) == before
+
+
+# --------------------------------------------------------------------------- seen since
+
+LOOP = ("A new study published by the University of California, Davis found that every "
+        "tree planted can save up to 5 trees over its lifetime. This was based on data from "
+        "a network of trees used as reference points for urban forestry projects. ")
+
+
+def test_an_answer_in_a_loop_is_sent_back(make, server, sample):
+    """SmolLM2's summary-400 said the same paragraph five times."""
+    server.script(answer("The way cities grow has changed. " + LOOP * 5),
+                  answer("Cities now plan their street trees like roads and pipes."))
+    summary = make().summarize(sample, words=10)
+    assert summary == "Cities now plan their street trees like roads and pipes."
+    assert "the answer repeats itself" in server.chat_requests[1].last_user
+
+
+def test_a_chat_reply_about_nothing_is_sent_back(make, server, sample):
+    """SmolLM2's post-150 was "I'm ready to help. What's your request?"."""
+    server.script(answer("I'm ready to help. What's your request?"),
+                  answer("Street trees cool a block by several degrees."))
+    assert make().social_post(sample, max_chars=280) == \
+        "Street trees cool a block by several degrees."
+    assert "says nothing about the document" in server.chat_requests[1].last_user
+
+
+def test_an_invented_closing_tag_is_markup_too(make, server, sample):
+    """SmolLM2's post-400 ended in </post>: stripped at the edge, refused inside."""
+    server.script(answer("<post>Trees cool streets.</post>"))
+    assert make().social_post(sample, max_chars=280) == "Trees cool streets."
+    assert answer_checks.leftover_markup("Trees </post> cool streets.") == "</post>"
+    assert answer_checks.copied_from_prompt("</post>", "<a post>") is None
+
+
+def test_a_source_that_repeats_itself_may_be_quoted_twice():
+    twice = "Riders say the hardest part was not the money but the waiting. "
+    assert answer_checks.repeated_sentence(twice * 2) is not None
+    assert answer_checks.repeated_sentence(twice * 2, document=twice * 3) is None

@@ -111,7 +111,7 @@ def test_dialogue_chapters_are_the_documents_headings(make, server, sample):
         {"host": "Sam", "text": "Today: trees.", "chapter": headings[0].upper()},
         {"host": "Alex", "text": "Tell me more.", "chapter": "something else entirely"},
     ]}), answer({"turns": [
-        {"host": "Alex", "text": "Short again.", "chapter": None},
+        {"host": "Alex", "text": "Trees again, briefly.", "chapter": None},
         {"host": "Sam", "text": "Indeed.", "chapter": None}]}))
     turns = make().dialogue(sample, hosts=["Alex", "Sam"], words=40)
     assert turns[:3] == [("Alex", "Welcome to the show.", None),
@@ -193,7 +193,8 @@ def test_summary_within_range_needs_one_request(make, server, sample):
 
 
 def test_a_post_is_never_over_its_limit(make, server, sample):
-    long = "A canopy is the layer of leaves that covers the ground. " * 10
+    long = " ".join(f"A canopy is the layer of leaves that covers {n} square metres of ground."
+                    for n in range(10))  # distinct sentences: a repeated one is a loop
     server.script(answer(long), answer(long))
     post = make().social_post(sample, max_chars=120)
     assert 0 < len(post) <= 120 and post.endswith(".")
@@ -203,7 +204,8 @@ def test_a_post_is_never_over_its_limit(make, server, sample):
 
 
 def test_thread_posts_are_corrected_then_trimmed(make, server, sample):
-    long = "Trees cool streets in summer and cut noise from traffic too. " * 8
+    long = " ".join(f"Trees cool {n} streets in summer and cut noise from traffic too."
+                    for n in range(8))
     server.script(answer({"posts": ["Short opener.", long]}),
                   answer({"posts": ["1/2 Short opener.", long]}))
     posts = make().thread(sample, max_chars=140, max_posts=3)

@@ -47,7 +47,8 @@ from engine.artifacts import Document, Section
 from engine.errors import UnusableAnswerError
 from engine.textgen import GeneratorSettings, Usage, thread_room
 from plugins.text import context_probe, llm_client, mapreduce
-from plugins.text.answer_checks import copied_from_prompt, copied_share
+from plugins.text.answer_checks import (copied_from_prompt, copied_share, repeated_sentence,
+                                        unrelated)
 from plugins.text.extractive import ExtractiveGenerator
 from plugins.text.llm_client import Answer, ChatClient, Unusable, extract_json
 from engine.sentences import (compress, count_words, ends_sentence, split_sentences,
@@ -240,27 +241,43 @@ class DialogueAnswer(BaseModel):
         return [(f"turn {i}", t.text) for i, t in enumerate(self.turns, start=1)]
 
 
-def instructions_of(messages: list[dict], title: str) -> str:
-    """What a request tells the model, without the document it is about (or its title):
-    the text an answer must not copy."""
-    text = "\n".join(str(m.get("content") or "") for m in messages
-                     if m.get("role") != "assistant")
-    text = re.sub(r"<document>.*?</document>", "\n", text, flags=re.S)
-    return text.replace(title, "\n") if title.strip() else text
+_DOCUMENT = re.compile(r"<document>(.*?)</document>", re.S)
 
 
-def _refuse_echoes(texts: list[tuple[str, str]], instructions: str) -> None:
-    """Unusable when any (label, text) copies the prompt rather than the document."""
-    for label, text in texts:
-        copied = copied_from_prompt(text, instructions)
-        if copied:
-            quoted = copied if len(copied) <= 60 else copied[:57] + "..."
-            raise Unusable(f"{label} copies the prompt's instructions or example "
-                           f"({quoted!r}) instead of saying something about the document; "
-                           f"write it from the document, in your own words")
+class Asked:
+    """What an answer is checked against: the request's instructions (its text without
+    the document or its title: an answer must not copy them) and the document (an answer
+    must be about it)."""
+
+    def __init__(self, messages: list[dict], title: str):
+        asked = "\n".join(str(m.get("content") or "") for m in messages
+                          if m.get("role") != "assistant")
+        self.document = "\n".join([title, *_DOCUMENT.findall(asked)])
+        instructions = _DOCUMENT.sub("\n", asked)
+        self.instructions = instructions.replace(title, "\n") if title.strip() else instructions
+
+    def check(self, texts: list[tuple[str, str]]) -> None:
+        """Unusable when any (label, text) copies the prompt, or when all of them together
+        loop or say nothing about the document."""
+        for label, text in texts:
+            copied = copied_from_prompt(text, self.instructions)
+            if copied:
+                quoted = copied if len(copied) <= 60 else copied[:57] + "..."
+                raise Unusable(f"{label} copies the prompt's instructions or example "
+                               f"({quoted!r}) instead of saying something about the "
+                               f"document; write it from the document, in your own words")
+        whole = "\n".join(text for _, text in texts)
+        loop = repeated_sentence(whole, self.document)
+        if loop:
+            quoted = loop if len(loop) <= 60 else loop[:57] + "..."
+            raise Unusable(f"the answer repeats itself ({quoted!r} comes twice); say each "
+                           f"thing once")
+        if unrelated(whole, self.document):
+            raise Unusable("the answer says nothing about the document (it shares no word "
+                           "with it); answer the request about the document")
 
 
-def _json_parser(model: type[BaseModel], instructions: str,
+def _json_parser(model: type[BaseModel], request: Asked,
                  **context: Any) -> Callable[[Answer], BaseModel]:
     def parse(answer: Answer) -> BaseModel:
         data = extract_json(answer.text)
@@ -269,19 +286,19 @@ def _json_parser(model: type[BaseModel], instructions: str,
         if not isinstance(data, dict):
             raise Unusable(f"the answer must be a JSON object, not {type(data).__name__}")
         value = model.model_validate(data, context=context)
-        _refuse_echoes(value.texts(), instructions)
+        request.check(value.texts())
         return value
     return parse
 
 
-def _text_parser(instructions: str, label: str) -> Callable[[Answer], str]:
+def _text_parser(request: Asked, label: str) -> Callable[[Answer], str]:
     def parse(answer: Answer) -> str:
         text = _clean_text(answer.text)
         if answer.truncated:
             text = _drop_partial_sentence(text)
         if not text:
             raise Unusable("the answer was empty")
-        _refuse_echoes([(label, text)], instructions)
+        request.check([(label, text)])
         return text
     return parse
 
@@ -470,7 +487,7 @@ class OpenAIGenerator(engine.TextGenerator):
         def summarise(text: str, part: int, parts: int, words: int) -> str:
             messages = self._messages("map", tone, document=text, title=doc.title, part=part,
                                       parts=parts, words=words)
-            parse = _notes_parser(text, words, instructions_of(messages, doc.title))
+            parse = _notes_parser(text, words, Asked(messages, doc.title))
             try:
                 notes, _ = self.client.ask(
                     messages, parse, what=f"notes on part {part} of {parts}",
@@ -509,7 +526,7 @@ class OpenAIGenerator(engine.TextGenerator):
         messages = self._fit(doc, "summary", tone, max_tokens,
                              what=f"a {words}-word summary", **values)
         first, conversation = self.client.ask(
-            messages, _text_parser(instructions_of(messages, doc.title), "the summary"),
+            messages, _text_parser(Asked(messages, doc.title), "the summary"),
             what="summary", max_tokens=max_tokens,
             fix=lambda error: f"{error}. Write the summary again.")
         if lo <= count_words(first) <= hi:
@@ -517,7 +534,7 @@ class OpenAIGenerator(engine.TextGenerator):
         follow_up = conversation + [{"role": "user", "content": self.prompts.render(
             "fix_words", actual=count_words(first), **values)}]
         second, _ = self.client.ask(follow_up, _text_parser(
-                                        instructions_of(follow_up, doc.title), "the summary"),
+                                        Asked(follow_up, doc.title), "the summary"),
                                     what="summary",
                                     max_tokens=max_tokens,
                                     fix=lambda error: f"{error}. Write the summary again.")
@@ -533,7 +550,7 @@ class OpenAIGenerator(engine.TextGenerator):
         max_tokens = mapreduce.answer_tokens(count * 32) + 10 * count
         messages = self._fit(doc, "key_points", tone, max_tokens,
                              what=f"{count} key points", count=count)
-        parse = _json_parser(KeyPointsAnswer, instructions_of(messages, doc.title), count=count)
+        parse = _json_parser(KeyPointsAnswer, Asked(messages, doc.title), count=count)
         answer, _ = self.client.ask(messages, parse,
                                     what="key points", max_tokens=max_tokens, json_mode=True,
                                     fix=self._fix("fix_json"))
@@ -544,14 +561,14 @@ class OpenAIGenerator(engine.TextGenerator):
         messages = self._fit(doc, "post", tone, max_tokens,
                              what=f"a post of {max_chars} characters", max_chars=max_chars)
         post, conversation = self.client.ask(
-            messages, _text_parser(instructions_of(messages, doc.title), "the post"),
+            messages, _text_parser(Asked(messages, doc.title), "the post"),
             what="post", max_tokens=max_tokens,
             fix=lambda error: f"{error}. Write the post again.")
         if len(post) > max_chars:
             follow_up = conversation + [{"role": "user", "content": self.prompts.render(
                 "fix_chars", actual=len(post), max_chars=max_chars)}]
             post, _ = self.client.ask(follow_up, _text_parser(
-                                          instructions_of(follow_up, doc.title), "the post"),
+                                          Asked(follow_up, doc.title), "the post"),
                                       what="post",
                                       max_tokens=max_tokens,
                                       fix=lambda error: f"{error}. Write the post again.")
@@ -568,7 +585,7 @@ class OpenAIGenerator(engine.TextGenerator):
         values = dict(max_posts=max_posts, room=room, max_chars=max_chars)
         messages = self._fit(doc, "thread", tone, max_tokens,
                              what=f"a thread of {max_posts} posts", **values)
-        parse = _json_parser(ThreadAnswer, instructions_of(messages, doc.title),
+        parse = _json_parser(ThreadAnswer, Asked(messages, doc.title),
                              max_posts=max_posts)
         answer, conversation = self.client.ask(messages, parse, what="thread",
                                                max_tokens=max_tokens, json_mode=True,
@@ -598,7 +615,7 @@ class OpenAIGenerator(engine.TextGenerator):
         max_tokens = mapreduce.answer_tokens(hi) + 15 * math.ceil(hi / 25)
         messages = self._fit(doc, "dialogue", tone, max_tokens,
                              what=f"a {words}-word dialogue", **values)
-        parse = _json_parser(DialogueAnswer, instructions_of(messages, doc.title), hosts=hosts)
+        parse = _json_parser(DialogueAnswer, Asked(messages, doc.title), hosts=hosts)
         answer, conversation = self.client.ask(messages, parse, what="dialogue",
                                                max_tokens=max_tokens, json_mode=True,
                                                fix=self._fix("fix_json"))
@@ -614,11 +631,11 @@ class OpenAIGenerator(engine.TextGenerator):
         return [(t.host, t.text, _chapter(t.chapter, chapters)) for t in turns]
 
 
-def _notes_parser(part: str, words: int, instructions: str) -> Callable[[Answer], str]:
+def _notes_parser(part: str, words: int, request: Asked) -> Callable[[Answer], str]:
     """Notes on one part of a long document, refused when cut off, over their length, or
     mostly a word-for-word copy of the part (what a weak model does when it cannot
     summarise)."""
-    prose = _text_parser(instructions, "the notes")
+    prose = _text_parser(request, "the notes")
     shorter = max(20, words // 2)
 
     def parse(answer: Answer) -> str:
