@@ -199,7 +199,9 @@ def for_this_server(recipe: Path, folder: Path) -> Path:
 
 @pytest.mark.timeout(2700)  # minutes on an idle machine; much longer on a busy one
 def test_a_tiny_real_model_through_the_article_and_podcast_recipes(llama, invoke, tmp_path,
-                                                                    monkeypatch):
+                                                                    monkeypatch, caplog):
+    import logging
+    caplog.set_level(logging.WARNING, logger="remixer.openai")
     monkeypatch.setenv("OPENAI_BASE_URL", llama.base_url)
     out = tmp_path / "out"
     runs = [(for_this_server(RECIPES / "article-text.yaml", tmp_path), ()),
@@ -216,6 +218,9 @@ def test_a_tiny_real_model_through_the_article_and_podcast_recipes(llama, invoke
         print(f"\n=== {recipe.name}: exit {result.exit_code}, {spent} requests, "
               f"{time.perf_counter() - started:.0f} s")
         show(out / recipe.stem, steps)
+        for record in caplog.records:  # the answers refused on the way, and why
+            print(f"    refused: {record.getMessage()[:300]}")
+        caplog.clear()
         usage = sum(s.get("metrics", {}).get("usage", {}).get("requests", 0) for s in steps)
         assert usage == spent  # the manifest counts every request the server saw
         assert spent > 0
