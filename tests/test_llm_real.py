@@ -186,13 +186,14 @@ def show(out: Path, steps: list[dict]) -> None:
                 print((out / "article" / name).read_text().strip())
 
 
-def for_this_server(recipe: Path, folder: Path) -> Path:
+def for_this_server(recipe: Path, folder: Path, context: int = CONTEXT) -> Path:
     """The recipe with what a user of this server sets: its real context size (the
-    Python server does not report it) and a timeout for a CPU that is slow to read."""
+    Python server does not report it), or a smaller one, and a timeout for a CPU that is
+    slow to read."""
     import yaml
     raw = yaml.safe_load(recipe.read_text())
-    raw.setdefault("defaults", {})["llm"] = {"context_tokens": CONTEXT, "timeout": 900}
-    copy = folder / recipe.name
+    raw.setdefault("defaults", {})["llm"] = {"context_tokens": context, "timeout": 900}
+    copy = folder / f"{recipe.stem}-{context}.yaml"
     copy.write_text(yaml.safe_dump(raw, sort_keys=False))
     return copy
 
@@ -205,7 +206,11 @@ def test_a_tiny_real_model_through_the_article_and_podcast_recipes(llama, invoke
     monkeypatch.setenv("OPENAI_BASE_URL", llama.base_url)
     out = tmp_path / "out"
     runs = [(for_this_server(RECIPES / "article-text.yaml", tmp_path), ()),
-            (for_this_server(RECIPES / "podcast.yaml", tmp_path), ("--only", "script"))]
+            (for_this_server(RECIPES / "podcast.yaml", tmp_path), ("--only", "script")),
+            # 2,048 tokens: the article is read in two parts (map-reduce), and the model's
+            # notes on them are checked (it copies the part, as it did in issue 18)
+            (for_this_server(RECIPES / "article-text.yaml", tmp_path, 2048),
+             ("--only", "tldr"))]
     sent = []
     for recipe, extra in runs:
         before = llama.chat_requests()
