@@ -45,6 +45,15 @@ class BatchSummary:
 TABLE_ROWS = 40
 
 
+def problems(result: SourceResult) -> list[str]:
+    """One line for every step of ``result`` that failed (or for the source itself)."""
+    lines = [f"step {s.id}: {(s.error.splitlines() or [''])[0]}"
+             for s in result.steps if s.status == "failed"]
+    if not lines and result.error:
+        lines = [result.error.splitlines()[0]]
+    return lines
+
+
 def _summary_table(results: list[SourceResult]) -> Table:
     shown = results if len(results) <= TABLE_ROWS else [r for r in results if r.status != "ok"]
     table = Table(title="remixer run" if shown is results else "failed sources", show_lines=False)
@@ -54,13 +63,8 @@ def _summary_table(results: list[SourceResult]) -> Table:
         status = "[green]ok[/]" if r.status == "ok" else "[red]failed[/]"
         # names and errors as Text, never markup: a file called "[/]x.md" is just a name
         table.add_row(Text(printable(Path(r.path).name)), status, str(r.ran), str(r.cached),
-                      f"{r.seconds:.2f}", Text(_first_line(r.error)))
+                      f"{r.seconds:.2f}", Text("\n".join(printable(line) for line in problems(r))))
     return table
-
-
-def _first_line(error: str) -> str:
-    """An error's first line, safe for the terminal (control characters shown as \\xNN)."""
-    return printable(error.splitlines()[0]) if error else ""
 
 
 def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_dir: Path,
@@ -145,6 +149,7 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
               f"cache) in {seconds:.2f} s. Report: {printable(str(report))}",
               highlight=False, soft_wrap=True, markup=False)
     for r in failed:
-        out.print(f"failed: {printable(Path(r.path).name)}: {_first_line(r.error)}",
-                  highlight=False, soft_wrap=True, markup=False)
+        for line in problems(r):
+            out.print(f"failed: {printable(Path(r.path).name)}: {printable(line)}",
+                      highlight=False, soft_wrap=True, markup=False)
     return BatchSummary(results, report)

@@ -128,3 +128,7 @@ class LanguageError(RemixerError):
 
 class TranslationError(RemixerError):
     """No engine translates a pair, or a translation came back empty or in another language."""
+
+
+class UnusableAnswerError(GeneratorError):
+    """A model answered, but never in a usable form (the request itself went through)."""

@@ -499,6 +499,8 @@ def _up_to_date(job: SourceJob, nodes, registry: Registry, loader, out_dir: Path
                                 notes=step.get("notes", [])))
     for step in manifest["steps"]:
         step.update({"cache": "hit", "seconds": 0.0})
+        step.pop("this_run", None)
+    manifest.pop("only", None)
     manifest["run"] = job.run_id
     _write_manifest(out_dir, manifest)
     for node in nodes:
@@ -565,6 +567,12 @@ def _run_node(node: Node, upstream: CachedStep, registry: Registry, cache: Cache
                 _write_outputs(out_dir, node, transform.exports(result.artifact))
             record.files = [f"{node.id}.{ext}" for ext in result.exports]
             record.detail["outputs"] = {name: _file_stamp(out_dir / name) for name in record.files}
+    except Exception:
+        # a failed step still says what it spent (requests, tokens) and what it noted
+        record.notes = list(ctx.notes)
+        if ctx.metrics:
+            record.detail["metrics"] = dict(ctx.metrics)
+        raise
     finally:
         ctx.cleanup()
     record.notes = list(result.notes)
@@ -613,6 +621,7 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
         return earlier
     source_info: dict[str, Any] = {"path": str(job.path), "name": job.path.name}
     recipe_name = None
+    order: list[str] = []
     try:
         if job.refused:
             raise RemixerError(job.refused)
@@ -625,6 +634,7 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
                 raise RemixerError(job.origin.error)
         loader = registry.loader_named(job.origin.loader) if job.origin and job.origin.loader \
             else registry.loader_for(job.path)
+        order = [node.id for node in recipe.nodes]
         if loader is None:
             raise RemixerError(
                 f"{job.path.name}: no loader reads {job.path.suffix or 'files without an extension'}",
@@ -642,7 +652,7 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
         outputs: dict[str, CachedStep] = {SOURCE: _load_source(job, loader, cache, source_info)}
     except Exception as exc:  # noqa: BLE001 - a bad source must not take the batch down
         result.status, result.error = "failed", _error_text(exc, job.options.debug)
-        _finish(result, out_dir, job, source_info, started, recipe_name)
+        _finish(result, out_dir, job, source_info, started, recipe_name, order)
         if events:
             events(job.slug, "", "failed")
         return result
@@ -677,29 +687,68 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
         result.status = "failed"
         first = next(s for s in failed if s.status == "failed")
         result.error = f"step {first.id}: {first.error.splitlines()[0]}"
-    _finish(result, out_dir, job, source_info, started, recipe_name)
+    _finish(result, out_dir, job, source_info, started, recipe_name, order)
     if events:
         events(job.slug, "", result.status)
     return result
 
 
 def _finish(result: SourceResult, out_dir: Path, job: SourceJob, source_info: dict[str, Any],
-            started: float, recipe_name: str | None) -> None:
-    """Write the source's manifest.json."""
+            started: float, recipe_name: str | None, order: list[str]) -> None:
+    """Write the source's manifest.json (merged into the last one for ``--only``)."""
     result.seconds = round(time.perf_counter() - started, 4)
+    steps = [{"id": s.id, "step": s.step, "transform": s.transform, "status": s.status,
+              "cache": s.cache, "seconds": s.seconds, "files": s.files, "notes": s.notes,
+              "error": s.error, **s.detail} for s in result.steps]
+    status, error = result.status, result.error
+    if job.options.only:
+        steps = _merged_steps(out_dir, steps, order)
+        status, error = _overall(result, steps)
     manifest = {
         "remixer": __version__,
         "run": job.run_id,
         "recipe": {"name": recipe_name, "path": job.recipe_origin},
         "source": source_info,
-        "status": result.status,
-        "error": result.error,
+        "status": status,
+        "error": error,
         "seconds": result.seconds,
-        "steps": [{"id": s.id, "step": s.step, "transform": s.transform, "status": s.status,
-                   "cache": s.cache, "seconds": s.seconds, "files": s.files, "notes": s.notes,
-                   "error": s.error, **s.detail} for s in result.steps],
+        "steps": steps,
     }
+    if job.options.only:
+        manifest["only"] = {"steps": list(job.options.only), "status": result.status,
+                            "error": result.error}
     _write_manifest(out_dir, manifest)
+
+
+def _first_line(text: str) -> str:
+    return (text.splitlines() or [""])[0]
+
+
+def _merged_steps(out_dir: Path, steps: list[dict[str, Any]],
+                  order: list[str]) -> list[dict[str, Any]]:
+    """This run's step records with the last manifest's records of the steps that did not
+    run (``--only``), those marked ``"this_run": false``, in the recipe's order."""
+    try:
+        previous = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["steps"]
+        kept = {s["id"]: {**s, "this_run": False} for s in previous if isinstance(s, dict)}
+    except (OSError, ValueError, KeyError, TypeError):
+        kept = {}
+    ran = {s["id"]: s for s in steps}
+    ids = order or list(kept) + [i for i in ran if i not in kept]
+    return [ran.get(i) or kept[i] for i in ids if i in ran or i in kept]
+
+
+def _overall(result: SourceResult, steps: list[dict[str, Any]]) -> tuple[str, str]:
+    """A source's status over every step recorded, run this time or not."""
+    if result.status == "failed" and not result.steps:  # the source itself failed
+        return result.status, result.error
+    failed = [s for s in steps if s.get("status") == "failed"]
+    if failed:
+        first = failed[0]
+        return "failed", f"step {first['id']}: {_first_line(str(first.get('error', '')))}"
+    if any(s.get("status") != "ok" for s in steps):
+        return "failed", result.error
+    return "ok", ""
 
 
 def _write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:

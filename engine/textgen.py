@@ -46,19 +46,28 @@ class GeneratorSettings(BaseModel):
 
 @dataclass
 class Usage:
-    """Tokens and requests spent by a generator, for the manifest."""
+    """Tokens and requests spent by a generator, for the manifest.
+
+    ``requests`` counts every request sent, answered or not (a server error, a timeout,
+    a refused request and an answer rejected as unusable all count); ``failed_requests``
+    those that got no answer. A generator counts a request as failed when it sends it
+    and takes that back when the answer arrives.
+    """
 
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    failed_requests: int = 0
 
     def add(self, other: "Usage") -> None:
         self.requests += other.requests
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
+        self.failed_requests += other.failed_requests
 
     def as_dict(self) -> dict[str, int]:
-        return {"requests": self.requests, "prompt_tokens": self.prompt_tokens,
+        return {"requests": self.requests, "failed_requests": self.failed_requests,
+                "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens}
 
 
@@ -94,6 +103,8 @@ class TextGenerator:
         self.model = model
         self.settings = settings
         self.usage = Usage()
+        #: remarks for the manifest of the step being written (see :meth:`take_notes`)
+        self.notes: list[str] = []
 
     def identity(self) -> str:
         """What the cache key must change with: generator, version, model (and, for
@@ -104,6 +115,16 @@ class TextGenerator:
         """What was spent since the last call, and start counting afresh."""
         spent, self.usage = self.usage, Usage()
         return spent
+
+    def note(self, text: str) -> None:
+        """Say something the step's manifest should keep (once per step)."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def take_notes(self) -> list[str]:
+        """The remarks made since the last call, and start afresh."""
+        notes, self.notes = self.notes, []
+        return notes
 
     def summarize(self, doc: Document, *, words: int, tone: str = "") -> str:
         """A summary of about ``words`` words (+-20%), made of whole sentences."""

@@ -147,6 +147,8 @@ def _number(pattern: str, text: str, default: int) -> int:
 
 def auto_reply(request: Request) -> Reply:
     """A plausible answer in the shape and length the prompt asks for."""
+    if not request.path.endswith("/chat/completions"):
+        return error(404, f"no route {request.path}")
     conversation = request.text
     last = request.last_user
     sentences = _sentences(_document(request)) or ["The source says very little."]
@@ -167,6 +169,10 @@ def auto_reply(request: Request) -> Reply:
     elif '"points"' in conversation:
         count = _number(r"the (\d+) most important points", conversation, 5)
         content = {"points": sentences[:count]}
+    elif last.startswith("This is part "):  # notes on a part: its sentences, shortened
+        shortened = [" ".join(s.split()[:6]).rstrip(",;:") + "." for s in sentences]
+        content = _take_words(list(dict.fromkeys(shortened)),  # each note once
+                              _number(r"about (\d+) words", last, 100))
     elif re.search(r"at most (\d+) characters", last):
         content = _take_chars(sentences, _number(r"at most (\d+) characters", last, 200))
     else:
@@ -187,6 +193,10 @@ class FakeOpenAI:
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        #: JSON answers to other paths, as a server's extras (``{"/props": {...}}``);
+        #: any other GET of ``.../models`` lists one model, other GETs are 404s; scripted
+        #: replies go to chat completions only
+        self.routes: dict[str, Any] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -215,8 +225,16 @@ class FakeOpenAI:
                 pass
 
             def do_GET(self):
-                self._reply(Reply(body={"object": "list", "data": [{"id": "fake",
-                                                                   "object": "model"}]}))
+                with server._lock:
+                    server.requests.append(Request("GET", self.path, dict(self.headers.items()),
+                                                   None))
+                if self.path in server.routes:
+                    self._reply(Reply(body=server.routes[self.path]))
+                elif self.path.endswith("/models"):
+                    self._reply(Reply(body={"object": "list",
+                                            "data": [{"id": "fake", "object": "model"}]}))
+                else:
+                    self._reply(error(404, f"no route {self.path}"))
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -228,7 +246,12 @@ class FakeOpenAI:
                 request = Request("POST", self.path, dict(self.headers.items()), body)
                 with server._lock:
                     server.requests.append(request)
-                    scripted = server._script.popleft() if server._script else None
+                if self.path in server.routes:
+                    self._reply(Reply(body=server.routes[self.path]))
+                    return
+                chat = self.path.endswith("/chat/completions")
+                with server._lock:
+                    scripted = server._script.popleft() if server._script and chat else None
                 reply = scripted or server.responder(request)
                 if reply.body is None:  # slow() around an automatic answer
                     auto = server.responder(request)

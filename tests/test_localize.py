@@ -99,7 +99,7 @@ def test_a_language_model_writes_in_the_language_and_english_is_refused(invoke, 
     with FakeOpenAI() as server:
         server.script(answer(english), answer(portuguese))
         result = _run(invoke, tmp_path, steps, "--set", f"s.llm={{base_url: {server.base_url}}}")
-        asked = server.requests[0].text
+        asked = server.chat_requests[0].text  # (the server is asked its context size first)
     assert result.exit_code == 0, result.output
     assert "BCP 47 tag pt-BR" in asked
     assert (tmp_path / "out" / "article" / "s.md").read_text().strip() == portuguese

@@ -9,10 +9,14 @@
   Failures retrying cannot fix (connection refused, a host name that does not resolve,
   a refused or missing key) open a circuit breaker: every later request to that
   endpoint in the process fails at once with the same one line.
-- :meth:`ChatClient.ask` turns an answer into a value through a parser; an answer the
-  parser rejects (malformed JSON, failed validation, empty text) is sent back to the
-  model with the reason, a bounded number of times, then the step fails with a
-  :class:`engine.GeneratorError`.
+- :meth:`ChatClient.ask` turns an answer into a value through a parser, after taking
+  leaked template tokens and prompt delimiters off its edges
+  (:mod:`plugins.text.answer_checks`); an answer the parser rejects (malformed JSON,
+  failed validation, empty text, markup left inside, text copied from the prompt) is
+  sent back to the model with the reason, a bounded number of times, then the step fails
+  with an :class:`engine.errors.UnusableAnswerError`.
+- Every request sent is counted (``on_request``), answered or not, so the manifest's
+  usage matches what the server saw.
 
 The API key is only ever handed to the ``openai`` client: it is not logged, not put in
 identities, and is scrubbed from every message that leaves this module.
@@ -28,13 +32,14 @@ import os
 import random
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from engine.errors import GeneratorError
+from engine.errors import GeneratorError, UnusableAnswerError
 from engine.textgen import GeneratorSettings
+from plugins.text.answer_checks import leftover_markup, strip_markup
 from plugins.text.mapreduce import estimate_messages
 
 log = logging.getLogger("remixer.openai")
@@ -234,11 +239,13 @@ class ChatClient:
 
     def __init__(self, model: str, settings: GeneratorSettings, *,
                  on_usage: Callable[[Answer], None] = lambda answer: None,
+                 on_request: Callable[[], None] = lambda: None,
                  sleep: Callable[[float], None] | None = None,
                  rng: random.Random | None = None):
         self.model = model
         self.settings = settings
         self.on_usage = on_usage
+        self.on_request = on_request
         self._sleep = sleep
         self.rng = rng or random.Random()
         self._clients: dict[tuple, Any] = {}
@@ -301,6 +308,7 @@ class ChatClient:
         retries = 0
         while True:
             request = self._request(messages, max_tokens, json_mode)
+            self.on_request()
             try:
                 response = client.chat.completions.create(**request)
             except openai.APIStatusError as exc:
@@ -390,7 +398,12 @@ class ChatClient:
         reason = ""
         for attempt in range(FIX_ATTEMPTS + 1):
             answer = self.chat(conversation, max_tokens=max_tokens, json_mode=json_mode)
+            answer = replace(answer, text=strip_markup(answer.text))
             try:
+                leaked = leftover_markup(answer.text)
+                if leaked:
+                    raise Unusable(f"the answer contains {leaked}, which is markup from the "
+                                   f"prompt, not text; answer without it")
                 value = parse(answer)
             except (Unusable, ValidationError) as exc:
                 reason = redact(describe(exc), ())
@@ -411,7 +424,7 @@ class ChatClient:
                 continue
             return value, list(messages) + [{"role": "assistant",
                                              "content": _clip(answer.text, max_tokens)}]
-        raise GeneratorError(
+        raise UnusableAnswerError(
             f"model {self.model} gave no usable {what} in {FIX_ATTEMPTS + 1} answers: "
             f"{reason}",
             hint="try a larger model, or the extractive generator")

@@ -18,13 +18,22 @@ How it stays dependable (see :mod:`plugins.text.llm_client` and
   (map-reduce), and every request, answer included, fits the context;
 - prompts are plain template files (``plugins/text/prompts``), each replaceable per
   recipe with ``llm.prompts``; their digest is part of :meth:`identity`, so the step
-  cache notices an edited prompt.
+  cache notices an edited prompt. They show the shape of an answer with placeholders
+  (``<first post>``), never with sample text a weak model could hand back;
+- every answer is checked for text copied from the prompt's instructions or examples
+  and for leaked markup (:mod:`plugins.text.answer_checks`), and sent back when found;
+- notes on the parts of a long document are checked too: cut off, over their length or
+  mostly copied from the part, they are asked for again, then the part is summarised
+  extractively and the manifest says so;
+- the context size is the smaller of ``llm.context_tokens`` and what the server reports
+  (:mod:`plugins.text.context_probe`); the manifest says which was used.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+import logging
 import math
 import re
 import string
@@ -34,9 +43,13 @@ from typing import Any, Callable
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 import engine
-from engine.artifacts import Document
+from engine.artifacts import Document, Section
+from engine.errors import UnusableAnswerError
 from engine.textgen import GeneratorSettings, Usage, thread_room
-from plugins.text import llm_client, mapreduce
+from plugins.text import context_probe, llm_client, mapreduce
+from plugins.text.answer_checks import (copied_from_prompt, copied_share, repeated_sentence,
+                                        unrelated)
+from plugins.text.extractive import ExtractiveGenerator
 from plugins.text.llm_client import Answer, ChatClient, Unusable, extract_json
 from engine.sentences import (compress, count_words, ends_sentence, split_sentences,
                                     truncate_words)
@@ -53,6 +66,10 @@ MARGIN = 64
 NOTES_SHARE = 0.45
 #: how many documents' notes a generator remembers (several steps read the same source)
 _NOTES_KEPT = 8
+#: notes whose words are at least this share verbatim runs of their part are a copy
+NOTES_COPY_LIMIT = 0.6
+
+log = logging.getLogger("remixer.openai")
 
 
 # --------------------------------------------------------------------------- prompts
@@ -163,6 +180,9 @@ class KeyPointsAnswer(BaseModel):
             raise ValueError(f"there must be at most {count} points, not {len(cleaned)}")
         return cleaned
 
+    def texts(self) -> list[tuple[str, str]]:
+        return [(f"point {i}", p) for i, p in enumerate(self.points, start=1)]
+
 
 class ThreadAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -180,6 +200,9 @@ class ThreadAnswer(BaseModel):
         if most and len(cleaned) > most:
             raise ValueError(f"there must be at most {most} posts, not {len(cleaned)}")
         return cleaned
+
+    def texts(self) -> list[tuple[str, str]]:
+        return [(f"post {i}", p) for i, p in enumerate(self.posts, start=1)]
 
 
 class DialogueTurn(BaseModel):
@@ -214,25 +237,79 @@ class DialogueAnswer(BaseModel):
             raise ValueError("at least two different hosts must speak")
         return fixed
 
+    def texts(self) -> list[tuple[str, str]]:
+        return [(f"turn {i}", t.text) for i, t in enumerate(self.turns, start=1)]
 
-def _json_parser(model: type[BaseModel], **context: Any) -> Callable[[Answer], BaseModel]:
+
+_DOCUMENT = re.compile(r"<document>(.*?)</document>", re.S)
+
+
+class Asked:
+    """What an answer is checked against: the request's instructions (its text without
+    the document or its title: an answer must not copy them) and the document (an answer
+    must be about it)."""
+
+    def __init__(self, messages: list[dict], title: str):
+        asked = "\n".join(str(m.get("content") or "") for m in messages
+                          if m.get("role") != "assistant")
+        self.document = "\n".join([title, *_DOCUMENT.findall(asked)])
+        instructions = _DOCUMENT.sub("\n", asked)
+        self.instructions = instructions.replace(title, "\n") if title.strip() else instructions
+
+    def check(self, texts: list[tuple[str, str]]) -> None:
+        """Unusable when any (label, text) copies the prompt, or when all of them together
+        loop or say nothing about the document."""
+        for label, text in texts:
+            copied = copied_from_prompt(text, self.instructions)
+            if copied:
+                quoted = copied if len(copied) <= 60 else copied[:57] + "..."
+                raise Unusable(f"{label} copies the prompt's instructions or example "
+                               f"({quoted!r}) instead of saying something about the "
+                               f"document; write it from the document, in your own words")
+        whole = "\n".join(text for _, text in texts)
+        loop = repeated_sentence(whole, self.document)
+        if loop:
+            quoted = loop if len(loop) <= 60 else loop[:57] + "..."
+            raise Unusable(f"the answer repeats itself ({quoted!r} comes twice); say each "
+                           f"thing once")
+        if unrelated(whole, self.document) and not _in_another_language(whole, self.document):
+            raise Unusable("the answer says nothing about the document (it shares no word "
+                           "with it); answer the request about the document")
+
+
+def _in_another_language(answer: str, document: str) -> bool:
+    """An answer written in another language than the document (a step with ``language:``)
+    shares no words with it and is still about it."""
+    from engine.languages import detect, same_language
+
+    found, document_language = detect(answer)[0], detect(document)[0]
+    return bool(found and document_language and not same_language(found, document_language))
+
+
+def _json_parser(model: type[BaseModel], request: Asked,
+                 **context: Any) -> Callable[[Answer], BaseModel]:
     def parse(answer: Answer) -> BaseModel:
         data = extract_json(answer.text)
         if isinstance(data, list) and len(model.model_fields) == 1:
             data = {next(iter(model.model_fields)): data}  # a bare list of the one field
         if not isinstance(data, dict):
             raise Unusable(f"the answer must be a JSON object, not {type(data).__name__}")
-        return model.model_validate(data, context=context)
+        value = model.model_validate(data, context=context)
+        request.check(value.texts())
+        return value
     return parse
 
 
-def _text_parser(answer: Answer) -> str:
-    text = _clean_text(answer.text)
-    if answer.truncated:
-        text = _drop_partial_sentence(text)
-    if not text:
-        raise Unusable("the answer was empty")
-    return text
+def _text_parser(request: Asked, label: str) -> Callable[[Answer], str]:
+    def parse(answer: Answer) -> str:
+        text = _clean_text(answer.text)
+        if answer.truncated:
+            text = _drop_partial_sentence(text)
+        if not text:
+            raise Unusable("the answer was empty")
+        request.check([(label, text)])
+        return text
+    return parse
 
 
 # --------------------------------------------------------------------------- fitting
@@ -305,7 +382,10 @@ class OpenAIGenerator(engine.TextGenerator):
         self.sleep: Callable[[float], None] | None = None
         self._prompts: Prompts | None = None
         self._client: ChatClient | None = None
-        self._notes: dict[tuple, str] = {}
+        #: notes on long documents, with what the manifest must say about how they were made
+        self._notes: dict[tuple, tuple[str, list[str]]] = {}
+        #: what the server said about its context size, per endpoint URL
+        self._discovered: dict[str, context_probe.Discovered | None] = {}
 
     # -- identity and plumbing ----------------------------------------------------------
 
@@ -324,17 +404,50 @@ class OpenAIGenerator(engine.TextGenerator):
                 f"context={self.settings.context_tokens} prompts={self.prompts.digest[:16]}")
 
     @property
+    def context_tokens(self) -> int:
+        """The context size requests are fitted to: the smaller of ``llm.context_tokens``
+        and what the server reports (asked once per endpoint, on first use: a cached run
+        asks nothing).
+        Every step that used it says in its manifest which it was."""
+        tokens, source = self._discover_context()
+        self.note(f"context: {tokens} tokens, {source}")
+        return tokens
+
+    def _discover_context(self) -> tuple[int, str]:
+        configured = self.settings.context_tokens
+        endpoint = llm_client.resolve_endpoint(self.settings)
+        if endpoint.base_url is None:  # OpenAI itself does not say
+            return configured, "from llm.context_tokens"
+        if endpoint.url not in self._discovered:
+            headers = {"Authorization": f"Bearer {endpoint.api_key()}"}
+            self._discovered[endpoint.url] = context_probe.discover(endpoint.base_url,
+                                                                    self.model, headers)
+        found = self._discovered[endpoint.url]
+        if found is None:
+            return configured, "from llm.context_tokens (the server does not report its size)"
+        if found.tokens < configured:
+            return found.tokens, (f"reported by {found.source}, smaller than "
+                                  f"llm.context_tokens={configured}")
+        return configured, (f"from llm.context_tokens ({found.source} reports "
+                            f"{found.tokens})")
+
+    @property
     def client(self) -> ChatClient:
         if self._client is None:
-            self._client = ChatClient(self.model, self.settings, on_usage=self._count,
-                                      sleep=self._wait)
+            settings = self.settings.model_copy(update={"context_tokens": self.context_tokens})
+            self._client = ChatClient(self.model, settings, on_usage=self._answered,
+                                      on_request=self._sent, sleep=self._wait)
         return self._client
 
     def _wait(self, seconds: float) -> None:
         (self.sleep or llm_client.sleep)(seconds)
 
-    def _count(self, answer: Answer) -> None:
-        self.usage.add(Usage(1, answer.prompt_tokens, answer.completion_tokens))
+    def _sent(self) -> None:
+        self.usage.add(Usage(requests=1, failed_requests=1))
+
+    def _answered(self, answer: Answer) -> None:
+        self.usage.add(Usage(0, answer.prompt_tokens, answer.completion_tokens,
+                             failed_requests=-1))
 
     def _messages(self, task: str, tone: str, **values: Any) -> list[dict]:
         tone_block = self.prompts.render("tone", tone=tone.strip()) if tone.strip() else ""
@@ -349,7 +462,7 @@ class OpenAIGenerator(engine.TextGenerator):
              **values: Any) -> list[dict]:
         """The request for ``task`` with the document, or notes on it when it is too long
         for the context (leaving room for the answer, a correction and its answer)."""
-        context = self.settings.context_tokens
+        context = self.context_tokens
         values.setdefault("title", doc.title)
         empty = self._messages(task, tone, document="", **values)
         fixes = max(mapreduce.estimate_tokens(self.prompts.texts[name])
@@ -357,7 +470,7 @@ class OpenAIGenerator(engine.TextGenerator):
         budget = context - mapreduce.estimate_messages(empty) - 2 * answer - fixes - MARGIN
         if budget < 200:
             raise engine.GeneratorError(
-                f"llm.context_tokens={context} leaves no room for the source next to {what}",
+                f"a context of {context} tokens leaves no room for the source next to {what}",
                 hint="raise llm.context_tokens to the model's real size, or ask for less")
         text = mapreduce.document_text(doc)
         if mapreduce.estimate_tokens(text) > budget:
@@ -369,8 +482,12 @@ class OpenAIGenerator(engine.TextGenerator):
         endpoint = llm_client.resolve_endpoint(self.settings)
         key = (endpoint.url, doc.digest(), target, tone)
         if key in self._notes:
-            return self._notes[key]
-        context = self.settings.context_tokens
+            notes, remarks = self._notes[key]
+            for remark in remarks:
+                self.note(remark)
+            return notes
+        context = self.context_tokens
+        remarks: list[str] = []
         max_words = max(40, min(400, int(context * 0.1 / mapreduce.TOKENS_PER_WORD)))
         empty = self._messages("map", tone, document="", title=doc.title, part=99, parts=99,
                                words=max_words)
@@ -380,10 +497,22 @@ class OpenAIGenerator(engine.TextGenerator):
         def summarise(text: str, part: int, parts: int, words: int) -> str:
             messages = self._messages("map", tone, document=text, title=doc.title, part=part,
                                       parts=parts, words=words)
-            notes, _ = self.client.ask(messages, _text_parser, what="notes on a part",
-                                       max_tokens=mapreduce.answer_tokens(words),
-                                       fix=lambda error: f"{error}. Write the notes again.")
-            return notes
+            parse = _notes_parser(text, words, Asked(messages, doc.title))
+            try:
+                notes, _ = self.client.ask(
+                    messages, parse, what=f"notes on part {part} of {parts}",
+                    max_tokens=mapreduce.answer_tokens(words),
+                    fix=lambda error: f"{error}. Write the notes again, at most "
+                                      f"{max(20, words // 2)} words.")
+                return notes
+            except UnusableAnswerError as exc:
+                remark = (f"notes on part {part} of {parts} were picked from its own "
+                          f"sentences (extractive): the model's were unusable "
+                          f"({exc.message.split(': ', 1)[-1]})")
+                log.warning("%s", remark)
+                remarks.append(remark)
+                self.note(remark)
+                return _extractive_notes(text, doc.title, words)
 
         notes = mapreduce.condense(doc, target=target, chunk_budget=chunk_budget,
                                    max_words=max_words, summarise=summarise)
@@ -391,7 +520,7 @@ class OpenAIGenerator(engine.TextGenerator):
                  f"\n\n{notes}")
         if len(self._notes) >= _NOTES_KEPT:
             self._notes.pop(next(iter(self._notes)))
-        self._notes[key] = notes
+        self._notes[key] = (notes, remarks)
         return notes
 
     # -- tasks --------------------------------------------------------------------------
@@ -407,13 +536,16 @@ class OpenAIGenerator(engine.TextGenerator):
         messages = self._fit(doc, "summary", tone, max_tokens,
                              what=f"a {words}-word summary", **values)
         first, conversation = self.client.ask(
-            messages, _text_parser, what="summary", max_tokens=max_tokens,
+            messages, _text_parser(Asked(messages, doc.title), "the summary"),
+            what="summary", max_tokens=max_tokens,
             fix=lambda error: f"{error}. Write the summary again.")
         if lo <= count_words(first) <= hi:
             return first
         follow_up = conversation + [{"role": "user", "content": self.prompts.render(
             "fix_words", actual=count_words(first), **values)}]
-        second, _ = self.client.ask(follow_up, _text_parser, what="summary",
+        second, _ = self.client.ask(follow_up, _text_parser(
+                                        Asked(follow_up, doc.title), "the summary"),
+                                    what="summary",
                                     max_tokens=max_tokens,
                                     fix=lambda error: f"{error}. Write the summary again.")
         candidates = [trim_words(t, hi) if count_words(t) > hi else t for t in (second, first)]
@@ -428,7 +560,8 @@ class OpenAIGenerator(engine.TextGenerator):
         max_tokens = mapreduce.answer_tokens(count * 32) + 10 * count
         messages = self._fit(doc, "key_points", tone, max_tokens,
                              what=f"{count} key points", count=count)
-        answer, _ = self.client.ask(messages, _json_parser(KeyPointsAnswer, count=count),
+        parse = _json_parser(KeyPointsAnswer, Asked(messages, doc.title), count=count)
+        answer, _ = self.client.ask(messages, parse,
                                     what="key points", max_tokens=max_tokens, json_mode=True,
                                     fix=self._fix("fix_json"))
         return answer.points
@@ -438,12 +571,15 @@ class OpenAIGenerator(engine.TextGenerator):
         messages = self._fit(doc, "post", tone, max_tokens,
                              what=f"a post of {max_chars} characters", max_chars=max_chars)
         post, conversation = self.client.ask(
-            messages, _text_parser, what="post", max_tokens=max_tokens,
+            messages, _text_parser(Asked(messages, doc.title), "the post"),
+            what="post", max_tokens=max_tokens,
             fix=lambda error: f"{error}. Write the post again.")
         if len(post) > max_chars:
             follow_up = conversation + [{"role": "user", "content": self.prompts.render(
                 "fix_chars", actual=len(post), max_chars=max_chars)}]
-            post, _ = self.client.ask(follow_up, _text_parser, what="post",
+            post, _ = self.client.ask(follow_up, _text_parser(
+                                          Asked(follow_up, doc.title), "the post"),
+                                      what="post",
                                       max_tokens=max_tokens,
                                       fix=lambda error: f"{error}. Write the post again.")
         if len(post) > max_chars:
@@ -459,7 +595,8 @@ class OpenAIGenerator(engine.TextGenerator):
         values = dict(max_posts=max_posts, room=room, max_chars=max_chars)
         messages = self._fit(doc, "thread", tone, max_tokens,
                              what=f"a thread of {max_posts} posts", **values)
-        parse = _json_parser(ThreadAnswer, max_posts=max_posts)
+        parse = _json_parser(ThreadAnswer, Asked(messages, doc.title),
+                             max_posts=max_posts)
         answer, conversation = self.client.ask(messages, parse, what="thread",
                                                max_tokens=max_tokens, json_mode=True,
                                                fix=self._fix("fix_json"))
@@ -488,7 +625,7 @@ class OpenAIGenerator(engine.TextGenerator):
         max_tokens = mapreduce.answer_tokens(hi) + 15 * math.ceil(hi / 25)
         messages = self._fit(doc, "dialogue", tone, max_tokens,
                              what=f"a {words}-word dialogue", **values)
-        parse = _json_parser(DialogueAnswer, hosts=hosts)
+        parse = _json_parser(DialogueAnswer, Asked(messages, doc.title), hosts=hosts)
         answer, conversation = self.client.ask(messages, parse, what="dialogue",
                                                max_tokens=max_tokens, json_mode=True,
                                                fix=self._fix("fix_json"))
@@ -502,6 +639,37 @@ class OpenAIGenerator(engine.TextGenerator):
             if abs(_words(second.turns) - words) < abs(_words(turns) - words):
                 turns = second.turns
         return [(t.host, t.text, _chapter(t.chapter, chapters)) for t in turns]
+
+
+def _notes_parser(part: str, words: int, request: Asked) -> Callable[[Answer], str]:
+    """Notes on one part of a long document, refused when cut off, over their length, or
+    mostly a word-for-word copy of the part (what a weak model does when it cannot
+    summarise)."""
+    prose = _text_parser(request, "the notes")
+    shorter = max(20, words // 2)
+
+    def parse(answer: Answer) -> str:
+        if answer.truncated:
+            raise Unusable(f"the notes must be at most {shorter} words")
+        notes = prose(answer)
+        if count_words(notes) > words * 1.5 + 10:
+            raise Unusable(f"the notes have {count_words(notes)} words, more than the "
+                           f"{words} asked for")
+        share = copied_share(notes, part)
+        if share >= NOTES_COPY_LIMIT:
+            raise Unusable(f"{share:.0%} of the notes is copied word for word from the part; "
+                           f"write short notes in your own words")
+        return notes
+    return parse
+
+
+def _extractive_notes(part: str, title: str, words: int) -> str:
+    """Notes on a part made of its own most central sentences (the fallback)."""
+    lines = [line for line in part.splitlines()
+             if not line.lstrip().startswith(("## ", "[Part "))]
+    paragraphs = tuple(p.strip() for p in "\n".join(lines).split("\n\n") if p.strip())
+    doc = Document(title=title, sections=(Section(paragraphs=paragraphs),))
+    return ExtractiveGenerator().summarize(doc, words=words)
 
 
 def _chapter(name: str | None, chapters: list[str]) -> str | None:

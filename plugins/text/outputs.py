@@ -41,10 +41,12 @@ def text_generator(params: TextParams, ctx: engine.Context) -> engine.TextGenera
 
 
 def record_usage(generator: engine.TextGenerator, ctx: engine.Context) -> None:
-    """Put what the generator spent on this step into the manifest."""
+    """Put what the generator spent on this step, and what it remarked, into the manifest."""
     spent = generator.take_usage()
     if spent.requests:
         ctx.metrics["usage"] = spent.as_dict()
+    for note in generator.take_notes():
+        ctx.note(note)
 
 
 class TextTransform(engine.Transform):
@@ -66,6 +68,7 @@ class TextTransform(engine.Transform):
     def run(self, source: Artifact, params: TextParams, ctx: engine.Context) -> Text:
         generator = text_generator(params, ctx)
         generator.take_usage()
+        generator.take_notes()
         try:
             if params.language and generator.writes_any_language:
                 return self._written_in(params.language, as_document(source), generator,

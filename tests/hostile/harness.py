@@ -46,9 +46,14 @@ class Run:
     def output(self) -> str:
         return self.stdout + self.stderr
 
+    def failed_lines(self, name: str) -> list[str]:
+        """The ``failed: NAME: reason`` lines of a source: one per failed step, or one for
+        a source that failed as a whole."""
+        return [l for l in self.stdout.splitlines() if l.startswith(f"failed: {name}: ")]
+
     def failed_line(self, name: str) -> str:
         """The one ``failed: NAME: reason`` line of a source (exactly one must exist)."""
-        lines = [l for l in self.stdout.splitlines() if l.startswith(f"failed: {name}: ")]
+        lines = self.failed_lines(name)
         assert len(lines) == 1, f"{len(lines)} failure lines for {name!r}:\n{self.stdout}"
         return lines[0]
 

@@ -52,7 +52,8 @@ def _check(ws: Path, run, reason: str) -> None:
     assert run.returncode == 1
     assert "retry" not in run.output.lower()
     for i in range(SOURCES):
-        run.failed_line(f"article-{i}.md")  # one line per source
+        lines = run.failed_lines(f"article-{i}.md")  # one line per failed step
+        assert len(lines) == 2 and all(reason in line for line in lines), run.stdout
         out = ws / "out" / f"article-{i}"
         assert (out / "tldr.md").is_file()  # the extractive step is done
         steps = {s["id"]: s for s in json.loads((out / "manifest.json").read_text())["steps"]}
