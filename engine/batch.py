@@ -7,6 +7,7 @@ The work itself is in :mod:`engine.runner` (one source) and :mod:`engine.executo
 from __future__ import annotations
 
 import os
+import sys
 import time
 import uuid
 from contextlib import nullcontext
@@ -65,6 +66,17 @@ def _summary_table(results: list[SourceResult]) -> Table:
         table.add_row(Text(printable(Path(r.path).name)), status, str(r.ran), str(r.cached),
                       f"{r.seconds:.2f}", Text("\n".join(printable(line) for line in problems(r))))
     return table
+
+
+def _compact(result: SourceResult) -> None:
+    """A finished source as the batch keeps it until the report: each step's detail
+    (parameters, digests, metrics) stays in the manifest, and the names every source
+    repeats (step, transform, status) are stored once, not once per source."""
+    for step in result.steps:
+        step.detail = {}
+        step.id, step.step, step.transform = (sys.intern(step.id), sys.intern(step.step),
+                                               sys.intern(step.transform))
+        step.status, step.cache = sys.intern(step.status), sys.intern(step.cache)
 
 
 def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_dir: Path,
@@ -126,8 +138,7 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
                 display.advance_steps(steps_per_source - reported)
             if index:
                 index.record(job_of[result.slug], result)
-            for step in result.steps:  # kept in the manifest; the batch needs only the rest
-                step.detail = {}
+            _compact(result)
 
         try:
             ran = run_jobs([job for _, job in stale], workers=jobs, executor=executor,

@@ -85,7 +85,7 @@ class RunOptions:
     edits: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceJob:
     """Everything a worker needs to process one source; picklable."""
 
@@ -110,7 +110,7 @@ def recipe_key(raw: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
 
 
-@dataclass
+@dataclass(slots=True)
 class StepRecord:
     id: str
     step: str
@@ -124,7 +124,7 @@ class StepRecord:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceResult:
     path: str
     slug: str
@@ -144,7 +144,7 @@ class SourceResult:
 
 # --------------------------------------------------------------------------- sources
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FoundSource:
     """A source named on the command line or found in a folder.
 
@@ -290,7 +290,8 @@ def expand_all(patterns: Iterable[str], registry: Registry, settings: ExpandSett
                       for f in expand_sources([pattern], registry, exclude)]
     unique: dict[object, ExpandedSource] = {}
     for source in found:
-        key = source.path.resolve() if source.path and not source.error else source.origin
+        # a string, not a resolved Path: at 100,000 sources the difference is ~25 MB
+        key = os.path.realpath(source.path) if source.path and not source.error else source.origin
         unique.setdefault(key, source)
     return list(unique.values())
 

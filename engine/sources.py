@@ -42,7 +42,7 @@ class ExpandSettings:
     limit: int = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExpandedSource:
     """One source an expander found: a local file the loaders read, and where it came from.
 
