@@ -277,11 +277,9 @@ def test_recipe_captions_real_speech(invoke, tmp_path):
 
 
 @pytest.mark.slow
-def test_article_to_short_recipe(invoke, tmp_path, registry):
+def test_article_to_short_recipe(invoke, tmp_path):
     from tests.conftest import RECIPES, SAMPLES
 
-    if "narration" not in registry.transforms:
-        pytest.skip("the narration transform is not installed yet")
     result = invoke("run", RECIPES / "article-to-short.yaml", SAMPLES / "article.md", "-o",
                     tmp_path / "out", "--set", "short.resolution=240",
                     "--set", "square.resolution=240", "--set", "short.preset=ultrafast",
