@@ -103,7 +103,7 @@ def run_batch(recipe: Recipe, recipe_origin: str, patterns: list[str], *, out_di
         1, (os.cpu_count() or 1) // max(1, min(jobs, len(paths))))
     options = RunOptions(out_dir=out_dir, cache_dir=cache_dir, force=force, only=tuple(only),
                          debug=debug, threads=threads)
-    key = recipe_key(recipe.raw)
+    key = recipe_key(recipe.raw, recipe.brand.digest if recipe.brand else "")
     run_id = uuid.uuid4().hex
     slugs = assign_slugs([slug_basis(source) for source in sources])
     source_jobs = [SourceJob(path=p, slug=s, recipe_raw=recipe.raw, recipe_origin=recipe_origin,

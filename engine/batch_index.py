@@ -42,7 +42,7 @@ def run_identity(recipe: Recipe, registry: Registry) -> str:
     parts = [__version__, sorted((r.name, r.obj.version) for r in registry.loaders)]
     for node in recipe.nodes:
         transform = registry.transform(node.use)
-        parts.append([node.id, node.use, transform.version, node.input, node.output,
+        parts.append([node.id, node.use, transform.version, node.input, node.output, node.brand,
                       node.params.model_dump(mode="json"),
                       transform.model_identity(node.params, ctx)])
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

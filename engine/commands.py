@@ -37,10 +37,12 @@ def _state(ctx: click.Context) -> State:
 
 
 def _load(ctx: click.Context, recipe: str, overrides: tuple[str, ...], generator: str | None = None,
-          max_outputs: int | None = None):
+          max_outputs: int | None = None, brand: str | None = None):
     """Read, override and validate a recipe; returns the Recipe."""
     from engine.recipe import MAX_OUTPUTS, read_recipe_file, validate_recipe
     raw = read_recipe_file(Path(recipe))
+    if brand:
+        raw["brand"] = str(Path(brand).resolve())
     if generator:
         raw.setdefault("defaults", {})
         if isinstance(raw["defaults"], dict):
@@ -51,6 +53,7 @@ def _load(ctx: click.Context, recipe: str, overrides: tuple[str, ...], generator
 
 
 _MAX_OUTPUTS_HELP = "Refuse recipes making more outputs per source than N [default: 1000]."
+_BRAND_HELP = "Brand file for every output (overrides the recipe's `brand:`)."
 
 
 @click.command()
@@ -78,14 +81,15 @@ _MAX_OUTPUTS_HELP = "Refuse recipes making more outputs per source than N [defau
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10000),
               help="Items taken from each feed, newest first.")
 @click.option("--max-outputs", type=click.IntRange(1), metavar="N", help=_MAX_OUTPUTS_HELP)
+@click.option("--brand", type=click.Path(dir_okay=False), metavar="FILE", help=_BRAND_HELP)
 @click.pass_context
 def run(ctx, recipe, sources, out_dir, jobs, force, only, overrides, generator, cache_dir,
-        executor, scheduler, progress, limit, max_outputs):
+        executor, scheduler, progress, limit, max_outputs, brand):
     """Run RECIPE over SOURCES (files, folders, globs, web pages and feeds by http(s) URL);
     write OUT/<source>/<step>.<ext>."""
     from engine.batch import run_batch
     state = _state(ctx)
-    validated = _load(ctx, recipe, overrides, generator, max_outputs)
+    validated = _load(ctx, recipe, overrides, generator, max_outputs, brand)
     unknown = [o for o in only if not any(o in (n.id, n.step_id) for n in validated.nodes)]
     if unknown:
         raise RemixerError(f"--only {unknown[0]}: no such step",
@@ -104,10 +108,11 @@ def run(ctx, recipe, sources, out_dir, jobs, force, only, overrides, generator, 
 @click.argument("recipe", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="STEP.PARAM=VALUE", help=_STEP_HELP)
 @click.option("--max-outputs", type=click.IntRange(1), metavar="N", help=_MAX_OUTPUTS_HELP)
+@click.option("--brand", type=click.Path(dir_okay=False), metavar="FILE", help=_BRAND_HELP)
 @click.pass_context
-def validate(ctx, recipe, overrides, max_outputs):
+def validate(ctx, recipe, overrides, max_outputs, brand):
     """Check RECIPE completely without running it; list every problem."""
-    validated = _load(ctx, recipe, overrides, max_outputs=max_outputs)
+    validated = _load(ctx, recipe, overrides, max_outputs=max_outputs, brand=brand)
     click.echo(f"{recipe} is valid: {len(validated.nodes)} outputs per source")
     for node in validated.nodes:
         click.echo(f"  {node.id:<28} {node.use:<16} from {node.input}")

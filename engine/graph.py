@@ -41,6 +41,9 @@ class Node:
     input: str
     output: bool
     combo: tuple[tuple[str, Any], ...] = ()
+    #: the digest of the brand that filled some of ``params`` ("" when none did): part of
+    #: the node's cache key, so new brand files (a new logo) re-run it
+    brand: str = ""
 
 
 def kinds_text(kinds: Iterable[str]) -> str:

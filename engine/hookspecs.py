@@ -163,3 +163,15 @@ def register_commands(cli: Any) -> None:
     Use ``@cli.command()`` as usual. Keep heavy imports inside the command function so
     ``remixer --help`` stays fast.
     """
+
+
+@hookspec
+def check_brand(brand: Any) -> list[tuple[str, str]] | None:
+    """Check the parts of a brand file (``engine.brand.Brand``) that only a plugin can.
+
+    Return ``(location, message)`` pairs, such as ``("look.fonts.heading", "font file
+    'x.ttf' does not load: ...")``; the location is the field's dotted path. Called by
+    ``remixer brand check`` and before any ``remixer run --brand`` starts work, so a
+    broken logo fails in one line instead of in the middle of a batch. Paths in ``brand``
+    are already absolute. Keep heavy imports inside the function.
+    """

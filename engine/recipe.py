@@ -9,7 +9,7 @@ keys and values; references to missing steps; cycles; artifact kinds between ste
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,13 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from engine.brand import LoadedBrand, brand_problems, load_brand
 from engine.errors import (LimitError, Problem, RecipeError, RemixerError, clip,
                            short_repr)
 from engine.graph import SOURCE, Node, check_graph, expand_nodes, slug_value
 from engine.names import did_you_mean, split_spec
 from engine.plugins import Registry
+from engine.safe_yaml import parse_yaml, read_yaml_file
 
 STEP_ID = r"^[a-z0-9][a-z0-9_-]*$"
 #: step ids that would write over remixer's own files in OUT/<source>/ (manifest.json)
@@ -61,6 +63,8 @@ class RecipeSpec(BaseModel):
         description="parameters applied to every step that has them and does not set them "
                     "(for example generator, tone, voice)")
     steps: list[dict[str, Any]] = Field(min_length=1, description="the steps, in any order")
+    brand: str | None = Field(None, description="a brand file (`remixer brand init` writes one), "
+                                                "relative to the recipe; `--brand` overrides it")
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class Recipe:
     steps: tuple[StepSpec, ...]
     nodes: tuple[Node, ...]
     raw: dict[str, Any]
+    #: the brand the recipe or --brand named, validated
+    brand: LoadedBrand | None = None
 
     @property
     def name(self) -> str:
@@ -83,188 +89,14 @@ class Recipe:
         return [s for s in self.steps if s.from_ == SOURCE]
 
 
-# --------------------------------------------------------------------------- YAML loading
-
-@dataclass(frozen=True)
-class YamlLimits:
-    """Bounds on any YAML remixer reads (recipes, ``--set`` values, brand and profile
-    files), enforced while the document is parsed, before anything is built from it.
-
-    ``nodes`` counts values with every alias expanded, which is what defeats alias bombs
-    (a few hundred bytes that expand to billions of values): each alias adds the size of
-    what it names, and the count stops at the limit. ``depth`` is nesting, also with
-    aliases expanded. Each can be raised through its environment variable.
-    """
-
-    bytes: int = 1_000_000
-    nodes: int = 100_000
-    depth: int = 64
-
-    @classmethod
-    def from_env(cls) -> "YamlLimits":
-        import os
-        values = {}
-        for name in ("bytes", "nodes", "depth"):
-            text = os.environ.get(f"REMIXER_MAX_YAML_{name.upper()}", "").strip()
-            if text:
-                try:
-                    values[name] = int(text)
-                except ValueError:
-                    raise RemixerError(f"REMIXER_MAX_YAML_{name.upper()}={text!r} is not a "
-                                       "whole number", hint="unset it or give a number") from None
-        return cls(**values)
-
-
-class _Budget:
-    """Counts the values and nesting a YAML event stream expands to, aliases included."""
-
-    def __init__(self, limits: YamlLimits, origin: str):
-        self.limits, self.origin = limits, origin
-        self.total = 0
-        #: open collections: [anchor, expanded size, expanded depth below]
-        self.open: list[list] = []
-        #: anchor -> (expanded size, expanded depth) of the node it names
-        self.anchors: dict[str, tuple[int, int]] = {}
-
-    def _too_big(self, what: str, setting: str, limit: int) -> LimitError:
-        return LimitError(f"{self.origin}: the YAML {what} the limit of {limit:,}",
-                          hint=f"aliases repeated many times? if it really is, raise {setting}")
-
-    def _add(self, size: int, depth: int) -> None:
-        self.total += size
-        if self.total > self.limits.nodes:
-            raise self._too_big("expands to more values than", "REMIXER_MAX_YAML_NODES",
-                                self.limits.nodes)
-        if len(self.open) + depth > self.limits.depth:
-            raise self._too_big("nests deeper than", "REMIXER_MAX_YAML_DEPTH",
-                                self.limits.depth)
-        if self.open:
-            self.open[-1][1] += size
-            self.open[-1][2] = max(self.open[-1][2], depth)
-
-    def see(self, event: yaml.Event) -> None:
-        if isinstance(event, yaml.AliasEvent):
-            if any(entry[0] == event.anchor for entry in self.open):
-                raise LimitError(f"{self.origin}: the YAML alias *{event.anchor} refers to "
-                                 "the value that contains it", hint="remove the loop")
-            self._add(*self.anchors.get(event.anchor, (1, 0)))
-        elif isinstance(event, yaml.ScalarEvent):
-            self._add(1, 0)
-            if event.anchor:
-                self.anchors[event.anchor] = (1, 0)
-        elif isinstance(event, yaml.CollectionStartEvent):
-            self._add(1, 1)
-            self.open.append([event.anchor, 1, 0])
-        elif isinstance(event, yaml.CollectionEndEvent):
-            anchor, size, depth = self.open.pop()
-            if anchor:
-                self.anchors[anchor] = (size, depth + 1)
-            if self.open:
-                self.open[-1][1] += size - 1  # the collection itself was counted at its start
-                self.open[-1][2] = max(self.open[-1][2], depth + 1)
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML that refuses duplicate keys instead of silently keeping the last, and
-    stops at the :class:`YamlLimits` while parsing (see :class:`_Budget`)."""
-
-    budget: _Budget | None = None
-
-    def get_event(self):
-        event = super().get_event()
-        if self.budget is not None:
-            self.budget.see(event)
-        return event
-
-
-def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep=False):
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {short_repr(key)} (first on line {seen[key] + 1})",
-                key_node.start_mark)
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                              _mapping_without_duplicates)
-
-
-def _too_long(origin: str, limits: YamlLimits) -> LimitError:
-    return LimitError(f"{origin} is over the YAML size limit of {limits.bytes:,} bytes",
-                      hint="raise REMIXER_MAX_YAML_BYTES if it is really this big")
-
-
-def parse_yaml(text: str, origin: str, limits: YamlLimits | None = None) -> Any:
-    """The one safe YAML reader: duplicate keys refused, sizes bounded.
-
-    Raises :class:`LimitError` past a limit, ``yaml.YAMLError`` for bad syntax and
-    ``ValueError`` for values Python refuses (an integer of 5,000 digits).
-    """
-    limits = limits or YamlLimits.from_env()
-    if len(text) > limits.bytes:
-        raise _too_long(origin, limits)
-    loader = _StrictLoader(text)
-    loader.budget = _Budget(limits, origin)
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
-
-
-def load_yaml(text: str, origin: str) -> Any:
-    """:func:`parse_yaml`, with syntax errors as a :class:`RecipeError` at their line."""
-    try:
-        return parse_yaml(text, origin)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise RecipeError([Problem(where, f"YAML syntax: {problem} "
-                                          "(fix the indentation or quoting there)")],
-                          source=origin) from None
-    except ValueError as exc:
-        raise RecipeError([Problem("", f"YAML value Python cannot hold: "
-                                       f"{short_repr(str(exc))}")], source=origin) from None
-
-
 def read_recipe_file(path: Path) -> dict[str, Any]:
-    """Read a recipe file into a dict, with one-line errors for missing or non-YAML files.
-
-    Only a regular file is read (a FIFO would block), and no more of it than the YAML
-    size limit allows.
-    """
-    import os
-    import stat
-    limits = YamlLimits.from_env()
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise RemixerError(f"recipe {path} is not a regular file",
-                               hint="name a .yaml file")
-        with open(path, "rb") as handle:
-            data = handle.read(limits.bytes + 1)
-        if len(data) > limits.bytes:
-            raise _too_long(str(path), limits)
-        text = data.decode("utf-8")
-    except FileNotFoundError:
-        raise RemixerError(f"recipe {path} not found",
-                           hint="check the path; ready recipes are in recipes/") from None
-    except PermissionError:
-        raise RemixerError(f"cannot read recipe {path}: permission denied",
-                           hint="check its permissions") from None
-    except OSError as exc:
-        raise RemixerError(f"cannot read recipe {path}: {exc.strerror or exc}",
-                           hint="check the path") from None
-    except UnicodeDecodeError:
-        raise RemixerError(f"recipe {path} is not UTF-8 text", hint="save it as UTF-8") from None
-    data = load_yaml(text, str(path))
-    if not isinstance(data, dict):
-        raise RecipeError([Problem("", "a recipe is a mapping with `name` and `steps` "
-                                       "(see recipes/article.yaml)")], source=str(path))
-    return data
+    """Read a recipe file into a dict (see :func:`engine.safe_yaml.read_yaml_file`)."""
+    raw = read_yaml_file(Path(path), "recipe",
+                         "with `name` and `steps` (see recipes/article.yaml)",
+                         missing_hint="check the path; ready recipes are in recipes/")
+    if isinstance(raw.get("brand"), str):
+        raw["brand"] = str((Path(path).parent / raw["brand"]).resolve())
+    return raw
 
 
 # --------------------------------------------------------------------------- --set
@@ -389,11 +221,14 @@ def _component_problem(table_name: str, spec: str, registry: Registry) -> str | 
 
 
 def _param_combos(step: StepSpec, params_model: type[BaseModel], defaults: dict[str, Any],
-                  where: str, registry: Registry) -> tuple[list[tuple[tuple, Any]], list[Problem]]:
-    """Validate a step's parameters for every matrix combination."""
+                  where: str, registry: Registry,
+                  branded: dict[str, Any]) -> tuple[list[tuple[tuple, Any]], list[Problem]]:
+    """Validate a step's parameters for every matrix combination. ``branded``: what the
+    brand fills, beneath the recipe's defaults and the step's own values."""
     problems: list[Problem] = []
     fields = params_model.model_fields
-    base = {k: v for k, v in defaults.items() if k in fields}
+    base = dict(branded)
+    base.update((k, v) for k, v in defaults.items() if k in fields)
     base.update(step.with_)
     for key, values in step.matrix.items():
         if key not in fields:
@@ -427,6 +262,8 @@ def _param_combos(step: StepSpec, params_model: type[BaseModel], defaults: dict[
                     loc = f"{where}.matrix.{field}[{idx}]"
                 else:
                     loc = f"{where}.with.{p.location}" if p.location else f"{where}.with"
+                    if field in branded and field not in step.with_ and field not in defaults:
+                        loc += " (from the brand)"
                 key = f"{loc}: {p.message}"
                 if key not in seen_errors:
                     seen_errors.add(key)
@@ -466,9 +303,31 @@ def _outputs_per_source(steps: list[StepSpec]) -> int:
     return sum(fan.values())
 
 
+def _load_brand(spec: RecipeSpec | None, registry: Registry) -> LoadedBrand | None:
+    """The recipe's brand, checked completely; its problems are the brand file's own."""
+    if spec is None or not spec.brand:
+        return None
+    loaded = load_brand(spec.brand)
+    problems = brand_problems(loaded, registry)
+    if problems:
+        raise RecipeError(problems, source=str(loaded.path))
+    return loaded
+
+
+def _brand_layer(brand: LoadedBrand | None, transform: type, fields) -> dict[str, Any]:
+    if brand is None:
+        return {}
+    return {k: v for k, v in transform.brand_params(brand.brand).items()
+            if k in fields and v is not None}
+
+
 def validate_recipe(raw: dict[str, Any], registry: Registry, *, origin: str = "recipe",
                     overrides: list[str] = (), max_outputs: int | None = MAX_OUTPUTS) -> Recipe:
     """Validate a raw recipe completely; raise RecipeError listing every problem.
+
+    A brand (``brand:``, an absolute path by now: :func:`read_recipe_file` resolves it)
+    is loaded and checked first, and fills parameters beneath the recipe's own (see
+    :mod:`engine.brand`).
 
     A recipe making more than ``max_outputs`` outputs per source (None: no limit) is
     refused with a :class:`LimitError` before its parameters are checked, since each
@@ -484,6 +343,8 @@ def validate_recipe(raw: dict[str, Any], registry: Registry, *, origin: str = "r
     else:
         steps_raw = spec.steps
     defaults = data.get("defaults") if isinstance(data.get("defaults"), dict) else {}
+    brand = _load_brand(spec, registry)
+    branded_steps: set[str] = set()
 
     steps: list[StepSpec] = []
     where_of: dict[str, str] = {}
@@ -523,8 +384,13 @@ def validate_recipe(raw: dict[str, Any], registry: Registry, *, origin: str = "r
                                     f"{did_you_mean(step.use, registry.transforms.names())}; "
                                     "`remixer plugins` lists them"))
             continue
-        params_model = registry.transforms.get(step.use).Params
-        combos, param_problems = _param_combos(step, params_model, defaults, where, registry)
+        transform = registry.transforms.get(step.use)
+        params_model = transform.Params
+        branded = _brand_layer(brand, transform, params_model.model_fields)
+        if branded:
+            branded_steps.add(step.id)
+        combos, param_problems = _param_combos(step, params_model, defaults, where, registry,
+                                               branded)
         problems += param_problems
         combos_of[step.id] = combos
 
@@ -540,7 +406,10 @@ def validate_recipe(raw: dict[str, Any], registry: Registry, *, origin: str = "r
         nodes, problems = expand_nodes(steps, combos_of, where_of)
     if problems or spec is None:
         raise RecipeError(problems, source=origin)
-    return Recipe(spec=spec, steps=tuple(steps), nodes=tuple(nodes), raw=data)
+    if brand is not None:
+        nodes = [replace(n, brand=brand.digest) if n.step_id in branded_steps else n
+                 for n in nodes]
+    return Recipe(spec=spec, steps=tuple(steps), nodes=tuple(nodes), raw=data, brand=brand)
 
 
 def load_recipe(path: Path, registry: Registry, overrides: list[str] = ()) -> Recipe:

@@ -106,8 +106,11 @@ class SourceJob:
     refused: str = ""
 
 
-def recipe_key(raw: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+def recipe_key(raw: dict[str, Any], brand_digest: str = "") -> str:
+    """Identifies a recipe as workers will validate it: its raw form and, since a brand
+    file can change under the same path, the digest of the brand it was validated with."""
+    blob = json.dumps([raw, brand_digest], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 @dataclass(slots=True)
@@ -444,6 +447,8 @@ def _node_key(node: Node, transform, input_digest: str, ctx: Context) -> tuple[d
     """A node's parameters (as JSON), model identity and cache key."""
     params_json = node.params.model_dump(mode="json")
     identity = transform.model_identity(node.params, ctx)
+    if node.brand:  # the brand's files (a logo's pixels) count, not only their paths
+        identity = f"{identity}|brand:{node.brand}"
     return params_json, identity, step_key(node.use, transform.version, params_json,
                                            input_digest, identity)
 
@@ -621,14 +626,13 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
     if earlier is not None:
         return earlier
     source_info: dict[str, Any] = {"path": str(job.path), "name": job.path.name}
-    recipe_name = None
+    recipe: Recipe | None = None
     order: list[str] = []
     try:
         if job.refused:
             raise RemixerError(job.refused)
         registry = registry_for(job.plugin_config)
         recipe = _recipe_for(job, registry)
-        recipe_name = recipe.name
         if job.origin is not None:
             source_info["origin"] = job.origin.origin
             if job.origin.error:
@@ -653,7 +657,7 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
         outputs: dict[str, CachedStep] = {SOURCE: _load_source(job, loader, cache, source_info)}
     except Exception as exc:  # noqa: BLE001 - a bad source must not take the batch down
         result.status, result.error = "failed", _error_text(exc, job.options.debug)
-        _finish(result, out_dir, job, source_info, started, recipe_name, order)
+        _finish(result, out_dir, job, source_info, started, recipe, order)
         if events:
             events(job.slug, "", "failed")
         return result
@@ -688,14 +692,14 @@ def process_source(job: SourceJob, events: EventSink | None = None) -> SourceRes
         result.status = "failed"
         first = next(s for s in failed if s.status == "failed")
         result.error = f"step {first.id}: {first.error.splitlines()[0]}"
-    _finish(result, out_dir, job, source_info, started, recipe_name, order)
+    _finish(result, out_dir, job, source_info, started, recipe, order)
     if events:
         events(job.slug, "", result.status)
     return result
 
 
 def _finish(result: SourceResult, out_dir: Path, job: SourceJob, source_info: dict[str, Any],
-            started: float, recipe_name: str | None, order: list[str]) -> None:
+            started: float, recipe: Recipe | None, order: list[str]) -> None:
     """Write the source's manifest.json (merged into the last one for ``--only``)."""
     result.seconds = round(time.perf_counter() - started, 4)
     steps = [{"id": s.id, "step": s.step, "transform": s.transform, "status": s.status,
@@ -708,7 +712,8 @@ def _finish(result: SourceResult, out_dir: Path, job: SourceJob, source_info: di
     manifest = {
         "remixer": __version__,
         "run": job.run_id,
-        "recipe": {"name": recipe_name, "path": job.recipe_origin},
+        "recipe": {"name": recipe.name if recipe else None, "path": job.recipe_origin},
+        "brand": recipe.brand.record() if recipe and recipe.brand else None,
         "source": source_info,
         "status": status,
         "error": error,

@@ -150,6 +150,18 @@ class Transform:
         Called while a recipe is validated, before anything runs; the default finds none."""
         return []
 
+    @classmethod
+    def brand_params(cls, brand: Any) -> dict[str, Any]:
+        """The parameters a brand (``engine.brand.Brand``) fills for this transform.
+
+        Return only what the brand sets (skip fields it leaves empty), for example
+        ``{"voice": brand.sound.narrator}``. The values sit between the transform's own
+        defaults and the recipe's ``defaults:``, so a recipe or a step still overrides
+        them; a step that takes any is re-run when the brand's content changes. The
+        default takes nothing from a brand.
+        """
+        return {}
+
     def run(self, source: Artifact, params: Params, ctx: Context) -> Artifact:
         raise NotImplementedError
 

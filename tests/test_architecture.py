@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: engine modules by level, as the table in docs/architecture.md lists them
 ENGINE_LEVELS = {
-    0: {"names", "errors", "atomic", "sentences", "hookspecs", "languages"},
+    0: {"names", "errors", "atomic", "sentences", "hookspecs", "languages", "safe_yaml"},
     1: {"artifacts", "media"},
-    2: {"cache", "transform", "sources", "textgen", "transcribers", "voices", "stock",
+    2: {"cache", "transform", "sources", "textgen", "transcribers", "voices", "stock", "brand",
         "translators"},
     3: {"plugins"},
     4: {"graph", "recipe", "schema"},

@@ -6,7 +6,8 @@ import pytest
 
 from engine.errors import RecipeError
 from engine.plugins import PluginConfig, build_registry
-from engine.recipe import load_yaml, read_recipe_file, validate_recipe
+from engine.recipe import read_recipe_file, validate_recipe
+from engine.safe_yaml import load_yaml
 
 from .conftest import FIXTURES, RECIPES
 

@@ -47,7 +47,7 @@ def _front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
     from frontmatter.default_handlers import YAMLHandler
 
     from engine.errors import LimitError
-    from engine.recipe import parse_yaml
+    from engine.safe_yaml import parse_yaml
 
     class BoundedYAML(YAMLHandler):
         def load(self, fm: str, **kwargs: object) -> Any:

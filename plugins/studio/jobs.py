@@ -200,7 +200,7 @@ class JobManager:
             live.source_status = {s["slug"]: "queued" for s in job.sources}
         self.store.update(job_id, state=RUNNING, results={}, error="")
         self._touch(job_id)
-        key = recipe_key(recipe.raw)
+        key = recipe_key(recipe.raw, recipe.brand.digest if recipe.brand else "")
         for number, source in enumerate(job.sources):
             self.slots.acquire()
             if live.cancelled:

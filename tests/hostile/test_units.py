@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import LimitError, printable, short_repr
-from engine.recipe import YamlLimits, parse_yaml
+from engine.safe_yaml import YamlLimits, parse_yaml
 from engine.runner import assign_slugs
 from plugins.text.llm_client import hopeless
 

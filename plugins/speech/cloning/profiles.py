@@ -116,7 +116,7 @@ def load_profile(name_or_folder: str | Path) -> VoiceProfile:
     remixer's bounded YAML reader."""
     import yaml
 
-    from engine.recipe import parse_yaml
+    from engine.safe_yaml import parse_yaml
 
     folder = Path(name_or_folder)
     if not (folder / PROFILE_FILE).is_file():
