@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.brand import LoadedBrand, brand_problems, load_brand
 from engine.errors import (LimitError, Problem, RecipeError, RemixerError, clip,
@@ -49,6 +49,12 @@ class StepSpec(BaseModel):
         description="fan the step out over values: one output per combination")
     output: bool = Field(True, description="write this step's result to the output folder")
     description: str = Field("", description="a note for readers of the recipe")
+
+    @field_validator("with_", mode="before")
+    @classmethod
+    def _empty_with(cls, value: Any) -> Any:
+        """``with:`` left empty (its lines commented out) means no parameters."""
+        return {} if value is None else value
 
 
 class RecipeSpec(BaseModel):

@@ -62,8 +62,9 @@ def _yaml_value(value: Any) -> str:
 
 
 def _parameter_lines(model: type[BaseModel], indent: str, comment: str = "") -> list[str]:
-    """One line per parameter with its default and description; nested settings blocks
-    (such as ``llm``) are written commented out, since most recipes leave them alone."""
+    """One line per parameter with its default and description. Only required parameters
+    are written as values: the rest are commented out, since a value written in ``with:``
+    would override the recipe's ``defaults:`` and a brand's parameters."""
     lines = []
     for name, field in model.model_fields.items():
         if field.is_required():  # no default: the field's first example, marked required
@@ -77,14 +78,15 @@ def _parameter_lines(model: type[BaseModel], indent: str, comment: str = "") -> 
             lines.append(f"{indent}# {name}:{about}".rstrip())
             lines += _parameter_lines(type(default), indent + "  ", comment="# ")
         else:
-            lines.append(f"{indent}{comment}{name}: {_yaml_value(default)}{about}".rstrip())
+            lines.append(f"{indent}# {name}: {_yaml_value(default)}{about}".rstrip())
     return lines
 
 
 def starter_recipe(registry: Registry, name: str, uses: list[str]) -> str:
     """A commented recipe with one step per transform in ``uses`` and every parameter shown."""
     lines = [f"# remixer recipe. Validate with: remixer validate {name}.yaml",
-             "# Every parameter is listed with its default; delete what you do not change.",
+             "# Every parameter is listed with its default, commented out: uncomment what you",
+             "# change (a value set here overrides the recipe's defaults and a brand's).",
              f"name: {name}",
              "description: what this recipe makes",
              "steps:"]

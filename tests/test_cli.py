@@ -75,7 +75,11 @@ def test_new_writes_a_valid_recipe_with_every_parameter(invoke, tmp_path):
     result = invoke("new", path, "--use", "summary", "--use", "social-post")
     assert result.exit_code == 0, result.stderr
     text = path.read_text()
-    assert "words: 150" in text and "max_chars: 280" in text and "# target length" in text
+    # optional parameters are shown but commented out, so they override no brand or default
+    assert "# words: 150" in text and "# max_chars: 280" in text and "# target length" in text
+    assert invoke("validate", path).exit_code == 0
+    uncommented = text.replace("# words: 150", "words: 80")
+    path.write_text(uncommented)
     assert invoke("validate", path).exit_code == 0
     assert invoke("new", path).exit_code == 2  # refuses to overwrite
 
