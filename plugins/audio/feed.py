@@ -24,8 +24,11 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
+from pydantic import Field
+
 from engine import atomic
 from engine.artifacts import Chapter, file_sha256
+from engine.brand import Show
 
 FEED_NAME = "podcast.xml"
 SHOW_COVER_NAME = "podcast.cover.png"
@@ -34,6 +37,26 @@ PSC = "http://podlove.org/simple-chapters"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 NAMESPACES = {"itunes": ITUNES, "psc": PSC, "podcast": PODCAST, "atom": ATOM}
+
+
+class FeedChannel(Show):
+    """The feed's channel: a brand's ``show`` with the identity fields a feed also
+    carries. The podcast step takes it as its ``feed`` parameter, so it is recorded with
+    the step and the feed written after the batch reads it back."""
+
+    copyright: str = Field("", max_length=300, description="the channel's copyright line")
+    link: str = Field("", max_length=500, description="the show's web page (default: base_url)")
+    episode_type: str = Field("full", pattern="^(full|trailer|bonus)$",
+                              description="itunes:episodeType of the episodes: full, "
+                                          "trailer or bonus")
+
+
+def feed_brand_params(brand) -> dict:
+    """What a brand (``engine.brand.Brand``) sets for the podcast's show and feed."""
+    title = brand.show.title or brand.name
+    channel = {**brand.show.model_dump(exclude_none=True), "title": title,
+               "copyright": brand.copyright, "link": brand.website}
+    return {"show": title, "feed": channel}
 
 
 def chapters_json(chapters: Sequence[Chapter]) -> bytes:
