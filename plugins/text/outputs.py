@@ -6,12 +6,11 @@ configured) decides how to write. So the same recipe runs with either.
 
 from __future__ import annotations
 
-import re
-
 from pydantic import Field, field_validator
 
 import engine
 from engine.artifacts import Artifact, Document, Text, as_document
+from engine.brand import checked_hashtags
 from engine.errors import TranslationError
 from engine.languages import LanguageTag, wrong_language
 from engine.textgen import GeneratorSettings
@@ -209,11 +208,7 @@ class SocialPost(TextTransform):
         @field_validator("hashtags")
         @classmethod
         def _tags(cls, tags: list[str]) -> list[str]:
-            for tag in tags:
-                if not re.fullmatch(r"#?\w+", tag):
-                    raise ValueError(f"hashtag {tag[:40]!r} has spaces or punctuation: write "
-                                     "it as one word")
-            return ["#" + tag.lstrip("#") for tag in tags]
+            return ["#" + tag.lstrip("#") for tag in checked_hashtags(tags)]
 
     @classmethod
     def brand_params(cls, brand) -> dict:
