@@ -71,6 +71,16 @@ def _description(path: str) -> str:
     return model.model_fields[leaf].description
 
 
+def test_brand_schema_describes_every_section(invoke):
+    import json
+    result = invoke("brand", "schema")
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    assert schema["title"] == "remixer brand" and schema["required"] == ["name"]
+    assert set(schema["properties"]) == set(Brand.model_fields)
+    assert schema["$defs"]["Show"]["properties"]["base_url"]["description"]
+
+
 def test_brand_check_of_the_sample_says_what_it_sets(invoke):
     result = invoke("brand", "check", BRAND)
     assert result.exit_code == 0, result.output

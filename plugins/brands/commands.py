@@ -51,6 +51,18 @@ def register_commands(cli):
         load_brand(path)
         click.echo(f"wrote {path}; edit it, then: remixer brand check {path}")
 
+    @brand.command("schema")
+    def schema():
+        """Print the JSON Schema of brand files (for editor completion)."""
+        import json
+
+        from engine.brand import Brand
+
+        data = Brand.model_json_schema()
+        data.update({"$schema": "https://json-schema.org/draft/2020-12/schema",
+                     "title": "remixer brand"})
+        click.echo(json.dumps(data, indent=2))
+
     @brand.command("check")
     @click.argument("file", type=click.Path(dir_okay=False))
     @click.pass_context
