@@ -1,12 +1,13 @@
 """Regenerate the sample brand's files: the logo (SVG source and a transparent PNG), the
-show artwork and the fonts, for samples/brand/brand.yaml.
+show artwork, the fonts and the podcast sting, for samples/brand/brand.yaml.
 
 The logo, a stylised street tree in the brand's greens, is written as SVG here and
 rasterised by resvg (the renderer remixer uses for SVG logos); Pillow saves it as a PNG
 with transparency and draws the 1400x1400 show artwork (the logo and the brand's name on
 its primary colour) that podcast directories ask for. The fonts are Roboto from the
 ``font-roboto`` wheel (Apache 2.0, its licence copied beside them), copied so the brand's
-paths work on a fresh clone. Deterministic: the same files every time.
+paths work on a fresh clone. The sting, played before and after the podcast, is a
+two-note chime synthesised by ffmpeg. Deterministic: the same files every time.
 
     python samples/brand/make_brand.py
 """
@@ -81,10 +82,25 @@ def artwork(png: Path, folder: Path = HERE) -> Path:
     return out
 
 
+def sting(folder: Path = HERE) -> Path:
+    """sting.mp3: a 1.6-second chime, E5 then A5, each note decaying (ffmpeg's aevalsrc)."""
+    from engine.media import run_ffmpeg
+
+    chime = ("0.35*sin(2*PI*659.25*t)*exp(-3.5*t)"
+             "+0.35*sin(2*PI*880*t)*exp(-3.5*(t-0.3))*gte(t,0.3)")
+    out = folder / "sting.mp3"
+    run_ffmpeg(["-y", "-f", "lavfi", "-i", f"aevalsrc='{chime}':s=44100:d=1.6",
+                "-af", "afade=t=out:st=1.3:d=0.3", "-ac", "1", "-c:a", "libmp3lame",
+                "-b:a", "96k", "-map_metadata", "-1", "-fflags", "+bitexact",
+                "-flags:a", "+bitexact", str(out)], what="synthesise the sting")
+    return out
+
+
 def main() -> None:
     fonts()
     _, png = logo()
     artwork(png)
+    sting()
 
 
 if __name__ == "__main__":
