@@ -212,3 +212,33 @@ def test_the_script_uses_the_brands_host_names_and_signs_off(invoke, tmp_path):
     assert last["speaker"] == "Maya"
     assert last["text"].endswith("This has been Green City Press. Go find some shade.")
     assert (out / "podcast-script.md").read_text().count("Go find some shade.") == 1
+
+
+def test_a_language_model_is_told_the_brands_tone_and_words_and_its_slips_are_noted(
+        invoke, tmp_path, monkeypatch):
+    import json
+
+    from .fake_openai import FakeOpenAI, answer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    recipe = _write(tmp_path, """\
+        name: llm
+        steps:
+          - {id: tldr, use: summary, with: {words: 25}}
+        """)
+    slip = ("Cities grow shade by planting street trees, watering them for three summers "
+            "and choosing many species, a cheap way to cool streets and hold back rain.")
+    with FakeOpenAI() as server:
+        server.script(answer(slip))
+        out = _run(invoke, recipe, tmp_path / "out", "--brand", BRAND,
+                   "--generator", "openai:test-model",
+                   "--set", f"tldr.llm={{base_url: '{server.base_url}'}}")
+        (request,) = server.chat_requests
+    prompt = request.text
+    assert "Warm and plain. Short sentences, concrete numbers, no hype." in prompt
+    assert "Never use these words or phrases: magnificent, cheap." in prompt
+    assert "Write 'footpath', not 'sidewalk'." in prompt
+    document = prompt.split("<document>")[1]                    # the source, rewritten
+    assert "footpath" in document and not re.search(r"\bsidewalk\b", document)
+    step = json.loads((out / "manifest.json").read_text())["steps"][0]
+    assert "the model used 'cheap', which the brand avoids" in step["notes"]
