@@ -197,6 +197,7 @@ class _Ranking:
         import numpy as np
 
         self.units = _units(doc)
+        self._views: dict[tuple[str, ...], _Ranking] = {}
         n = len(self.units)
         #: for each sentence, the passage that reads alone around it (None: none does)
         self.passages = passages([u.text for u in self.units], [u.section for u in self.units])
@@ -226,16 +227,20 @@ class _Ranking:
 
     def without(self, avoid: Sequence[str]) -> "_Ranking":
         """This ranking with every sentence containing a word of ``avoid`` skipped, and
-        every passage that includes one (so no kept sentence leans on a skipped one)."""
-        pattern = avoid_pattern(avoid)
-        hits = frozenset(u.index for u in self.units if pattern and pattern.search(u.text))
-        if not hits:
-            return self
-        view = copy.copy(self)
-        view.skipped = hits
-        view.passages = [None if p is None or hits.intersection(range(p.start, p.stop + 1))
-                         else p for p in self.passages]
-        return view
+        every passage that includes one (so no kept sentence leans on a skipped one).
+        Remembered per list, as every output of a step's source asks with the same one."""
+        key = tuple(avoid)
+        if key not in self._views:
+            pattern = avoid_pattern(avoid)
+            hits = frozenset(u.index for u in self.units if pattern and pattern.search(u.text))
+            view = self
+            if hits:
+                view = copy.copy(self)
+                view.skipped = hits
+                view.passages = [None if p is None or hits.intersection(range(p.start, p.stop + 1))
+                                 else p for p in self.passages]
+            self._views[key] = view
+        return self._views[key]
 
     def pool(self, *, limit: int, min_words: int = 4) -> list[int]:
         """Indices of the best whole sentences, best first (fragments only if nothing else)."""
