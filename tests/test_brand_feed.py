@@ -52,7 +52,7 @@ def test_a_branded_feed_has_absolute_addresses_and_the_itunes_channel(tmp_path):
     assert channel_info.author_detail.name == "Green City Press"          # itunes:author
     assert channel_info.publisher_detail == {"name": "Green City Press",
                                              "email": "podcast@example.org"}  # itunes:owner
-    assert b"<itunes:explicit>no</itunes:explicit>" in raw  # feedparser reads yes/clean only
+    assert b"<itunes:explicit>false</itunes:explicit>" in raw  # feedparser reads yes/clean only
     assert channel_info.image.href == base + "podcast.artwork.png"
     assert (tmp_path / "podcast.artwork.png").read_bytes() == (
         SAMPLES / "brand" / "artwork.png").read_bytes()

@@ -6,7 +6,7 @@ brand's ``show`` fills it: :class:`FeedChannel`), recorded with the step's param
 the source's ``manifest.json``, where this hook, which only sees the batch's results,
 reads it back: title, link, description,
 language, copyright, ``itunes:author``, ``owner``, ``category``/subcategory,
-``explicit``, ``image``, and ``atom:link rel="self"``.
+``explicit`` (``true``/``false``), ``image``, and ``atom:link rel="self"``.
 
 Each successful ``podcast`` step of a source is an item: title, enclosure (length in
 bytes, ``audio/mpeg``), a GUID from the file's content, pubDate (the source's ``date``
@@ -47,6 +47,7 @@ FEED_NAME = "podcast.xml"
 SHOW_COVER_NAME = "podcast.cover.png"
 ARTWORK_NAME = "podcast.artwork"
 MANIFEST_NAME = "manifest.json"
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PSC = "http://podlove.org/simple-chapters"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 
@@ -183,7 +184,7 @@ def build_feed(out_dir: Path, items: list[dict[str, Any]], *, channel: FeedChann
     url = Addresses(channel.base_url)
     feed = FeedGenerator()
     feed.load_extension("podcast")
-    feed.register_extension("chapters", _ChaptersFeed, _ChaptersEntry, atom=False)
+    feed.register_extension("extras", _ChannelExtras, _ChaptersEntry, atom=False)
     title = channel.title or show_name(items)
     feed.title(title)
     if channel.base_url:
@@ -201,7 +202,7 @@ def build_feed(out_dir: Path, items: list[dict[str, Any]], *, channel: FeedChann
                                   email=channel.owner_email)
     feed.podcast.itunes_category({"cat": channel.category, "sub": channel.subcategory}
                                  if channel.subcategory else {"cat": channel.category})
-    feed.podcast.itunes_explicit("yes" if channel.explicit else "no")
+    feed.extras.explicit = channel.explicit
     if channel.description:
         feed.podcast.itunes_summary(channel.description)
     entries = sorted(((_pub_date(item["info"].get("date"), out_dir / item["slug"] / item["mp3"]),
@@ -245,7 +246,7 @@ def _add_episode(feed, out_dir: Path, url: Addresses, pub: datetime, slug: str,
     if cover:
         entry.podcast.itunes_image(url(slug, cover))
     chapter_file = next((f for f in item["files"] if f.endswith(".chapters.json")), None)
-    entry.chapters.set(info.get("chapters") or [],
+    entry.extras.set(info.get("chapters") or [],
                        url(slug, chapter_file) if chapter_file else None)
 
 
@@ -254,13 +255,19 @@ def _elem(tag: str, parent, **attrib: str):
     return etree.SubElement(parent, tag, attrib)
 
 
-class _ChaptersFeed:
-    """feedgen extension declaring the chapter namespaces on the channel."""
+class _ChannelExtras:
+    """feedgen extension: the chapter namespaces, and ``itunes:explicit`` as Apple writes
+    it today (``true``/``false``; feedgen's podcast extension knows only the older
+    ``yes``/``no``/``clean``)."""
+
+    def __init__(self):
+        self.explicit = False
 
     def extend_ns(self) -> dict[str, str]:
         return {"psc": PSC, "podcast": PODCAST}
 
     def extend_rss(self, feed):
+        _elem(f"{{{ITUNES}}}explicit", feed[0]).text = "true" if self.explicit else "false"
         return feed
 
 
