@@ -247,7 +247,7 @@ def _add_episode(feed, out_dir: Path, url: Addresses, pub: datetime, slug: str,
         entry.podcast.itunes_image(url(slug, cover))
     chapter_file = next((f for f in item["files"] if f.endswith(".chapters.json")), None)
     entry.extras.set(info.get("chapters") or [],
-                       url(slug, chapter_file) if chapter_file else None)
+                     url(slug, chapter_file) if chapter_file else None)
 
 
 def _elem(tag: str, parent, **attrib: str):
