@@ -34,7 +34,7 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Literal, Sequence
 from urllib.parse import quote
 
 from pydantic import Field
@@ -59,9 +59,8 @@ class FeedChannel(Show):
 
     copyright: str = Field("", max_length=300, description="the channel's copyright line")
     link: str = Field("", max_length=500, description="the show's web page (default: base_url)")
-    episode_type: str = Field("full", pattern="^(full|trailer|bonus)$",
-                              description="itunes:episodeType of the episodes: full, "
-                                          "trailer or bonus")
+    episode_type: Literal["full", "trailer", "bonus"] = Field(
+        "full", description="itunes:episodeType of the episodes")
 
 
 def feed_brand_params(brand) -> dict:
