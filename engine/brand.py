@@ -47,6 +47,15 @@ def _color(value: str | None) -> str | None:
     return value
 
 
+def checked_hashtags(tags: list[str]) -> list[str]:
+    """``tags`` when each is one word (with or without #); else a ValueError naming it."""
+    for tag in tags:
+        if not re.fullmatch(r"#?\w+", tag):
+            raise ValueError(f"hashtag {short_repr(tag)} has spaces or punctuation: "
+                             "write it as one word")
+    return tags
+
+
 class Colors(_Part):
     """The palette. Videos, covers and thumbnails draw with these."""
 
@@ -149,14 +158,7 @@ class Words(_Part):
                                  "`WORD: how it is said` per line")
         return value
 
-    @field_validator("hashtags")
-    @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        for tag in value:
-            if not re.fullmatch(r"#?\w+", tag):
-                raise ValueError(f"hashtag {short_repr(tag)} has spaces or punctuation: "
-                                 "write it as one word")
-        return value
+    _tags = field_validator("hashtags")(checked_hashtags)
 
 
 class Show(_Part):

@@ -32,6 +32,8 @@ ENTRY_POINT_GROUP = "remixer"
 ALLOWLIST_ENV = "REMIXER_LOAD_PLUGINS"
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
+    "plugins.brands.checks",
+    "plugins.brands.commands",
     "plugins.sources.markdown",
     "plugins.sources.text",
     "plugins.sources.html",

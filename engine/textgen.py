@@ -11,7 +11,7 @@ an LLM generator writes new ones. Register a generator with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -88,7 +88,10 @@ class TextGenerator:
     ``model`` is the part after the colon in ``NAME:MODEL`` (None when absent);
     ``settings`` the step's ``llm:`` block. ``tone`` is the recipe's brand and tone
     guidance ("warm, plain English, no hype"); a generator that cannot follow it (the
-    extractive one) ignores it. Generators that call a service add what they spend to
+    extractive one) ignores it. ``avoid`` lists words and phrases (a brand's) the output
+    must not contain, matched as whole words ignoring case: a generator that picks
+    sentences skips every sentence containing one; the transform also spells them out in
+    ``tone`` for a generator that writes. Generators that call a service add what they spend to
     ``self.usage``; the transform moves it into the manifest after each step.
     """
 
@@ -126,20 +129,23 @@ class TextGenerator:
         notes, self.notes = self.notes, []
         return notes
 
-    def summarize(self, doc: Document, *, words: int, tone: str = "") -> str:
+    def summarize(self, doc: Document, *, words: int, tone: str = "",
+                  avoid: Sequence[str] = ()) -> str:
         """A summary of about ``words`` words (+-20%), made of whole sentences."""
         raise NotImplementedError
 
-    def key_points(self, doc: Document, *, count: int, tone: str = "") -> list[str]:
+    def key_points(self, doc: Document, *, count: int, tone: str = "",
+                   avoid: Sequence[str] = ()) -> list[str]:
         """``count`` key points, each one sentence, in the order of the document."""
         raise NotImplementedError
 
-    def social_post(self, doc: Document, *, max_chars: int, tone: str = "") -> str:
+    def social_post(self, doc: Document, *, max_chars: int, tone: str = "",
+                    avoid: Sequence[str] = ()) -> str:
         """One post of at most ``max_chars`` characters."""
         raise NotImplementedError
 
     def thread(self, doc: Document, *, max_chars: int, max_posts: int,
-               tone: str = "") -> list[str]:
+               tone: str = "", avoid: Sequence[str] = ()) -> list[str]:
         """A thread: up to ``max_posts`` posts of at most ``max_chars`` characters each."""
         raise NotImplementedError
 

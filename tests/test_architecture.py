@@ -23,7 +23,7 @@ ENGINE_LEVELS = {
     5: {"runner", "executors", "report", "batch_index", "batch", "progress"},
     6: {"commands", "cli", "__main__"},
 }
-FAMILIES = ["sources", "text", "speech", "translation", "audio", "video", "studio"]
+FAMILIES = ["brands", "sources", "text", "speech", "translation", "audio", "video", "studio"]
 
 
 def _imports(path: Path) -> set[str]:

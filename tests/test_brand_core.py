@@ -57,13 +57,19 @@ def check_brand(brand):
 '''
 
 
+def _png(path, colour):
+    """A real logo (the brands plugin checks that it decodes)."""
+    from PIL import Image
+    Image.new("RGBA", (32, 32), (*colour, 255)).save(path)
+
+
 @pytest.fixture
 def setup(tmp_path):
     plugins = tmp_path / "plugins_here"
     plugins.mkdir()
     (plugins / "sign.py").write_text(PLUGIN)
     (tmp_path / "art.md").write_text("# Trees\n\nStreet trees cool the city.\n")
-    (tmp_path / "logo.png").write_bytes(b"\x89PNG one")
+    _png(tmp_path / "logo.png", (0, 128, 0))
     cli = create_cli(PluginConfig(load_entry_points=False, plugins_dirs=(str(plugins),)))
 
     def write_brand(body: str, name: str = "brand.yaml"):
@@ -126,7 +132,7 @@ def test_brand_fills_parameters_below_the_recipe(setup):
 def test_recipe_names_its_brand_relative_to_itself(setup):
     tmp, write_brand, write_recipe, run = setup
     (tmp / "kit").mkdir()
-    (tmp / "kit" / "logo.png").write_bytes(b"\x89PNG")
+    _png(tmp / "kit" / "logo.png", (0, 128, 0))
     write_brand(BRAND, "kit/brand.yaml")
     recipe = write_recipe(RECIPE.replace("steps:", "brand: kit/brand.yaml\n    steps:"))
     result = run("run", recipe, tmp / "art.md", "-o", tmp / "out")
@@ -145,7 +151,7 @@ def test_brand_files_are_in_the_cache_key(setup):
     key = json.loads((out / "art" / "manifest.json").read_text())["steps"][0]["cache_key"]
     run("run", recipe, tmp / "art.md", "-o", out, "--brand", brand, "--force")
     assert json.loads((out / "art" / "manifest.json").read_text())["steps"][0]["cache_key"] == key
-    (tmp / "logo.png").write_bytes(b"\x89PNG two")  # same path, new pixels
+    _png(tmp / "logo.png", (200, 0, 0))  # same path, new pixels
     run("run", recipe, tmp / "art.md", "-o", out, "--brand", brand)
     steps = json.loads((out / "art" / "manifest.json").read_text())["steps"]
     assert steps[0]["cache"] == "miss" and steps[0]["cache_key"] != key
@@ -183,7 +189,7 @@ def test_check_brand_hook_reports_at_its_field(setup):
 
 def test_paths_resolve_next_to_the_brand_file(tmp_path):
     (tmp_path / "kit").mkdir()
-    (tmp_path / "kit" / "logo.png").write_bytes(b"\x89PNG")
+    _png(tmp_path / "kit" / "logo.png", (0, 128, 0))
     path = tmp_path / "kit" / "brand.yaml"
     path.write_text("name: X\nlook:\n  logo: logo.png\n")
     loaded = load_brand(path)

@@ -33,9 +33,11 @@ from engine.transform import Context
 
 from plugins.audio import production
 from plugins.audio.cover import generated_cover, missing_glyphs
+from plugins.audio.feed import FeedChannel, feed_brand_params
 from plugins.audio.narration import (AudioParams, audio_exports, record_disclosure, render,
                                      speaking_progress, voice_engine)
 from plugins.text.outputs import TextParams, record_usage, text_generator
+from plugins.text.podcast_script import script_brand_params, signed_off
 
 #: speaking pace the scripts are planned at: the built-in voices with the pauses
 #: between sentences and turns (measured on samples/article.md, see bench/podcast_e2e.py)
@@ -54,6 +56,9 @@ class PodcastScriptParams(TextParams):
                                        "the source is long enough)")
     words_per_minute: int = Field(WORDS_PER_MINUTE, ge=80, le=260,
                                   description="speaking pace the length is planned at")
+    sign_off: str = Field("", max_length=300,
+                          description="the hosts' last line, said by the first host (for "
+                                      "example the show's catchphrase)")
 
     @field_validator("hosts")
     @classmethod
@@ -89,6 +94,7 @@ def write_script(source: Artifact, params: PodcastScriptParams, ctx: Context) ->
     if not turns:
         raise TransformError(f"generator {params.generator} wrote an empty dialogue",
                              hint="check that the source has text")
+    turns = signed_off(turns, params.sign_off, params.hosts)
     words = sum(len(t.text.split()) for t in turns)
     ctx.metrics.update({"words": words, "target_words": target,
                         "estimated_minutes": round(words / params.words_per_minute, 2)})
@@ -122,10 +128,14 @@ class PodcastScript(engine.Transform):
     """Write a conversation about a document between 2-4 hosts, about N minutes long."""
 
     name = "podcast-script"
-    version = "3"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back)
+    version = "4"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back); 4: sign_off
     consumes = ("document", "transcript")
     produces = "script"
     Params = PodcastScriptParams
+
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        return script_brand_params(brand)
 
     def model_identity(self, params: PodcastScriptParams, ctx: Context) -> str:
         return text_generator(params, ctx).identity()
@@ -153,6 +163,10 @@ class PodcastParams(AudioParams, PodcastScriptParams):
                               "generated one with the title, the show and the hosts")
     show: str = Field("", max_length=200, description="the show's name (ID3 album and the "
                       "feed's title); default: the episode title")
+    feed: FeedChannel | None = Field(None, description="the podcast feed's channel (title, "
+                                     "author, owner, category, artwork, base_url...), read "
+                                     "by the feed written after the batch; a brand's `show` "
+                                     "fills it")
 
 
 def _file(value: str | None, what: str) -> Path | None:
@@ -189,10 +203,14 @@ class Podcast(engine.Transform):
     """Speak a script with one voice per host: mixed, -16 LUFS, chapters, cover, feed."""
 
     name = "podcast"
-    version = "3"  # 2: the generated cover carries the title, the show and the hosts; 3: engine word timings
+    version = "4"  # 2: the generated cover carries the title, the show and the hosts; 3: engine word timings; 4: sign_off, feed
     consumes = ("script", "document", "transcript")
     produces = "audio"
     Params = PodcastParams
+
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        return {**script_brand_params(brand), **feed_brand_params(brand)}
 
     def model_identity(self, params: PodcastParams, ctx: Context) -> str:
         parts = []

@@ -17,18 +17,20 @@ Everything is deterministic: no randomness, and every ordering breaks ties by po
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import engine
 from engine.artifacts import Document
 from engine.textgen import thread_room
 from plugins.text.cohesion import dependency, passages, standalone
 from plugins.text.questions import title_question
+from plugins.text.wording import avoid_pattern
 from engine.sentences import (STOPWORDS, compress, compressions, count_words,
                                     ends_sentence, normalize_space, split_sentences,
                                     split_to_fit, truncate_words)
@@ -188,10 +190,14 @@ def _prior(unit: _Unit, n: int, heading_overlap: float) -> float:
 class _Ranking:
     """A document's sentences, their vectors and scores."""
 
+    #: sentences never to use (they contain a word to avoid): see :meth:`without`
+    skipped: frozenset[int] = frozenset()
+
     def __init__(self, doc: Document):
         import numpy as np
 
         self.units = _units(doc)
+        self._views: dict[tuple[str, ...], _Ranking] = {}
         n = len(self.units)
         #: for each sentence, the passage that reads alone around it (None: none does)
         self.passages = passages([u.text for u in self.units], [u.section for u in self.units])
@@ -219,11 +225,28 @@ class _Ranking:
         return np.array([sum(w * centroid[t] for t, w in v.items()) / norm
                          for v in self.vectors])
 
+    def without(self, avoid: Sequence[str]) -> "_Ranking":
+        """This ranking with every sentence containing a word of ``avoid`` skipped, and
+        every passage that includes one (so no kept sentence leans on a skipped one).
+        Remembered per list, as every output of a step's source asks with the same one."""
+        key = tuple(avoid)
+        if key not in self._views:
+            pattern = avoid_pattern(avoid)
+            hits = frozenset(u.index for u in self.units if pattern and pattern.search(u.text))
+            view = self
+            if hits:
+                view = copy.copy(self)
+                view.skipped = hits
+                view.passages = [None if p is None or hits.intersection(range(p.start, p.stop + 1))
+                                 else p for p in self.passages]
+            self._views[key] = view
+        return self._views[key]
+
     def pool(self, *, limit: int, min_words: int = 4) -> list[int]:
         """Indices of the best whole sentences, best first (fragments only if nothing else)."""
         eligible = [u.index for u in self.units if u.terminal and u.words >= min_words
                     and self.passages[u.index] is not None]
-        eligible = eligible or [u.index for u in self.units]
+        eligible = eligible or [u.index for u in self.units if u.index not in self.skipped]
         eligible.sort(key=lambda i: (-self.scores[i], i))
         return eligible[:limit]
 
@@ -382,7 +405,9 @@ def _passage_groups(ranking: _Ranking, indices: list[int]) -> list[list[_Option]
 def _select(ranking: _Ranking, target: int) -> list[_Option]:
     """Passages for a summary of about ``target`` words, in document order."""
     lo, hi = math.ceil(target * (1 - _TOLERANCE)), math.floor(target * (1 + _TOLERANCE))
-    units = ranking.units
+    units = [u for u in ranking.units if u.index not in ranking.skipped]
+    if not units:
+        return []
     if sum(u.words for u in units) <= hi:
         return [_Option((u.index,), u.text, u.words, ranking.scores[u.index] * u.words)
                 for u in units]
@@ -408,8 +433,9 @@ _RANKINGS: dict[tuple, _Ranking] = {}
 _RANKINGS_KEPT = 8
 
 
-def _ranking(doc: Document) -> _Ranking:
-    """The ranking of a document, remembered for the last few documents.
+def _ranking(doc: Document, avoid: Sequence[str] = ()) -> _Ranking:
+    """The ranking of a document, remembered for the last few documents, without the
+    sentences that contain a word of ``avoid``.
 
     A recipe asks for several outputs of the same source (summaries of three lengths,
     key points, a thread), and ranking is most of the work of each.
@@ -419,7 +445,14 @@ def _ranking(doc: Document) -> _Ranking:
         if len(_RANKINGS) >= _RANKINGS_KEPT:
             _RANKINGS.pop(next(iter(_RANKINGS)))
         _RANKINGS[key] = _Ranking(doc)
-    return _RANKINGS[key]
+    return _RANKINGS[key].without(avoid)
+
+
+def _hook(doc: Document, avoid: Sequence[str]) -> str:
+    """The question built from the title, unless it says a word to avoid."""
+    hook = title_question(doc.title, doc.text())
+    pattern = avoid_pattern(avoid)
+    return "" if not hook or (pattern and pattern.search(hook)) else hook
 
 
 # --------------------------------------------------------------------------- generator
@@ -430,16 +463,19 @@ class ExtractiveGenerator(engine.TextGenerator):
     name = "extractive"
     version = "2"
 
-    def summarize(self, doc: Document, *, words: int, tone: str = "") -> str:
+    def summarize(self, doc: Document, *, words: int, tone: str = "",
+                  avoid: Sequence[str] = ()) -> str:
         """Whole sentences in document order, ``words`` +-20% when the document allows.
 
         A document within the range is returned whole. Paragraph breaks follow the
         source's sections (and long paragraphs) when the summary is over 100 words.
         """
-        if doc.word_count() <= words * (1 + _TOLERANCE):
+        pattern = avoid_pattern(avoid)
+        if doc.word_count() <= words * (1 + _TOLERANCE) \
+                and not (pattern and pattern.search(doc.text())):
             return "\n\n".join(p for p in doc.paragraphs()  # not labels or menu lines
                                  if ends_sentence(p) or count_words(p) > 12) or doc.text()
-        ranking = _ranking(doc)
+        ranking = _ranking(doc, avoid)
         paragraphs: list[list[str]] = []
         previous: _Unit | None = None
         for unit, text in _render(ranking, _select(ranking, words)):
@@ -454,13 +490,14 @@ class ExtractiveGenerator(engine.TextGenerator):
             previous = unit
         return "\n\n".join(" ".join(p) for p in paragraphs)
 
-    def key_points(self, doc: Document, *, count: int, tone: str = "") -> list[str]:
+    def key_points(self, doc: Document, *, count: int, tone: str = "",
+                   avoid: Sequence[str] = ()) -> list[str]:
         """Up to ``count`` distinct sentences (MMR) that read alone, in document order,
         compressed at a clause boundary when longer than 30 words. Fewer when the
         document has fewer."""
         if count < 1:
             return []
-        ranking = _ranking(doc)
+        ranking = _ranking(doc, avoid)
         alone = [i for i in ranking.pool(limit=max(40, 4 * count), min_words=6)
                  if ranking.passages[i] is not None
                  and (ranking.passages[i].start, ranking.passages[i].stop) == (i, i)]
@@ -476,13 +513,14 @@ class ExtractiveGenerator(engine.TextGenerator):
                       [ranking.units[i].section for i in pool], count)
         return [texts[i] for i in sorted(pool[a] for a in chosen)]
 
-    def social_post(self, doc: Document, *, max_chars: int, tone: str = "") -> str:
+    def social_post(self, doc: Document, *, max_chars: int, tone: str = "",
+                    avoid: Sequence[str] = ()) -> str:
         """A hook and the point: a question built from the title (or, when the title
         makes none that fits, the most quotable passage), then the best passage that
         reads alone and fits. Never the input text unchanged, never a bare title line.
         Falls back to a clause compression, then a word-boundary cut."""
-        ranking = _ranking(doc)
-        hook = title_question(doc.title, doc.text())
+        ranking = _ranking(doc, avoid)
+        hook = _hook(doc, avoid)
         if hook and len(hook) + 1 + 20 > max_chars:
             hook = ""
         point = _post_point(ranking, max_chars - (len(hook) + 1 if hook else 0))
@@ -511,7 +549,7 @@ class ExtractiveGenerator(engine.TextGenerator):
         return [(turn.speaker, turn.text, turn.chapter) for turn in script.turns]
 
     def thread(self, doc: Document, *, max_chars: int, max_posts: int,
-               tone: str = "") -> list[str]:
+               tone: str = "", avoid: Sequence[str] = ()) -> list[str]:
         """A summary packed into posts numbered " i/n" (counted in ``max_chars``), the
         first opening with a question built from the title when it fits.
 
@@ -522,10 +560,10 @@ class ExtractiveGenerator(engine.TextGenerator):
         if max_posts < 1:
             return []
         room = thread_room(max_chars, max_posts)
-        ranking = _ranking(doc)
+        ranking = _ranking(doc, avoid)
         chars_per_word = max(1.0, (len(doc.text()) + 1) / max(1, doc.word_count()))
         target = max(10, int(0.9 * max_posts * room / chars_per_word))
-        hook = title_question(doc.title, doc.text())
+        hook = _hook(doc, avoid)
         lead = [[hook]] if hook and len(hook) <= room // 2 else []
         while True:
             posts = _pack(lead + _runs(_render(ranking, _select(ranking, target))), room)

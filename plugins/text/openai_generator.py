@@ -38,7 +38,7 @@ import math
 import re
 import string
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -51,6 +51,7 @@ from plugins.text.answer_checks import (copied_from_prompt, copied_share, repeat
                                         unrelated)
 from plugins.text.extractive import ExtractiveGenerator
 from plugins.text.llm_client import Answer, ChatClient, Unusable, extract_json
+from plugins.text.wording import avoid_pattern
 from engine.sentences import (compress, count_words, ends_sentence, split_sentences,
                                     truncate_words)
 
@@ -523,9 +524,19 @@ class OpenAIGenerator(engine.TextGenerator):
         self._notes[key] = (notes, remarks)
         return notes
 
+    def _avoided(self, text: str, avoid: Sequence[str]) -> str:
+        """``text``, noting in the manifest a word to avoid the model used anyway (the
+        prompt's tone asked it not to: see ``plugins.text.wording.style_guide``)."""
+        pattern = avoid_pattern(avoid)
+        found = pattern.search(text) if pattern else None
+        if found:
+            self.note(f"the model used {found.group(0)!r}, which the brand avoids")
+        return text
+
     # -- tasks --------------------------------------------------------------------------
 
-    def summarize(self, doc: Document, *, words: int, tone: str = "") -> str:
+    def summarize(self, doc: Document, *, words: int, tone: str = "",
+                  avoid: Sequence[str] = ()) -> str:
         lo, hi = math.ceil(words * (1 - TOLERANCE)), math.floor(words * (1 + TOLERANCE))
         if doc.word_count() <= hi:  # nothing to shorten: the source itself, as extractive
             return doc.text()
@@ -540,7 +551,7 @@ class OpenAIGenerator(engine.TextGenerator):
             what="summary", max_tokens=max_tokens,
             fix=lambda error: f"{error}. Write the summary again.")
         if lo <= count_words(first) <= hi:
-            return first
+            return self._avoided(first, avoid)
         follow_up = conversation + [{"role": "user", "content": self.prompts.render(
             "fix_words", actual=count_words(first), **values)}]
         second, _ = self.client.ask(follow_up, _text_parser(
@@ -550,11 +561,12 @@ class OpenAIGenerator(engine.TextGenerator):
                                     fix=lambda error: f"{error}. Write the summary again.")
         candidates = [trim_words(t, hi) if count_words(t) > hi else t for t in (second, first)]
         in_range = [t for t in candidates if lo <= count_words(t) <= hi]
-        if in_range:
-            return in_range[0]
-        return min(candidates, key=lambda t: abs(count_words(t) - words))
+        best = in_range[0] if in_range else min(candidates,
+                                                key=lambda t: abs(count_words(t) - words))
+        return self._avoided(best, avoid)
 
-    def key_points(self, doc: Document, *, count: int, tone: str = "") -> list[str]:
+    def key_points(self, doc: Document, *, count: int, tone: str = "",
+                   avoid: Sequence[str] = ()) -> list[str]:
         if count < 1:
             return []
         max_tokens = mapreduce.answer_tokens(count * 32) + 10 * count
@@ -564,9 +576,11 @@ class OpenAIGenerator(engine.TextGenerator):
         answer, _ = self.client.ask(messages, parse,
                                     what="key points", max_tokens=max_tokens, json_mode=True,
                                     fix=self._fix("fix_json"))
+        self._avoided(" ".join(answer.points), avoid)
         return answer.points
 
-    def social_post(self, doc: Document, *, max_chars: int, tone: str = "") -> str:
+    def social_post(self, doc: Document, *, max_chars: int, tone: str = "",
+                    avoid: Sequence[str] = ()) -> str:
         max_tokens = math.ceil(max_chars / 2.5) + 60
         messages = self._fit(doc, "post", tone, max_tokens,
                              what=f"a post of {max_chars} characters", max_chars=max_chars)
@@ -584,10 +598,10 @@ class OpenAIGenerator(engine.TextGenerator):
                                       fix=lambda error: f"{error}. Write the post again.")
         if len(post) > max_chars:
             post = trim_chars(post, max_chars)
-        return post
+        return self._avoided(post, avoid)
 
     def thread(self, doc: Document, *, max_chars: int, max_posts: int,
-               tone: str = "") -> list[str]:
+               tone: str = "", avoid: Sequence[str] = ()) -> list[str]:
         if max_posts < 1:
             return []
         room = thread_room(max_chars, max_posts)
@@ -609,6 +623,7 @@ class OpenAIGenerator(engine.TextGenerator):
                                         json_mode=True, fix=self._fix("fix_json"))
             posts = answer.posts
         posts = [p if len(p) <= room else trim_chars(p, room) for p in posts]
+        self._avoided(" ".join(posts), avoid)
         return [f"{post} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
 
     def dialogue(self, doc: Document, *, hosts: list[str], words: int,

@@ -6,15 +6,19 @@ configured) decides how to write. So the same recipe runs with either.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 import engine
 from engine.artifacts import Artifact, Document, Text, as_document
+from engine.brand import checked_hashtags
 from engine.errors import TranslationError
 from engine.languages import LanguageTag, wrong_language
 from engine.textgen import GeneratorSettings
+from plugins.text.wording import preferred_document, style_guide
 
 TEXT_INPUTS = ("document", "transcript", "text", "script")
+#: the fewest characters a post keeps for its text after the call to action and hashtags
+MIN_POST_ROOM = 40
 
 
 class TextParams(engine.Params):
@@ -36,6 +40,21 @@ class TextParams(engine.Params):
                           "(see the translate step); empty: the source's language")
 
 
+class OutputParams(TextParams):
+    """Parameters of summaries, key points and posts: the generated text's wording."""
+
+    avoid: list[str] = Field([], max_length=500,
+                             description="words and phrases never to use (whole words, any "
+                                         "case): sentences containing one are not chosen, "
+                                         "and a language model is told so")
+    preferred: dict[str, str] = Field({}, description="preferred terms, {word used: word "
+                                      "wanted}: the source is rewritten with them (whole "
+                                      "words, case kept) before anything is written from it")
+    glossary: list[str] = Field([], max_length=2000,
+                                description="terms never translated when `language:` has the "
+                                            "text translated (names, products)")
+
+
 def text_generator(params: TextParams, ctx: engine.Context) -> engine.TextGenerator:
     return ctx.registry.text_generator(params.generator, params.llm)
 
@@ -55,7 +74,14 @@ class TextTransform(engine.Transform):
 
     consumes = TEXT_INPUTS
     produces = "text"
-    Params = TextParams
+    Params = OutputParams
+
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        words = brand.words
+        return {"tone": words.tone or None, "avoid": list(words.avoid) or None,
+                "preferred": dict(words.preferred) or None,
+                "glossary": list(words.glossary) or None}
 
     def model_identity(self, params: TextParams, ctx: engine.Context) -> str:
         generator = text_generator(params, ctx)
@@ -65,23 +91,25 @@ class TextTransform(engine.Transform):
                     f"{translate.model_identity(translate.Params(language=params.language), ctx)}")
         return generator.identity()
 
-    def run(self, source: Artifact, params: TextParams, ctx: engine.Context) -> Text:
+    def run(self, source: Artifact, params: OutputParams, ctx: engine.Context) -> Text:
         generator = text_generator(params, ctx)
         generator.take_usage()
         generator.take_notes()
+        doc = preferred_document(as_document(source), params.preferred)
+        params = params.model_copy(update={
+            "tone": style_guide(params.tone, params.avoid, params.preferred)})
         try:
             if params.language and generator.writes_any_language:
-                return self._written_in(params.language, as_document(source), generator,
-                                        params, ctx)
-            text = self.write(as_document(source), generator, params, ctx)
+                return self._written_in(params.language, doc, generator, params, ctx)
+            text = self.write(doc, generator, params, ctx)
         finally:
             record_usage(generator, ctx)
         if params.language:
-            return _translated(text, params.language, ctx)
+            return _translated(text, params.language, params.glossary, ctx)
         return text
 
     def _written_in(self, language: str, doc: Document, generator: engine.TextGenerator,
-                    params: TextParams, ctx: engine.Context) -> Text:
+                    params: OutputParams, ctx: engine.Context) -> Text:
         """Ask the model to write in ``language``; an answer in another one is asked for
         again once, then the step fails (never another language under this label)."""
         tone = f"{params.tone}\nWrite the answer in the language with BCP 47 tag {language}.".strip()
@@ -96,7 +124,7 @@ class TextTransform(engine.Transform):
                                hint="use a model that writes that language, or chain a "
                                     "translate step")
 
-    def write(self, doc: Document, generator: engine.TextGenerator, params: TextParams,
+    def write(self, doc: Document, generator: engine.TextGenerator, params: OutputParams,
               ctx: engine.Context) -> Text:
         raise NotImplementedError
 
@@ -109,24 +137,26 @@ def _check_words(body: str, target: int, generator: str, ctx: engine.Context) ->
                  f"(generator {generator} got no closer)")
 
 
-def _translated(text: Text, language: str, ctx: engine.Context) -> Text:
+def _translated(text: Text, language: str, glossary: list[str], ctx: engine.Context) -> Text:
     """The text in ``language`` through the ``translate`` transform (found in the
-    registry: the translation family sits above this one)."""
+    registry: the translation family sits above this one), ``glossary`` kept as written."""
     translate = ctx.registry.transform("translate")
-    return translate.run(text, translate.Params(language=language), ctx)
+    return translate.run(text, translate.Params(language=language, glossary=glossary), ctx)
 
 
 class Summary(TextTransform):
     """Summarise to a target length in words, from a one-line TL;DR to several paragraphs."""
 
     name = "summary"
+    version = "2"  # 2: avoid, preferred
 
-    class Params(TextParams):
+    class Params(OutputParams):
         words: int = Field(150, ge=10, le=5000,
                            description="target length in words (met within +-20%, whole sentences)")
 
     def write(self, doc, generator, params: Params, ctx) -> Text:
-        body = generator.summarize(doc, words=params.words, tone=params.tone)
+        body = generator.summarize(doc, words=params.words, tone=params.tone,
+                                   avoid=params.avoid)
         if not body.strip():
             raise engine.TransformError(f"the source {ctx.source_name} has no text to summarise",
                                         hint="check that the source has paragraphs")
@@ -139,12 +169,14 @@ class KeyPoints(TextTransform):
     """List the key points of a piece as bullets, one sentence each."""
 
     name = "key-points"
+    version = "2"  # 2: avoid, preferred
 
-    class Params(TextParams):
+    class Params(OutputParams):
         count: int = Field(5, ge=1, le=50, description="how many points")
 
     def write(self, doc, generator, params: Params, ctx) -> Text:
-        points = generator.key_points(doc, count=params.count, tone=params.tone)
+        points = generator.key_points(doc, count=params.count, tone=params.tone,
+                                      avoid=params.avoid)
         if not points:
             raise engine.TransformError(f"no key points found in {ctx.source_name}",
                                         hint="check that the source has paragraphs")
@@ -156,9 +188,9 @@ class SocialPost(TextTransform):
     """Write a social post of at most N characters, or a thread of such posts."""
 
     name = "social-post"
-    version = "2"
+    version = "3"  # 3: hashtags, avoid, preferred
 
-    class Params(TextParams):
+    class Params(OutputParams):
         max_chars: int = Field(280, ge=40, le=10000,
                                description="hard limit on each post's length in characters")
         thread: bool = Field(False, description="write a thread of numbered posts instead of one")
@@ -168,20 +200,33 @@ class SocialPost(TextTransform):
                                                 "last post), for example 'Read the full piece:'")
         link: str = Field("", max_length=500,
                           description="an address put after the call to action")
+        hashtags: list[str] = Field([], max_length=30,
+                                    description="hashtags after the call to action (with or "
+                                                "without #), within max_chars: the last ones "
+                                                "are left off, with a note, when they do not fit")
+
+        @field_validator("hashtags")
+        @classmethod
+        def _tags(cls, tags: list[str]) -> list[str]:
+            return ["#" + tag.lstrip("#") for tag in checked_hashtags(tags)]
+
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        words, cta = brand.words, brand.words.call_to_action
+        return {**super().brand_params(brand),
+                "call_to_action": cta.text if cta else None,
+                "link": cta.link or None if cta else None,
+                "hashtags": list(words.hashtags) or None}
 
     def write(self, doc, generator, params: Params, ctx) -> Text:
-        closing = " ".join(part for part in (params.call_to_action.strip(), params.link.strip())
-                           if part)
+        closing = _closing(params, ctx)
         room = params.max_chars - (len(closing) + 2 if closing else 0)
-        if room < 40:
-            raise engine.TransformError(
-                f"the call to action and link leave {room} characters of a "
-                f"{params.max_chars}-character post", hint="shorten them or raise max_chars")
         if params.thread:
             posts = generator.thread(doc, max_chars=room, max_posts=params.max_posts,
-                                     tone=params.tone)
+                                     tone=params.tone, avoid=params.avoid)
         else:
-            posts = [generator.social_post(doc, max_chars=room, tone=params.tone)]
+            posts = [generator.social_post(doc, max_chars=room, tone=params.tone,
+                                           avoid=params.avoid)]
         if closing and posts:
             posts[-1] = f"{posts[-1]}\n\n{closing}"
         too_long = [p for p in posts if len(p) > params.max_chars]
@@ -193,6 +238,28 @@ class SocialPost(TextTransform):
         return Text(title=doc.title, body="\n\n".join(posts),
                     parts=tuple(posts) if params.thread else (),
                     target_chars=params.max_chars)
+
+
+def _closing(params: SocialPost.Params, ctx: engine.Context) -> str:
+    """The post's last lines: the call to action with its link, then the hashtags (as
+    many as leave the post ``MIN_POST_ROOM`` characters; the others are noted)."""
+    action = " ".join(part for part in (params.call_to_action.strip(), params.link.strip())
+                      if part)
+    tags = list(params.hashtags)
+    while True:
+        closing = "\n".join(line for line in (action, " ".join(tags)) if line)
+        room = params.max_chars - (len(closing) + 2 if closing else 0)
+        if room >= MIN_POST_ROOM or not tags:
+            break
+        tags.pop()
+    if len(tags) < len(params.hashtags):
+        ctx.note(f"left off {', '.join(params.hashtags[len(tags):])}: no room in a "
+                 f"{params.max_chars}-character post")
+    if room < MIN_POST_ROOM:
+        raise engine.TransformError(
+            f"the call to action and link leave {room} characters of a "
+            f"{params.max_chars}-character post", hint="shorten them or raise max_chars")
+    return closing
 
 
 @engine.hookimpl

@@ -210,6 +210,27 @@ def first_sentences(text: str, n_words: int) -> list[str]:
     return chosen
 
 
+def signed_off(turns: Sequence[Turn], line: str, hosts: Sequence[str]) -> list[Turn]:
+    """``turns`` ending with ``line`` (a brand's sign-off), said by the first host, who
+    opened the show; added to that host's turn when it is already the last one."""
+    line = normalize_space(line)
+    if not line or not turns:
+        return list(turns)
+    last = turns[-1]
+    speaker = hosts[0] if hosts else last.speaker
+    if last.speaker == speaker:
+        return [*turns[:-1], Turn(speaker=speaker, text=f"{last.text} {line}",
+                                  chapter=last.chapter)]
+    return [*turns, Turn(speaker=speaker, text=line, chapter=last.chapter)]
+
+
+def script_brand_params(brand) -> dict:
+    """What a brand (``engine.brand.Brand``) sets for a podcast script: the hosts' names,
+    the sign-off and the tone."""
+    return {"hosts": [host.name for host in brand.sound.hosts] or None,
+            "sign_off": brand.words.sign_off or None, "tone": brand.words.tone or None}
+
+
 def generator_picker(generator: TextGenerator) -> Pick:
     """Use a text generator's ``summarize`` to choose a section's key sentences."""
     def pick(text: str, n_words: int) -> list[str]:

@@ -86,6 +86,10 @@ class TranslateTransform(engine.Transform):
     produces = SAME_KIND
     Params = TranslateParams
 
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        return {"glossary": list(brand.words.glossary) or None}
+
     def check(self, params: TranslateParams, registry) -> list[tuple[str, str]]:
         if params.engine == AUTO:
             return []

@@ -1,0 +1,244 @@
+"""A brand's words in the text outputs, the podcast script and translation: tone, words
+to avoid, preferred terms, the call to action with hashtags, host names, the sign-off and
+the glossary. Every parameter also works in a recipe without a brand."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+
+from engine.artifacts import Document, Section
+from engine.brand import load_brand
+from engine.recipe import read_recipe_file, validate_recipe
+from plugins.text.extractive import ExtractiveGenerator
+from plugins.text.wording import avoid_pattern, prefer, preferred_document, style_guide
+
+from .conftest import SAMPLES
+
+BRAND = SAMPLES / "brand" / "brand.yaml"
+
+
+def _doc(*paragraphs: str, title: str = "Street trees") -> Document:
+    return Document(title=title, sections=(Section(paragraphs=paragraphs),))
+
+
+# --------------------------------------------------------------------------- wording
+
+def test_preferred_terms_replace_whole_words_and_keep_case():
+    table = {"sidewalk": "footpath", "github": "GitHub", "e-mail": "email"}
+    assert prefer("The sidewalk, Sidewalks and SIDEWALK.", table) == \
+        "The footpath, Sidewalks and FOOTPATH."
+    assert prefer("on github and Github", table) == "on GitHub and GitHub"
+    assert prefer("Send an E-mail", table) == "Send an Email"
+    doc = preferred_document(_doc("A sidewalk here."), table)
+    assert doc.sections[0].paragraphs == ("A footpath here.",)
+
+
+def test_avoided_words_match_whole_words_and_phrases_in_any_case():
+    pattern = avoid_pattern(["cheap", "game changer"])
+    assert pattern.search("A CHEAP fix") and pattern.search("a real Game  Changer")
+    assert not pattern.search("cheaply done, changers of games")
+    assert avoid_pattern([]) is None
+    guide = style_guide("Warm.", ["cheap"], {"sidewalk": "footpath"})
+    assert guide == "Warm.\nNever use these words or phrases: cheap.\nWrite 'footpath', not 'sidewalk'."
+
+
+ARTICLE = _doc(
+    "Street trees cool the city by shading asphalt and releasing water vapour.",
+    "A cheap planting programme often loses most saplings to drought in the first summer.",
+    "Watering crews and residents who adopt a tree keep young trees alive.",
+    "Species diversity protects a canopy from a single pest wiping it out.",
+    "Structural soil gives roots room to grow under the pavement without heaving it.",
+    "Lidar maps show exactly where the canopy is missing in a city.",
+    title="How cities grow shade")
+
+
+#: a word only each sentence of ARTICLE has
+MARKS = ("asphalt", "cheap", "adopt", "pest", "heaving", "lidar")
+
+
+@pytest.mark.parametrize("task", ["summary", "key_points", "post", "thread"])
+def test_extractive_selection_skips_sentences_with_an_avoided_word(task):
+    generator = ExtractiveGenerator()
+
+    def write(avoid):
+        if task == "summary":
+            return generator.summarize(ARTICLE, words=40, avoid=avoid)
+        if task == "key_points":
+            return " ".join(generator.key_points(ARTICLE, count=3, avoid=avoid))
+        if task == "post":
+            return generator.social_post(ARTICLE, max_chars=200, avoid=avoid)
+        return " ".join(generator.thread(ARTICLE, max_chars=120, max_posts=3, avoid=avoid))
+
+    chosen = [w for w in MARKS if w in write(()).lower()]
+    assert chosen and len(chosen) < len(MARKS)     # a selection, not the whole article
+    written = write(chosen)
+    assert written.strip()
+    assert not any(re.search(rf"\b{w}\b", written, re.I) for w in chosen), written
+
+
+def test_a_sentence_leaning_on_an_avoided_one_is_skipped_with_it():
+    doc = _doc("The old elms were magnificent trees. They shaded every street in town.",
+               "Dutch elm disease killed tens of millions of elms across the continent.",
+               "Cities replanted with ash, and the emerald ash borer killed those too.",
+               title="Elms")
+    written = ExtractiveGenerator().summarize(doc, words=20, avoid=["magnificent"])
+    assert "magnificent" not in written and "They shaded" not in written
+
+
+# --------------------------------------------------------------------------- in recipes
+
+def _write(tmp_path, body: str, name: str = "recipe.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def _run(invoke, recipe, out, *extra):
+    result = invoke("run", recipe, SAMPLES / "article.md", "-o", out, *extra)
+    assert result.exit_code == 0, result.output
+    return out / "article"
+
+
+POSTS = """\
+    name: posts
+    steps:
+      - {id: summary, use: summary, with: {words: 150}}
+      - {id: post, use: social-post, from: summary, with: {max_chars: 280}}
+      - {id: thread, use: social-post, with: {max_chars: 280, thread: true, max_posts: 6}}
+      - {id: key-points, use: key-points}
+    """
+
+
+def test_posts_end_with_the_brands_call_to_action_and_hashtags_within_the_limit(
+        invoke, tmp_path):
+    brand = load_brand(BRAND).brand
+    cta = f"{brand.words.call_to_action.text} {brand.words.call_to_action.link}"
+    tags = " ".join("#" + t for t in brand.words.hashtags)
+    out = _run(invoke, _write(tmp_path, POSTS), tmp_path / "out", "--brand", BRAND)
+    post = (out / "post.md").read_text()
+    thread = (out / "thread.md").read_text()
+    import json
+    parts = json.loads((out / "thread.json").read_text())["posts"]
+    for text in [post.split("\n", 2)[-1].strip() if post.startswith("#") else post.strip(),
+                 *parts]:
+        assert len(text) <= 280, text
+    assert parts[-1].endswith(f"{cta}\n{tags}")
+    assert all(cta not in p for p in parts[:-1])
+    assert post.rstrip().endswith(f"{cta}\n{tags}")
+    assert thread.rstrip().endswith(f"{cta}\n{tags}")
+    # the avoided words are never chosen, the preferred term replaces the source's
+    everything = " ".join(p.read_text() for p in out.glob("*.md")).lower()
+    assert "magnificent" not in everything and "cheap" not in everything
+    assert "sidewalk" not in everything
+
+
+def test_the_same_parameters_work_in_a_recipe_without_a_brand(invoke, tmp_path):
+    recipe = _write(tmp_path, """\
+        name: plain
+        steps:
+          - id: post
+            use: social-post
+            with:
+              max_chars: 200
+              call_to_action: Read it
+              link: https://example.com/a
+              hashtags: [trees, "#shade"]
+              avoid: [canopy]
+              preferred: {trees: Trees}
+        """)
+    out = _run(invoke, recipe, tmp_path / "out")
+    body = (out / "post.md").read_text().strip()
+    assert body.endswith("Read it https://example.com/a\n#trees #shade")
+    text = body.split("\n", 2)[-1] if body.startswith("#") else body
+    assert len(text) <= 200 and "canopy" not in text.lower()
+
+
+def test_hashtags_that_do_not_fit_are_left_off_with_a_note(registry, tmp_path):
+    from engine.transform import Context
+    step = registry.transform("social-post")
+    params = step.Params(max_chars=100, call_to_action="Read the whole story at",
+                         link="https://example.com", hashtags=["one", "two", "three"])
+    ctx = Context(registry=registry, step_id="post", source_name="a.md")
+    text = step.run(ARTICLE, params, ctx)
+    assert len(text.body) <= 100
+    assert text.body.endswith("https://example.com\n#one #two")
+    assert any("left off #three" in n for n in ctx.notes), ctx.notes
+
+
+def test_brand_fills_text_script_and_translation_parameters_beneath_the_recipe(registry,
+                                                                              tmp_path):
+    recipe = _write(tmp_path, f"""\
+        name: branded
+        brand: {BRAND}
+        steps:
+          - {{id: summary, use: summary}}
+          - {{id: post, use: social-post, with: {{hashtags: [Own]}}}}
+          - {{id: script, use: podcast-script}}
+          - {{id: pt, use: translate, from: summary, with: {{language: pt-BR}}}}
+          - {{id: podcast, use: podcast, from: script}}
+        """)
+    recipe = validate_recipe(read_recipe_file(recipe), registry)
+    params = {node.id: node.params for node in recipe.nodes}
+    brand = load_brand(BRAND).brand
+    assert params["summary"].tone == brand.words.tone
+    assert params["summary"].avoid == brand.words.avoid
+    assert params["post"].call_to_action == brand.words.call_to_action.text
+    assert params["post"].hashtags == ["#Own"]                       # the step wins
+    assert params["script"].hosts == ["Maya", "Theo"]
+    assert params["script"].sign_off == brand.words.sign_off
+    assert params["pt"].glossary == brand.words.glossary
+    feed = params["podcast"].feed
+    assert feed.base_url == "https://example.org/podcast/" and feed.title == brand.show.title
+    assert feed.copyright == brand.copyright and feed.artwork.endswith("artwork.png")
+    assert all(node.brand for node in recipe.nodes)
+
+
+def test_the_script_uses_the_brands_host_names_and_signs_off(invoke, tmp_path):
+    recipe = _write(tmp_path, """\
+        name: script
+        steps:
+          - {id: podcast-script, use: podcast-script, with: {minutes: 2}}
+        """)
+    out = _run(invoke, recipe, tmp_path / "out", "--brand", BRAND)
+    import json
+    script = json.loads((out / "podcast-script.json").read_text())
+    speakers = [t["speaker"] for t in script["turns"]]
+    assert set(speakers) == {"Maya", "Theo"}
+    assert "Maya" in script["turns"][0]["text"] and "Theo" in script["turns"][0]["text"]
+    last = script["turns"][-1]
+    assert last["speaker"] == "Maya"
+    assert last["text"].endswith("This has been Green City Press. Go find some shade.")
+    assert (out / "podcast-script.md").read_text().count("Go find some shade.") == 1
+
+
+def test_a_language_model_is_told_the_brands_tone_and_words_and_its_slips_are_noted(
+        invoke, tmp_path, monkeypatch):
+    import json
+
+    from .fake_openai import FakeOpenAI, answer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    recipe = _write(tmp_path, """\
+        name: llm
+        steps:
+          - {id: tldr, use: summary, with: {words: 25}}
+        """)
+    slip = ("Cities grow shade by planting street trees, watering them for three summers "
+            "and choosing many species, a cheap way to cool streets and hold back rain.")
+    with FakeOpenAI() as server:
+        server.script(answer(slip))
+        out = _run(invoke, recipe, tmp_path / "out", "--brand", BRAND,
+                   "--generator", "openai:test-model",
+                   "--set", f"tldr.llm={{base_url: '{server.base_url}'}}")
+        (request,) = server.chat_requests
+    prompt = request.text
+    assert "Warm and plain. Short sentences, concrete numbers, no hype." in prompt
+    assert "Never use these words or phrases: magnificent, cheap." in prompt
+    assert "Write 'footpath', not 'sidewalk'." in prompt
+    document = prompt.split("<document>")[1]                    # the source, rewritten
+    assert "footpath" in document and not re.search(r"\bsidewalk\b", document)
+    step = json.loads((out / "manifest.json").read_text())["steps"][0]
+    assert "the model used 'cheap', which the brand avoids" in step["notes"]
