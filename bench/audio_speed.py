@@ -7,7 +7,10 @@
    (target: at most 1.4x).
 3. Re-render after editing one turn of that podcast, with the step's sentence cache,
    against the first render (target: at most 15%).
-4. Word-start error of engine timings beside the aligner's (median and p90), on the
+4. Mastering in one pass at the gain predicted from the passages (what the steps do for
+   speech alone) against two passes (the mix written and measured, then mastered): the
+   delivered mp3s of both, measured (target: within 0.5 LU of each other).
+5. Word-start error of engine timings beside the aligner's (median and p90), on the
    speech of bench/word_timing.py whose word starts are known by construction: every
    word synthesised alone by hibari and placed at a known sample. The aligner
    (whisper tiny.en + alignment) times the joined file; the engine's timing of a word is
@@ -132,6 +135,36 @@ def _onset(samples, trimmed) -> int:
     raise ValueError("trimmed audio not found")
 
 
+def compare_mastering(registry, passages, gap: float, ctx: Context) -> str:
+    """The mp3 loudness of ``passages`` mastered in one pass (predicted gain) and in two
+    (mix measured first), and the ffmpeg runs each took."""
+    from engine import media
+    from plugins.audio import production
+    from plugins.audio.loudness import predict
+
+    spoken = production.speak(passages, ctx)
+    gaps = [gap] * (len(spoken) - 1) + [0.0]
+    lossy = production.LOSSY_LOUDNESS_LOSS
+    one = production.delivery(ctx.work_dir, "one-pass", "192k")
+    predicted = predict([s.path for s in spoken], gaps, target=production.TARGET_LUFS,
+                        ceiling_dbtp=production.TARGET_TP, extra_db=lossy)
+    _, _, one_runs = production.master(
+        lambda: production.mixed(spoken, gaps, sample_rate=predicted.sample_rate), one,
+        gain_db=predicted.gain_db, work_rate=predicted.sample_rate)
+    two = production.delivery(ctx.work_dir, "two-pass", "192k")
+    level = production.mix(spoken, gaps, ctx.work_dir / "mix.wav")
+    _, _, two_runs = production.master(
+        lambda: production.wav_stream(ctx.work_dir / "mix.wav"), two,
+        gain_db=production.TARGET_LUFS - level.loudness.integrated_lufs + level.limiter_loss
+        + lossy, work_rate=production.MIX_RATE)
+    a, b = media.measure_loudness(one.mp3), media.measure_loudness(two.mp3)
+    ctx.cleanup()
+    return (f"one pass {a.integrated_lufs} LUFS, true peak {a.true_peak_dbfs} dBTP "
+            f"({one_runs} ffmpeg run); two passes {b.integrated_lufs} LUFS, true peak "
+            f"{b.true_peak_dbfs} dBTP ({two_runs + 1} ffmpeg runs); difference "
+            f"{abs(a.integrated_lufs - b.integrated_lufs):.1f} LU (target <= 0.5)")
+
+
 def p90(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[int(0.9 * (len(ordered) - 1))]
@@ -185,6 +218,18 @@ def main() -> None:
                                         nar_ctx := context(registry, "narration", tmp,
                                                            Cache(tmp / "cache-narration")))
 
+        # 4: one-pass mastering against two-pass, on the same (cached) sentences
+        from plugins.audio import production
+        from plugins.audio.narration import SECTION_PAUSE
+        nar_voice = engine, nar_params.voice.split(":")[1]
+        nar_mastering = compare_mastering(registry, [
+            production.Passage(text, *nar_voice) for _, text in narration_blocks(doc)],
+            SECTION_PAUSE, context(registry, "narration", tmp, Cache(tmp / "cache-narration")))
+        pod_mastering = compare_mastering(registry, [
+            production.Passage(t.text, registry.voice_engine(voices[t.speaker][0]),
+                               voices[t.speaker][1]) for t in script.turns],
+            pod_params.gap, context(registry, "podcast", tmp, cache))
+
     engine_ms, aligner_ms = word_start_errors(args.passes)
 
     print(f"podcast: {len(script.turns)} turns, {len(pairs)} sentences, "
@@ -200,6 +245,8 @@ def main() -> None:
           f"{nar_ctx.metrics['seconds']}; mastering {nar_ctx.metrics['mastering']}, "
           f"{spoken.loudness_lufs} LUFS")
     print(f"  end to end / synthesis alone: {ratio(nar_seconds, nar_plain)} (target <= 1.4x)")
+    print(f"mastering, narration: {nar_mastering}")
+    print(f"mastering, podcast: {pod_mastering}")
     errors = [abs(e) for e in engine_ms]
     print(f"word start error, engine timings: median {statistics.median(errors):.0f} ms, "
           f"p90 {p90(errors):.0f} ms ({len(errors)} words; engine start minus acoustic onset: "

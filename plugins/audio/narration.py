@@ -27,7 +27,7 @@ from typing import Callable, Literal
 from pydantic import Field
 
 import engine
-from engine.artifacts import (Artifact, Audio, Document, Script, Text, Transcript, as_document,
+from engine.artifacts import (Artifact, Audio, Document, Script, Transcript, as_document,
                               file_sha256)
 from engine.errors import TransformError
 from engine.languages import LanguageTag, same_language
@@ -35,6 +35,7 @@ from engine.transform import Context, Params, Transform
 from engine.voices import VoiceEngine
 
 from plugins.audio import production
+from plugins.audio.loudness import SILENCE_LUFS, predict
 
 #: pause between the sections of a narration, in seconds at speed 1.0
 SECTION_PAUSE = 1.1
@@ -114,7 +115,7 @@ def heard_words(wav: Path, params: AudioParams, ctx: Context, language: str | No
     def compute() -> Transcript:
         return transcriber.transcribe(
             wav, language=language,
-            progress=lambda fraction: ctx.phase("aligning", fraction=0.85 + 0.1 * fraction))
+            progress=lambda fraction: ctx.phase("aligning", fraction=0.9 + 0.05 * fraction))
 
     transcript = ctx.memo("spoken-audio-transcript",
                           {"audio": file_sha256(wav), "transcriber": transcriber.identity(),
@@ -178,46 +179,68 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
            params: AudioParams, ctx: Context, timer: Callable[[str, float], None], *,
            intro: Path | None = None, outro: Path | None = None,
            bed: production.Bed | None = None) -> Rendered:
-    """Mix (measuring loudness on the way), master to wav and mp3, and time every word
-    with the method ``params.timing`` names; the manifest records the method used."""
+    """Mix and master to wav and mp3, and time every word with the method
+    ``params.timing`` names; the manifest records the timing method used and how the
+    master was made.
+
+    Speech alone is mixed and mastered in one ffmpeg run, at the gain its passages call
+    for (:mod:`plugins.audio.loudness`); with music, an intro or an outro, the mix is
+    written and measured in a first run, then mastered."""
     started = time.perf_counter()
-    ctx.phase("mixing", fraction=0.72)
     offset = production.media_duration(intro) if intro else 0.0
-    mixed = ctx.work_dir / "mix.wav"
-    # the gain these voices (and music) needed last time: a hint, checked by measuring
-    level_key = {"voices": sorted({s.passage.engine.identity(s.passage.voice) for s in spoken}),
-                 "music": bed.volume if bed else None, "stem": stem}
-    hint = ctx.recall("mastering-gain", level_key)
-    out = production.delivery(ctx.work_dir, stem, params.bitrate,
-                              float(hint.body) if isinstance(hint, Text) else 0.0)
-    first = production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed,
-                           master=out if isinstance(hint, Text) else None)
-    timer("mixing", time.perf_counter() - started)
+    out = production.delivery(ctx.work_dir, stem, params.bitrate)
+    lossy = production.LOSSY_LOUDNESS_LOSS if out.mp3 is not None else 0.0
+    if intro is None and outro is None and bed is None:
+        ctx.phase("measuring loudness", fraction=0.72)
+        predicted = predict([s.path for s in spoken], gaps, target=production.TARGET_LUFS,
+                                     ceiling_dbtp=production.TARGET_TP, extra_db=lossy)
+        rate, gain = predicted.sample_rate, predicted.gain_db
+        silent = predicted.speech_lufs < SILENCE_LUFS
+        how = {"gain": "predicted", "speech_lufs": predicted.speech_lufs,
+               "limiter_loss_lu": predicted.limiter_loss, "predicted_gain_db": gain}
+
+        def source():
+            return production.mixed(spoken, gaps, sample_rate=rate)
+        timer("loudness", time.perf_counter() - started)
+    else:
+        ctx.phase("mixing", fraction=0.72)
+        mixed = ctx.work_dir / "mix.wav"
+        level = production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed)
+        rate, first = production.MIX_RATE, level.loudness.integrated_lufs
+        silent = first < SILENCE_LUFS
+        gain = 0.0 if silent else production.TARGET_LUFS - first + level.limiter_loss + lossy
+        how = {"gain": "measured", "mix_lufs": first, "limiter_loss_lu": level.limiter_loss}
+
+        def source():
+            return production.wav_stream(mixed)
+        timer("mixing", time.perf_counter() - started)
 
     started = time.perf_counter()
-    ctx.phase("mastering", fraction=0.78)
-    loudness, duration, gain, runs = production.master_to_files(mixed, first, out)
-    timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
-    ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
-    ctx.metrics["mastering"] = {"runs_after_mix": runs, "gain_db": gain,
-                                "mastered_while_mixing": first.mastered_at is not None,
-                                "limiter_loss_lu": first.limiter_loss}
-    wav, mp3 = out.wav, out.mp3
-
     starts = production.layout(spoken, gaps, offset)
+    expected = starts[-1] + spoken[-1].duration + (production.media_duration(outro)
+                                                   if outro else 0.0)
+    ctx.phase("mastering", fraction=0.75)
+    delivered, gain, runs = production.master(
+        source, out, gain_db=gain, work_rate=rate, silent=silent, duration=expected,
+        progress=lambda f: ctx.phase("mastering", fraction=0.75 + 0.15 * f))
+    duration = production.media_duration(out.wav)
+    timer("mastering", time.perf_counter() - started)
+    ctx.metrics["mastering"] = {**how, "gain_db": gain, "mastering_runs": runs,
+                                "ffmpeg_runs": runs + (how["gain"] == "measured")}
+
     engine = params.timing == "engine"
     heard = None
     if params.timing == "aligned" or (engine and not production.engine_timed(spoken)):
         started = time.perf_counter()
-        ctx.phase("aligning", fraction=0.85)
-        heard = heard_words(wav, params, ctx)
+        ctx.phase("aligning", fraction=0.9)
+        heard = heard_words(out.wav, params, ctx)
         timer("alignment", time.perf_counter() - started)
     methods: dict[str, int] = {}
     words = production.timed_words(spoken, starts, heard, duration, engine=engine,
                                    methods=methods)
     ctx.metrics["timing"] = {"requested": params.timing, "sentences": methods}
     chapters = production.chapters_of(spoken, starts, duration)
-    return Rendered(wav, mp3, loudness, duration, starts, words, chapters)
+    return Rendered(out.wav, out.mp3, delivered, duration, starts, words, chapters)
 
 
 def speaking_progress(ctx: Context, share: float = 0.7) -> Callable[[int, int], None]:

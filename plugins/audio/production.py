@@ -9,14 +9,15 @@ mastering and tagging.
   used (``timing: engine``), or the recogniser's words are aligned to the script
   (``plugins.speech.alignment.align``), or the sentence's time is shared in proportion
   to how long each word takes to say.
-* :func:`mix` joins the passages with pauses, optional intro/outro, and a music bed
-  ducked under speech (``sidechaincompress``), in one ffmpeg run that also measures the
-  mix's integrated loudness (EBU R128).
-* :func:`master` applies the gain that measurement calls for under a 4x-oversampled
-  true-peak limiter and writes the wav and the mp3 in one run, then checks the mp3
-  (a second run only when it misses by more than 0.5 LU); :func:`write_tags` writes ID3
-  tags, the voice engines' disclosure statements (TXXX), chapters (CHAP/CTOC, in time
-  order) and a cover (APIC).
+* :func:`mixed` joins the passages with pauses, optional intro/outro, and a music bed
+  ducked under speech (``sidechaincompress``); :func:`mix` writes and measures such a
+  mix (EBU R128) when its loudness cannot be predicted from the passages
+  (:mod:`plugins.audio.loudness`).
+* :func:`master` applies the gain under a 4x-oversampled true-peak limiter and writes
+  the wav and the mp3 in one run that also measures the master (a second run only when
+  it misses by more than 0.5 LU); :func:`write_tags` writes ID3 tags, the voice
+  engines' disclosure statements (TXXX), chapters (CHAP/CTOC, in time order) and a
+  cover (APIC).
 
 Every ffmpeg call goes through :mod:`engine.media`. numpy, ffmpeg-python and mutagen are
 imported inside functions.
@@ -28,7 +29,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from engine import media
 from engine.artifacts import Chapter, Word
@@ -49,8 +50,12 @@ LOSSY_LOUDNESS_LOSS = 0.3
 #: the gain at which a mix's limiter loss is measured: what our voices usually need
 #: (their speech mixes at about -26 LUFS)
 PROBE_GAIN = 10.0
-#: the sample rate the mix and the finished files use
+#: the sample rate the finished files use
 MIX_RATE = 44100
+#: mp3 bitrates (kbit/s) from which LAME's loudness loss is steady (``LOSSY_LOUDNESS_LOSS``)
+#: and its true peaks no higher than the master's, measured on our voices: the mp3 is not
+#: decoded again to be measured
+STEADY_BITRATE_KBPS = 192
 
 Progress = Callable[[float], None]
 
@@ -200,8 +205,6 @@ class MixLevel:
     loudness: media.Loudness
     #: LU the true-peak limiter takes from the mix at about the gain mastering will apply
     limiter_loss: float = 0.0
-    #: the gain the master files were already written at by the mix run, if they were
-    mastered_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -214,15 +217,10 @@ class Bed:
     duck_ratio: float = 8.0
 
 
-def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
-        intro: Path | None = None, outro: Path | None = None, bed: Bed | None = None,
-        sample_rate: int = MIX_RATE, master: "Delivery | None" = None) -> "MixLevel":
-    """Join the passages (each followed by its gap), optional intro and outro, and an
-    optional music bed ducked under the speech, into a mono WAV at ``sample_rate``.
-    Returns the mix's loudness and the limiter's expected loss, measured in the same
-    run (mastering's first pass). With ``master`` (a gain known from earlier renders
-    with the same voices), the same run also writes the master wav and mp3 at that
-    gain, and :func:`master` only checks them."""
+def mixed(spoken: Sequence[Spoken], gaps: Sequence[float], *, intro: Path | None = None,
+          outro: Path | None = None, bed: Bed | None = None, sample_rate: int = MIX_RATE):
+    """The ffmpeg stream of the passages (each followed by its gap), optional intro and
+    outro, and an optional music bed ducked under the speech, mono at ``sample_rate``."""
     import ffmpeg
 
     def prepared(path: Path):
@@ -243,34 +241,38 @@ def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
     if not parts:
         raise TransformError("there is nothing to mix", hint="give the step some text")
     speech = ffmpeg.concat(*parts, v=0, a=1) if len(parts) > 1 else parts[0]
-    if bed is not None:
-        split = speech.filter_multi_output("asplit", 2)
-        voice, key = split[0], split[1]
-        music = (ffmpeg.input(media.media_path(bed.path), stream_loop=-1).audio
-                 .filter("aresample", sample_rate)
-                 .filter("aformat", sample_fmts="fltp", channel_layouts="mono")
-                 .filter("volume", f"{bed.volume:.4f}"))
-        ducked = ffmpeg.filter([music, key], "sidechaincompress", threshold=0.015,
-                               ratio=bed.duck_ratio, attack=40, release=450, makeup=1)
-        speech = ffmpeg.filter([voice, ducked], "amix", inputs=2, duration="first",
-                               dropout_transition=0, normalize=0)
-    # the mix's integrated loudness (no peaks: the limiter runs whatever they are, and the
-    # delivered file's true peak is measured); on a second branch, either the master at
-    # the gain expected (``master``), or what a limiter at the usual gain takes away
-    # (sample-rate limiter: cheap, close to the 4x one)
+    if bed is None:
+        return speech
     split = speech.filter_multi_output("asplit", 2)
-    mixed, second = split[0], split[1]
-    outputs = [mixed.filter("ebur128").output(media.media_path(dst), format="wav",
-                                              acodec="pcm_s16le", ar=sample_rate, ac=1)]
-    if master is not None:
-        outputs += _delivered(_limited(second, master.gain_db, TARGET_TP, sample_rate),
-                              master.wav, master.mp3, master.bitrate, sample_rate)
-    else:
-        outputs.append(second.filter("volume", f"{PROBE_GAIN:.2f}dB")
-                       .filter("alimiter", limit=f"{10 ** (TARGET_TP / 20):.5f}", attack=1,
-                               release=60, level="false", latency="true")
-                       .filter("ebur128", peak="sample")
-                       .output("-", format="null"))
+    voice, key = split[0], split[1]
+    music = (ffmpeg.input(media.media_path(bed.path), stream_loop=-1).audio
+             .filter("aresample", sample_rate)
+             .filter("aformat", sample_fmts="fltp", channel_layouts="mono")
+             .filter("volume", f"{bed.volume:.4f}"))
+    ducked = ffmpeg.filter([music, key], "sidechaincompress", threshold=0.015,
+                           ratio=bed.duck_ratio, attack=40, release=450, makeup=1)
+    return ffmpeg.filter([voice, ducked], "amix", inputs=2, duration="first",
+                         dropout_transition=0, normalize=0)
+
+
+def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
+        intro: Path | None = None, outro: Path | None = None, bed: Bed | None = None,
+        sample_rate: int = MIX_RATE) -> MixLevel:
+    """Write the mix (:func:`mixed`) to the WAV ``dst`` and measure it in the same run:
+    its integrated loudness and, on a second branch, what a limiter at the usual gain
+    takes away (sample-rate limiter: cheap, close to the 4x one). For mixes whose
+    loudness cannot be predicted from the passages (music, intro, outro)."""
+    import ffmpeg
+
+    split = mixed(spoken, gaps, intro=intro, outro=outro, bed=bed,
+                  sample_rate=sample_rate).filter_multi_output("asplit", 2)
+    outputs = [split[0].filter("ebur128").output(media.media_path(dst), format="wav",
+                                                 acodec="pcm_s16le", ar=sample_rate, ac=1),
+               split[1].filter("volume", f"{PROBE_GAIN:.2f}dB")
+               .filter("alimiter", limit=f"{10 ** (TARGET_TP / 20):.5f}", attack=1,
+                       release=60, level="false", latency="true")
+               .filter("ebur128", peak="sample")
+               .output("-", format="null")]
     result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(*outputs))],
                               what="mix the podcast audio", loglevel="info")
     summaries = media.loudness_summaries(result)
@@ -282,7 +284,14 @@ def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
     loss = 0.0
     if probed and raw[0].integrated_lufs > -70:
         loss = max(raw[0].integrated_lufs + PROBE_GAIN - probed[0].integrated_lufs, 0.0)
-    return MixLevel(raw[0], round(loss, 2), master.gain_db if master else None)
+    return MixLevel(raw[0], round(loss, 2))
+
+
+def wav_stream(path: Path):
+    """The ffmpeg stream of a written mix, to master it."""
+    import ffmpeg
+
+    return ffmpeg.input(media.media_path(path)).audio
 
 
 def media_duration(path: Path) -> float:
@@ -291,107 +300,103 @@ def media_duration(path: Path) -> float:
 
 # --------------------------------------------------------------------------- mastering
 
-def _limited(stream, gain_db: float, true_peak: float, sample_rate: int):
-    """``stream`` with one gain applied and true peaks held under ``true_peak``.
+def _limited(stream, gain_db: float, true_peak: float, work_rate: int, sample_rate: int):
+    """``stream`` (at ``work_rate``) with one gain applied and true peaks held under
+    ``true_peak``, at ``sample_rate``.
 
-    The limiter runs at four times the sample rate, so it sees the peaks between
+    The limiter runs at four times the working rate, so it sees the peaks between
     samples (true peak, ITU-R BS.1770) and not only the samples themselves; the SoX
     resampler (in the bundled ffmpeg and Debian's) does the oversampling at about half
-    the cost of ffmpeg's own at the same quality. It only touches the rare peaks above
-    the ceiling, so the balance of pauses, voices and music stays as mixed (a single
-    linear gain, unlike loudnorm's dynamic mode).
+    the cost of ffmpeg's own at the same quality, and brings the result straight to the
+    delivery rate. It only touches the rare peaks above the ceiling, so the balance of
+    pauses, voices and music stays as mixed (a single linear gain, unlike loudnorm's
+    dynamic mode).
     """
     return (stream.filter("volume", f"{gain_db:.3f}dB", precision="double")
-            .filter("aresample", 4 * sample_rate, resampler="soxr")
+            .filter("aresample", 4 * work_rate, resampler="soxr")
             .filter("alimiter", limit=f"{10 ** (true_peak / 20):.5f}", attack=1, release=60,
                     level="false", latency="true")
             .filter("aresample", sample_rate, resampler="soxr"))
 
 
-def _delivered(stream, wav: Path, mp3: Path | None, bitrate: str, sample_rate: int) -> list:
-    """Outputs writing ``stream`` to the 16-bit ``wav`` and, when given, the ``mp3``
-    (LAME's fast mode, compression level 7: about twice as fast as its default, and at
-    192k the same loudness and peaks on our speech)."""
-    branches = stream.filter_multi_output("asplit", 2) if mp3 is not None else [stream]
-    outputs = [branches[0].output(media.media_path(wav), format="wav", acodec="pcm_s16le",
-                                  ar=sample_rate, ac=1)]
-    if mp3 is not None:
-        outputs.append(branches[1].output(media.media_path(mp3), format="mp3",
-                                          **{"b:a": bitrate, "compression_level": 7},
-                                          ar=sample_rate, ac=1))
-    return outputs
-
-
-def normalize(src: Path, dst: Path, *, gain_db: float, true_peak: float = TARGET_TP,
-              sample_rate: int = MIX_RATE, mp3: Path | None = None,
-              bitrate: str = "192k") -> None:
-    """Apply one gain to the whole of ``src`` under a true-peak limiter (:func:`_limited`),
-    into the WAV ``dst`` and, in the same run, the mp3 ``mp3``."""
-    import ffmpeg
-
-    limited = _limited(ffmpeg.input(media.media_path(src)).audio, gain_db, true_peak,
-                       sample_rate)
-    graph = ffmpeg.merge_outputs(*_delivered(limited, dst, mp3, bitrate, sample_rate))
-    media.run_ffmpeg(["-y", *media.graph_args(graph)], what=f"normalise {src.name!r}")
-
-
 @dataclass(frozen=True)
 class Delivery:
-    """The files mastering writes, at a gain: what :func:`mix` may write directly."""
+    """The files mastering writes."""
 
-    gain_db: float
     wav: Path
     mp3: Path | None = None
     bitrate: str = "192k"
 
+    @property
+    def steady_mp3(self) -> bool:
+        """Whether LAME's effect on loudness and peaks is known at this bitrate (then the
+        mp3 is not decoded to be measured)."""
+        return self.mp3 is not None and int(self.bitrate.rstrip("k")) >= STEADY_BITRATE_KBPS
 
-def delivery(work: Path, stem: str, bitrate: str, gain_db: float = 0.0) -> Delivery:
+
+def delivery(work: Path, stem: str, bitrate: str) -> Delivery:
     """Where mastering writes ``STEM.wav`` and ``STEM.mp3`` in ``work``."""
-    return Delivery(gain_db, work / f"{stem}.wav", work / f"{stem}.mp3", bitrate)
+    return Delivery(work / f"{stem}.wav", work / f"{stem}.mp3", bitrate)
 
 
-def master_to_files(mixed: Path, first: MixLevel, out: Delivery):
-    """Master ``mixed`` (whose loudness ``first`` was measured while mixing) into the
-    files of ``out``: returns the measured loudness of the delivered mp3, the duration,
-    the gain applied and how many ffmpeg runs it took (0: the mix run wrote them)."""
-    loudness, gain, runs = master(mixed, out.wav, first, mp3=out.mp3, bitrate=out.bitrate)
-    return loudness, media_duration(out.wav), gain, runs
+def deliver(stream, out: Delivery, *, gain_db: float, true_peak: float, work_rate: int,
+            sample_rate: int = MIX_RATE, progress: Progress | None = None,
+            duration: float | None = None) -> media.Loudness:
+    """One ffmpeg run: ``stream`` at ``gain_db`` under the true-peak limiter, written to the
+    16-bit wav and the mp3 (LAME's fast mode, compression level 7: about twice as fast
+    as its default, and at 192k the same loudness and peaks on our speech), the master
+    measured on the way (loudness and true peak). Returns that measurement; ``progress``
+    gets the fraction written when the ``duration`` expected is given."""
+    import ffmpeg
+
+    limited = _limited(stream, gain_db, true_peak, work_rate, sample_rate)
+    branches = limited.filter_multi_output("asplit", 3 if out.mp3 is not None else 2)
+    outputs = [branches[0].output(media.media_path(out.wav), format="wav", acodec="pcm_s16le",
+                                  ar=sample_rate, ac=1),
+               branches[-1].filter("ebur128", peak="true").output("-", format="null")]
+    if out.mp3 is not None:
+        outputs.append(branches[1].output(media.media_path(out.mp3), format="mp3",
+                                          **{"b:a": out.bitrate, "compression_level": 7},
+                                          ar=sample_rate, ac=1))
+    result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(*outputs))],
+                              what=f"master {out.wav.stem!r}", loglevel="info",
+                              progress=progress, duration=duration)
+    return media.loudness_of(result, f"master {out.wav.stem!r}")
 
 
-def master(src: Path, wav: Path, level: MixLevel, *, mp3: Path | None = None,
-           bitrate: str = "192k", target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
-           tolerance: float = 0.5, peak_limit: float = -1.2
+def delivered_loudness(master: media.Loudness, out: Delivery) -> media.Loudness:
+    """The loudness of the file people get: the master's own without an mp3; with one at a
+    steady bitrate, the master's less ``LOSSY_LOUDNESS_LOSS`` (LAME at 192k and above
+    lowers true peaks too, so the master's peak bounds the mp3's); at lower bitrates the
+    mp3 decoded and measured."""
+    if out.mp3 is None:
+        return master
+    if out.steady_mp3:
+        return media.Loudness(round(master.integrated_lufs - LOSSY_LOUDNESS_LOSS, 2),
+                              master.range_lu, master.true_peak_dbfs)
+    return media.measure_loudness(out.mp3)
+
+
+def master(source: Callable[[], Any], out: Delivery, *, gain_db: float, work_rate: int,
+           silent: bool = False, target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
+           tolerance: float = 0.5, peak_limit: float = -1.2,
+           progress: Progress | None = None, duration: float | None = None
            ) -> tuple[media.Loudness, float, int]:
-    """Loudness normalisation of ``src`` into the 16-bit WAV ``wav`` (and ``mp3``).
-
-    ``level`` is the integrated loudness of ``src`` (EBU R128) and what the limiter will
-    take away, measured while it was mixed, so mastering needs no measuring pass of its
-    own: one ffmpeg run applies the gain that reaches ``target`` under a true-peak
-    limiter and writes both files (or the mix run already did, at a gain known from
-    earlier renders: ``level.mastered_at``), and the delivered file (the mp3, since
-    lossy encoding moves loudness: LAME takes 0.2-0.4 LU away, and true peak) is
-    measured. When that is more than ``tolerance`` LU off, or its true peak is above
-    ``peak_limit``, gain and ceiling are corrected and the run repeated (at most twice
-    more; the first gain already adds ``LOSSY_LOUDNESS_LOSS`` when there is an mp3).
-    Returns the last measurement, the gain applied and the number of runs.
-    """
-    first = level.loudness
-    gain = 0.0 if first.integrated_lufs < -70 else (target - first.integrated_lufs
-                                                    + level.limiter_loss)
-    if mp3 is not None:
-        gain += LOSSY_LOUDNESS_LOSS
-    ceiling = true_peak
-    done = level.mastered_at is not None
-    if done:
-        gain = level.mastered_at
-    measured, runs = first, 0
+    """Loudness normalisation into ``out``: ``source()`` (a fresh ffmpeg stream of the mix
+    at ``work_rate``) at ``gain_db`` (predicted from the passages, or measured while
+    mixing) under a true-peak limiter, in one ffmpeg run that also measures the master
+    (:func:`deliver`). When the delivered file (:func:`delivered_loudness`) is more than
+    ``tolerance`` LU off ``target``, or its true peak is above ``peak_limit``, gain and
+    ceiling are corrected and the run repeated (at most twice more). ``silent``: nothing
+    to gain, one run. Returns the delivered file's loudness, the gain applied and the
+    number of runs; ``progress`` and ``duration`` as for :func:`deliver`."""
+    gain, ceiling, runs = gain_db, true_peak, 0
     for _ in range(3):
-        if not done:
-            normalize(src, wav, gain_db=gain, true_peak=ceiling, mp3=mp3, bitrate=bitrate)
-            runs += 1
-        done = False
-        measured = media.measure_loudness(mp3 or wav)
-        if first.integrated_lufs < -70:   # silence: nothing to gain
+        measured = delivered_loudness(
+            deliver(source(), out, gain_db=gain, true_peak=ceiling, work_rate=work_rate,
+                    progress=progress, duration=duration), out)
+        runs += 1
+        if silent:
             break
         miss = target - measured.integrated_lufs
         over = measured.true_peak_dbfs - peak_limit
