@@ -32,7 +32,7 @@ from engine.errors import TransformError
 from engine.transform import Context
 
 from plugins.audio import production
-from plugins.audio.cover import generated_cover, missing_glyphs
+from plugins.audio.cover import cached_cover, missing_glyphs
 from plugins.audio.narration import (AudioParams, audio_exports, record_disclosure, render,
                                      speaking_progress, voice_engine)
 from plugins.text.outputs import TextParams, record_usage, text_generator
@@ -250,7 +250,7 @@ class Podcast(engine.Transform):
         if cover_file:
             cover = cover_file.read_bytes()
         else:
-            cover = generated_cover(title, show=params.show, hosts=hosts)
+            cover = cached_cover(ctx, title, show=params.show, hosts=hosts)
             if missing_glyphs(title):
                 ctx.note(f"the cover's font (Roboto) has no glyphs for "
                          f"{missing_glyphs(title)[:20]!r}: the title is left off the cover")
