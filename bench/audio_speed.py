@@ -148,15 +148,15 @@ def compare_mastering(registry, passages, gap: float, ctx: Context) -> str:
     one = production.delivery(ctx.work_dir, "one-pass", "192k")
     predicted = predict([s.path for s in spoken], gaps, target=production.TARGET_LUFS,
                         ceiling_dbtp=production.TARGET_TP, extra_db=lossy)
-    _, _, one_runs = production.master(
-        lambda: production.mixed(spoken, gaps, sample_rate=predicted.sample_rate), one,
-        gain_db=predicted.gain_db, work_rate=predicted.sample_rate)
+    _, _, _, one_runs = production.master(
+        production.parts_mix(production.chapter_parts(spoken, gaps, ctx.work_dir),
+                             predicted.sample_rate), one, gain_db=predicted.gain_db)
     two = production.delivery(ctx.work_dir, "two-pass", "192k")
     level = production.mix(spoken, gaps, ctx.work_dir / "mix.wav")
-    _, _, two_runs = production.master(
-        lambda: production.wav_stream(ctx.work_dir / "mix.wav"), two,
+    _, _, _, two_runs = production.master(
+        production.whole_mix(ctx.work_dir / "mix.wav"), two,
         gain_db=production.TARGET_LUFS - level.loudness.integrated_lufs + level.limiter_loss
-        + lossy, work_rate=production.MIX_RATE)
+        + lossy)
     a, b = media.measure_loudness(one.mp3), media.measure_loudness(two.mp3)
     ctx.cleanup()
     return (f"one pass {a.integrated_lufs} LUFS, true peak {a.true_peak_dbfs} dBTP "

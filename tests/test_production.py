@@ -63,26 +63,55 @@ def test_tokens_read_differently_share_the_time_between_their_neighbours():
     assert [(w.start, w.end) for w in words] == [(0.0, 3.0), (3.0, 8.0), (8.0, 10.0)]
 
 
+def _run_piped(tmp_path, recipe, source, *extra) -> subprocess.CompletedProcess:
+    """A real ``remixer run`` with stdout and stderr both pipes (as in CI or the studio)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REMIXER_CACHE_DIR": str(tmp_path / "cache"),
+           "REMIXER_LOAD_PLUGINS": ""}
+    result = subprocess.run([sys.executable, "-m", "engine", "run", str(recipe), str(source),
+                             "-o", str(tmp_path / "out"), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stderr + result.stdout   # no terminal control codes
+    assert all(re.match(r"\[ *\d+\.\d+s\] ", line) for line in result.stderr.splitlines())
+    return result
+
+
+def _labels(stderr: str, prefix: str) -> list[str]:
+    """The phase labels of one step's plain progress lines, in order, without counts."""
+    pattern = re.compile(rf"{re.escape(prefix)} +\d+%  (\D+?)(?: \d+/\d+ \w+)?$")
+    labels = [m[1] for m in map(pattern.search, stderr.splitlines()) if m]
+    return list(dict.fromkeys(labels))
+
+
 @pytest.mark.slow
 def test_progress_is_plain_lines_when_the_output_is_a_pipe(tmp_path):
     source = tmp_path / "note.md"
     source.write_text("# A note\n\nThe tide comes in. The tide goes out. Crabs wait.\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "REMIXER_CACHE_DIR": str(tmp_path / "cache"),
-           "REMIXER_LOAD_PLUGINS": ""}
-    result = subprocess.run([sys.executable, "-m", "engine", "run", str(ROOT / "recipes" / "narrate.yaml"),
-                             str(source), "-o", str(tmp_path / "out")],
-                            capture_output=True, text=True, env=env, timeout=300)
-    assert result.returncode == 0, result.stderr
+    result = _run_piped(tmp_path, ROOT / "recipes" / "narrate.yaml", source)
     lines = result.stderr.splitlines()
-    assert "\x1b" not in result.stderr   # no terminal control codes
     synth = [line for line in lines if re.search(r"note/narration +\d+%  synthesising \d+/\d+ sentences", line)]
     assert synth, result.stderr
-    for phase in ("mastering", "tagging"):
-        assert any(line.endswith(phase) for line in lines), (phase, result.stderr)
+    assert _labels(result.stderr, "note/narration") == [
+        "synthesising", "measuring loudness", "mastering", "tagging"], result.stderr
     assert any(line.endswith("note/narration ok") for line in lines)
     assert lines[-1].endswith("note ok (1/1 sources)")
-    assert all(re.match(r"\[ *\d+\.\d+s\] ", line) for line in lines)
     assert "1 step ran" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_long_video_step_says_what_it_is_doing_in_a_pipe(tmp_path):
+    """long-to-short on the 2.5-minute sample talk: transcribing (with its percentage
+    moving), finding highlights, rendering; its bar never runs back."""
+    recipe = tmp_path / "clip.yaml"
+    recipe.write_text("name: clip\nsteps:\n  - id: clip\n    use: long-to-short\n"
+                      "    with: {seconds: 15, reframe: center, resolution: 240}\n")
+    result = _run_piped(tmp_path, recipe, ROOT / "samples" / "talk.mp4")
+    labels = _labels(result.stderr, "talk/clip")
+    assert labels[0] == "transcribing" and labels[-2:] == ["finding highlights", "rendering"], \
+        result.stderr
+    percents = [int(m[1]) for m in re.finditer(r"talk/clip +(\d+)%", result.stderr)]
+    assert percents == sorted(percents) and len(set(percents)) >= 3, result.stderr
 
 
 def test_voices_lists_cloning_backends_and_plugins_describes_every_voice_engine(invoke):

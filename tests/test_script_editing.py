@@ -91,4 +91,6 @@ def test_editing_one_turn_resynthesises_only_its_sentences(invoke, tmp_path, mon
     # the gain is predicted from the passages: one ffmpeg run mixes and masters
     assert metrics["mastering"]["gain"] == "predicted"
     assert metrics["mastering"]["ffmpeg_runs"] == 1
+    # the chapters the edit left alone come back mastered from the cache
+    assert (metrics["mastering"]["parts"], metrics["mastering"]["parts_from_cache"]) == (3, 2)
     assert abs(metrics["loudness_lufs"] + 16) <= 0.5 and metrics["true_peak_dbtp"] < -1

@@ -27,7 +27,7 @@ from typing import Callable, Literal
 from pydantic import Field
 
 import engine
-from engine.artifacts import (Artifact, Audio, Document, Script, Transcript, as_document,
+from engine.artifacts import (Artifact, Audio, Document, Script, Text, Transcript, as_document,
                               file_sha256)
 from engine.errors import TransformError
 from engine.languages import LanguageTag, same_language
@@ -184,35 +184,42 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
     master was made.
 
     Speech alone is mixed and mastered in one ffmpeg run, at the gain its passages call
-    for (:mod:`plugins.audio.loudness`); with music, an intro or an outro, the mix is
-    written and measured in a first run, then mastered."""
+    for (:mod:`plugins.audio.loudness`), chapter by chapter: a chapter mastered before
+    at that gain is read back from the cache (an edit re-limits only its chapter); with
+    music, an intro or an outro, the mix is written and measured in a first run, then
+    mastered as a whole."""
     started = time.perf_counter()
     offset = production.media_duration(intro) if intro else 0.0
     out = production.delivery(ctx.work_dir, stem, params.bitrate)
     lossy = production.LOSSY_LOUDNESS_LOSS if out.mp3 is not None else 0.0
+    parts: list[production.Part] = []
     if intro is None and outro is None and bed is None:
         ctx.phase("measuring loudness", fraction=0.72)
         predicted = predict([s.path for s in spoken], gaps, target=production.TARGET_LUFS,
-                                     ceiling_dbtp=production.TARGET_TP, extra_db=lossy)
+                            ceiling_dbtp=production.TARGET_TP, extra_db=lossy)
         rate, gain = predicted.sample_rate, predicted.gain_db
         silent = predicted.speech_lufs < SILENCE_LUFS
+        # a gain used before for these voices, when within a hair of the prediction:
+        # then the chapters an edit left alone come back mastered from the cache
+        level_key = {"voices": sorted({s.passage.engine.identity(s.passage.voice)
+                                       for s in spoken}), "stem": stem}
+        used = ctx.recall("mastering-gain", level_key)
+        if isinstance(used, Text) and abs(float(used.body) - gain) <= production.GAIN_REUSE_DB:
+            gain = float(used.body)
+        parts = production.cached_parts(spoken, gaps, gain, rate, ctx)
+        build = production.parts_mix(parts, rate)
         how = {"gain": "predicted", "speech_lufs": predicted.speech_lufs,
-               "limiter_loss_lu": predicted.limiter_loss, "predicted_gain_db": gain}
-
-        def source():
-            return production.mixed(spoken, gaps, sample_rate=rate)
+               "limiter_loss_lu": predicted.limiter_loss, "predicted_gain_db": predicted.gain_db}
         timer("loudness", time.perf_counter() - started)
     else:
         ctx.phase("mixing", fraction=0.72)
         mixed = ctx.work_dir / "mix.wav"
         level = production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed)
-        rate, first = production.MIX_RATE, level.loudness.integrated_lufs
+        first = level.loudness.integrated_lufs
         silent = first < SILENCE_LUFS
         gain = 0.0 if silent else production.TARGET_LUFS - first + level.limiter_loss + lossy
+        build = production.whole_mix(mixed)
         how = {"gain": "measured", "mix_lufs": first, "limiter_loss_lu": level.limiter_loss}
-
-        def source():
-            return production.wav_stream(mixed)
         timer("mixing", time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -220,10 +227,14 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
     expected = starts[-1] + spoken[-1].duration + (production.media_duration(outro)
                                                    if outro else 0.0)
     ctx.phase("mastering", fraction=0.75)
-    delivered, gain, runs = production.master(
-        source, out, gain_db=gain, work_rate=rate, silent=silent, duration=expected,
+    delivered, gain, ceiling, runs = production.master(
+        build, out, gain_db=gain, silent=silent, duration=expected,
         progress=lambda f: ctx.phase("mastering", fraction=0.75 + 0.15 * f))
     duration = production.media_duration(out.wav)
+    if parts:
+        how["parts_from_cache"] = production.keep_parts(parts, gain, ceiling, rate, ctx)
+        how["parts"] = len(parts)
+        ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
     timer("mastering", time.perf_counter() - started)
     ctx.metrics["mastering"] = {**how, "gain_db": gain, "mastering_runs": runs,
                                 "ffmpeg_runs": runs + (how["gain"] == "measured")}

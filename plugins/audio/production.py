@@ -300,7 +300,8 @@ def media_duration(path: Path) -> float:
 
 # --------------------------------------------------------------------------- mastering
 
-def _limited(stream, gain_db: float, true_peak: float, work_rate: int, sample_rate: int):
+def _limited(stream, gain_db: float, true_peak: float, work_rate: int,
+             sample_rate: int = MIX_RATE):
     """``stream`` (at ``work_rate``) with one gain applied and true peaks held under
     ``true_peak``, at ``sample_rate``.
 
@@ -316,7 +317,117 @@ def _limited(stream, gain_db: float, true_peak: float, work_rate: int, sample_ra
             .filter("aresample", 4 * work_rate, resampler="soxr")
             .filter("alimiter", limit=f"{10 ** (true_peak / 20):.5f}", attack=1, release=60,
                     level="false", latency="true")
-            .filter("aresample", sample_rate, resampler="soxr"))
+            .filter("aresample", sample_rate, resampler="soxr")
+            .filter("aformat", sample_fmts="fltp", sample_rates=sample_rate,
+                    channel_layouts="mono"))
+
+
+#: a limited stream and the extra outputs its run must write, at (gain, true-peak ceiling)
+Build = Callable[[float, float], tuple[Any, list]]
+
+
+def whole_mix(path: Path) -> Build:
+    """Mastering a written mix (:func:`mix`) as a whole."""
+    return lambda gain, ceiling: (_limited(wav_stream(path), gain, ceiling, MIX_RATE), [])
+
+
+@dataclass(frozen=True)
+class Part:
+    """Consecutive passages mastered together (a chapter's): their master is written
+    to ``master`` at the gain and ceiling used, and a later render at the same gain reads
+    it back instead of limiting them again (``cached_at``: the gain it holds)."""
+
+    spoken: tuple[Spoken, ...]
+    gaps: tuple[float, ...]
+    master: Path
+    cached_at: float | None = None
+
+
+def chapter_parts(spoken: Sequence[Spoken], gaps: Sequence[float], work: Path) -> list[Part]:
+    """The passages in runs of one chapter each, every passage with its following gap."""
+    parts: list[Part] = []
+    start = 0
+    for end in range(1, len(spoken) + 1):
+        if end == len(spoken) or spoken[end].passage.chapter != spoken[start].passage.chapter:
+            parts.append(Part(tuple(spoken[start:end]), tuple(gaps[start:end]),
+                              work / f"part-{len(parts):04d}.wav"))
+            start = end
+    return parts
+
+
+def parts_mix(parts: Sequence[Part], work_rate: int) -> Build:
+    """Mastering speech part by part, in one run: a part mastered before at the same
+    gain and ceiling (``TARGET_TP``) is read back; the others are mixed from their
+    passages at ``work_rate``, limited, written to their ``master`` and joined in. The
+    limiter lets go within 60 ms, far shorter than any pause, so limiting part by part
+    sounds as limiting the whole."""
+    import ffmpeg
+
+    def build(gain: float, ceiling: float):
+        streams, outputs = [], []
+        for part in parts:
+            if part.cached_at == gain and ceiling == TARGET_TP:
+                streams.append(wav_stream(part.master).filter(
+                    "aformat", sample_fmts="fltp", sample_rates=MIX_RATE, channel_layouts="mono"))
+                continue
+            limited = _limited(mixed(part.spoken, part.gaps, sample_rate=work_rate), gain,
+                               ceiling, work_rate).filter_multi_output("asplit", 2)
+            outputs.append(limited[0].output(media.media_path(part.master), format="wav",
+                                             acodec="pcm_s16le", ar=MIX_RATE, ac=1))
+            streams.append(limited[1])
+        joined = ffmpeg.concat(*streams, v=0, a=1) if len(streams) > 1 else streams[0]
+        return joined, outputs
+    return build
+
+
+#: bump when the mastering chain changes: parts mastered before are kept by it
+MASTERING_VERSION = "1"
+#: a gain used before for the same voices is used again when the prediction is this
+#: close to it (inaudible), so the unchanged parts of an edited script come back from
+#: the cache instead of being limited again
+GAIN_REUSE_DB = 0.1
+_PART = "mastered-part"
+
+
+def _part_key(part: Part, gain: float, work_rate: int) -> dict:
+    from engine.artifacts import file_sha256
+
+    return {"passages": [file_sha256(s.path) for s in part.spoken], "gaps": list(part.gaps),
+            "gain": gain, "ceiling": TARGET_TP, "work_rate": work_rate,
+            "version": MASTERING_VERSION}
+
+
+def cached_parts(spoken: Sequence[Spoken], gaps: Sequence[float], gain: float,
+                 work_rate: int, ctx: Context) -> list[Part]:
+    """The chapter parts (:func:`chapter_parts`), each read back from the step cache
+    when it was mastered before at ``gain``."""
+    from engine.artifacts import Audio
+
+    parts = []
+    for part in chapter_parts(spoken, gaps, ctx.work_dir):
+        hit = ctx.recall(_PART, _part_key(part, gain, work_rate))
+        if isinstance(hit, Audio) and hit.path.is_file():
+            part = Part(part.spoken, part.gaps, hit.path, gain)
+        parts.append(part)
+    return parts
+
+
+def keep_parts(parts: Sequence[Part], gain: float, ceiling: float, work_rate: int,
+               ctx: Context) -> int:
+    """Store the parts the last mastering run wrote (at ``gain`` and ``ceiling``) in the
+    step cache; returns how many came from it."""
+    from engine.artifacts import Audio
+
+    reused = 0
+    for part in parts:
+        if part.cached_at == gain and ceiling == TARGET_TP:
+            reused += 1
+        elif ceiling == TARGET_TP and part.master.is_file():
+            seconds = sum(s.duration for s in part.spoken) + sum(part.gaps)
+            ctx.remember(_PART, _part_key(part, gain, work_rate),
+                         Audio(path=part.master, duration=round(seconds, 3),
+                               sample_rate=MIX_RATE))
+    return reused
 
 
 @dataclass(frozen=True)
@@ -339,21 +450,20 @@ def delivery(work: Path, stem: str, bitrate: str) -> Delivery:
     return Delivery(work / f"{stem}.wav", work / f"{stem}.mp3", bitrate)
 
 
-def deliver(stream, out: Delivery, *, gain_db: float, true_peak: float, work_rate: int,
-            sample_rate: int = MIX_RATE, progress: Progress | None = None,
-            duration: float | None = None) -> media.Loudness:
-    """One ffmpeg run: ``stream`` at ``gain_db`` under the true-peak limiter, written to the
-    16-bit wav and the mp3 (LAME's fast mode, compression level 7: about twice as fast
-    as its default, and at 192k the same loudness and peaks on our speech), the master
-    measured on the way (loudness and true peak). Returns that measurement; ``progress``
-    gets the fraction written when the ``duration`` expected is given."""
+def deliver(limited, extra: list, out: Delivery, *, sample_rate: int = MIX_RATE,
+            progress: Progress | None = None, duration: float | None = None
+            ) -> media.Loudness:
+    """One ffmpeg run: the ``limited`` master written to the 16-bit wav and the mp3
+    (LAME's fast mode, compression level 7: about twice as fast as its default, and at
+    192k the same loudness and peaks on our speech), measured on the way (loudness and
+    true peak), with the ``extra`` outputs its graph needs. Returns the measurement;
+    ``progress`` gets the fraction written when the ``duration`` expected is given."""
     import ffmpeg
 
-    limited = _limited(stream, gain_db, true_peak, work_rate, sample_rate)
     branches = limited.filter_multi_output("asplit", 3 if out.mp3 is not None else 2)
     outputs = [branches[0].output(media.media_path(out.wav), format="wav", acodec="pcm_s16le",
                                   ar=sample_rate, ac=1),
-               branches[-1].filter("ebur128", peak="true").output("-", format="null")]
+               branches[-1].filter("ebur128", peak="true").output("-", format="null"), *extra]
     if out.mp3 is not None:
         outputs.append(branches[1].output(media.media_path(out.mp3), format="mp3",
                                           **{"b:a": out.bitrate, "compression_level": 7},
@@ -377,24 +487,24 @@ def delivered_loudness(master: media.Loudness, out: Delivery) -> media.Loudness:
     return media.measure_loudness(out.mp3)
 
 
-def master(source: Callable[[], Any], out: Delivery, *, gain_db: float, work_rate: int,
-           silent: bool = False, target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
+def master(build: Build, out: Delivery, *, gain_db: float, silent: bool = False,
+           target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
            tolerance: float = 0.5, peak_limit: float = -1.2,
            progress: Progress | None = None, duration: float | None = None
-           ) -> tuple[media.Loudness, float, int]:
-    """Loudness normalisation into ``out``: ``source()`` (a fresh ffmpeg stream of the mix
-    at ``work_rate``) at ``gain_db`` (predicted from the passages, or measured while
-    mixing) under a true-peak limiter, in one ffmpeg run that also measures the master
-    (:func:`deliver`). When the delivered file (:func:`delivered_loudness`) is more than
-    ``tolerance`` LU off ``target``, or its true peak is above ``peak_limit``, gain and
-    ceiling are corrected and the run repeated (at most twice more). ``silent``: nothing
-    to gain, one run. Returns the delivered file's loudness, the gain applied and the
-    number of runs; ``progress`` and ``duration`` as for :func:`deliver`."""
+           ) -> tuple[media.Loudness, float, float, int]:
+    """Loudness normalisation into ``out``: the master ``build`` makes at ``gain_db``
+    (predicted from the passages, or measured while mixing) under a true-peak limiter,
+    in one ffmpeg run that also measures it (:func:`deliver`). When the delivered file
+    (:func:`delivered_loudness`) is more than ``tolerance`` LU off ``target``, or its true
+    peak is above ``peak_limit``, gain and ceiling are corrected and the run repeated (at
+    most twice more). ``silent``: nothing to gain, one run. Returns the delivered file's
+    loudness, the gain and ceiling applied and the number of runs; ``progress`` and
+    ``duration`` as for :func:`deliver`."""
     gain, ceiling, runs = gain_db, true_peak, 0
     for _ in range(3):
+        limited, extra = build(gain, ceiling)
         measured = delivered_loudness(
-            deliver(source(), out, gain_db=gain, true_peak=ceiling, work_rate=work_rate,
-                    progress=progress, duration=duration), out)
+            deliver(limited, extra, out, progress=progress, duration=duration), out)
         runs += 1
         if silent:
             break
@@ -402,10 +512,10 @@ def master(source: Callable[[], Any], out: Delivery, *, gain_db: float, work_rat
         over = measured.true_peak_dbfs - peak_limit
         if abs(miss) <= tolerance and over <= 0:
             break
-        gain += miss
+        gain = round(gain + miss, 2)
         if over > 0:
             ceiling -= over + 0.2
-    return measured, round(gain, 2), runs
+    return measured, gain, ceiling, runs
 
 
 # --------------------------------------------------------------------------- tagging
