@@ -166,3 +166,58 @@ def test_bars_give_each_running_step_its_own_row_and_advance_sources():
         bars.event("a", "", "ok")
         sources = next(t for t in bars.progress.tasks if t.description == "sources")
         assert sources.completed == 1
+
+
+@pytest.mark.slow
+def test_the_gain_predicted_from_the_passages_masters_in_one_run(registry, tmp_path):
+    from engine.cache import Cache
+    from engine.transform import Context
+    from plugins.audio.loudness import predict
+
+    ctx = Context(registry=registry, step_id="p", source_name="s", scratch_root=tmp_path / "w",
+                  cache=Cache(tmp_path / "cache"))
+    hibari, piper = registry.voice_engine("hibari"), registry.voice_engine("piper")
+    passages = [production.Passage("Welcome back. Today we look at tide pools.", hibari, "heart",
+                                   chapter="One"),
+                production.Passage("They fill twice a day! Crabs hide under the rocks.", piper,
+                                   "joe", chapter="One"),
+                production.Passage("Why do anemones close? To keep water in.", hibari, "heart",
+                                   chapter="Two")]
+    spoken = production.speak(passages, ctx)
+    gaps = [0.45, 0.9, 0.0]
+    predicted = predict([s.path for s in spoken], gaps, target=-16.0, ceiling_dbtp=-2.0,
+                        extra_db=production.LOSSY_LOUDNESS_LOSS)
+    measured = production.mix(spoken, gaps, tmp_path / "mix.wav")
+    # the passages' own loudness is the mix's, without mixing (voices at 24 and 22.05 kHz)
+    assert predicted.speech_lufs == pytest.approx(measured.loudness.integrated_lufs, abs=0.1)
+    assert predicted.sample_rate == 24000 and predicted.limiter_loss > 0
+
+    out = production.delivery(tmp_path, "one", "192k")
+    parts = production.chapter_parts(spoken, gaps, tmp_path)
+    assert [len(p.spoken) for p in parts] == [2, 1]
+    delivered, gain, _, runs = production.master(
+        production.parts_mix(parts, predicted.sample_rate), out, gain_db=predicted.gain_db)
+    assert runs == 1 and gain == predicted.gain_db
+    mp3 = media.measure_loudness(out.mp3)
+    assert abs(mp3.integrated_lufs + 16) <= 0.5 and mp3.true_peak_dbfs < -1
+    assert delivered.integrated_lufs == pytest.approx(mp3.integrated_lufs, abs=0.2)
+    # each chapter's master was written, and reading them back gives the same master
+    assert all(p.master.is_file() for p in parts)
+    again = production.delivery(tmp_path, "again", "192k")
+    cached = [production.Part(p.spoken, p.gaps, p.master, gain) for p in parts]
+    production.master(production.parts_mix(cached, predicted.sample_rate), again, gain_db=gain)
+    assert media.measure_loudness(again.wav) == media.measure_loudness(out.wav)
+
+
+def test_progress_inside_a_share_of_the_step_never_runs_back(registry):
+    from engine.transform import Context
+
+    seen: list[tuple[float, str]] = []
+    ctx = Context(registry=registry, step_id="s", source_name="x",
+                  progress=lambda fraction, label="": seen.append((round(fraction, 3), label)))
+    with ctx.within(0.2, 0.6):
+        ctx.phase("transcribing", fraction=0.0)
+        ctx.phase("transcribing", fraction=1.0)
+    ctx.phase("translating", 3, 10, "sentences", fraction=0.7)
+    assert seen == [(0.2, "transcribing"), (0.6, "transcribing"),
+                    (0.7, "translating 3/10 sentences")]

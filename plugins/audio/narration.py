@@ -267,7 +267,7 @@ class Narration(Transform):
     """Read a text, document or script aloud in one voice: mp3, wav and word timings."""
 
     name = "narration"
-    version = "2"
+    version = "3"  # 3: mastered in one run at a predicted gain, chapter by chapter
     consumes = ("text", "document", "script")
     produces = "audio"
     Params = NarrationParams

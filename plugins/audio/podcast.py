@@ -189,7 +189,7 @@ class Podcast(engine.Transform):
     """Speak a script with one voice per host: mixed, -16 LUFS, chapters, cover, feed."""
 
     name = "podcast"
-    version = "3"  # 2: the generated cover carries the title, the show and the hosts; 3: engine word timings
+    version = "4"  # 2: titled cover; 3: engine word timings; 4: one-run mastering by chapter
     consumes = ("script", "document", "transcript")
     produces = "audio"
     Params = PodcastParams
