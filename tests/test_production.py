@@ -201,12 +201,16 @@ def test_the_gain_predicted_from_the_passages_masters_in_one_run(registry, tmp_p
     mp3 = media.measure_loudness(out.mp3)
     assert abs(mp3.integrated_lufs + 16) <= 0.5 and mp3.true_peak_dbfs < -1
     assert delivered.integrated_lufs == pytest.approx(mp3.integrated_lufs, abs=0.2)
-    # each chapter's master was written, and reading them back gives the same master
-    assert all(p.master.is_file() for p in parts)
-    again = production.delivery(tmp_path, "again", "192k")
+    # each chapter's stretch of the master, cut out and read back, gives the same master
+    production.cut_parts(out.wav, parts)
     cached = [production.Part(p.spoken, p.gaps, p.master, gain) for p in parts]
+    assert [round(media.probe(p.master).duration, 1) for p in cached] == [
+        round(sum(s.duration for s in p.spoken) + sum(p.gaps), 1) for p in parts]
+    again = production.delivery(tmp_path, "again", "192k")
     production.master(production.parts_mix(cached, predicted.sample_rate), again, gain_db=gain)
     assert media.measure_loudness(again.wav) == media.measure_loudness(out.wav)
+    assert media.probe(again.wav).duration == pytest.approx(media.probe(out.wav).duration,
+                                                            abs=0.01)
 
 
 def test_progress_inside_a_share_of_the_step_never_runs_back(registry):

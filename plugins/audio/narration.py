@@ -184,8 +184,9 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
     master was made.
 
     Speech alone is mixed and mastered in one ffmpeg run, at the gain its passages call
-    for (:mod:`plugins.audio.loudness`), chapter by chapter: a chapter mastered before
-    at that gain is read back from the cache (an edit re-limits only its chapter); with
+    for (:mod:`plugins.audio.loudness`); each chapter's stretch of the master is kept in
+    the cache, and a chapter mastered before at that gain is read back from it (an edit
+    re-limits only its chapter); with
     music, an intro or an outro, the mix is written and measured in a first run, then
     mastered as a whole."""
     started = time.perf_counter()
@@ -232,7 +233,8 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
         progress=lambda f: ctx.phase("mastering", fraction=0.75 + 0.15 * f))
     duration = production.media_duration(out.wav)
     if parts:
-        how["parts_from_cache"] = production.keep_parts(parts, gain, ceiling, rate, ctx)
+        how["parts_from_cache"] = production.keep_parts(parts, out.wav, gain, ceiling, rate,
+                                                          ctx)
         how["parts"] = len(parts)
         ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
     timer("mastering", time.perf_counter() - started)

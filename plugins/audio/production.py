@@ -356,28 +356,53 @@ def chapter_parts(spoken: Sequence[Spoken], gaps: Sequence[float], work: Path) -
 
 
 def parts_mix(parts: Sequence[Part], work_rate: int) -> Build:
-    """Mastering speech part by part, in one run: a part mastered before at the same
+    """Mastering speech by chapter parts, in one run: a part mastered before at the same
     gain and ceiling (``TARGET_TP``) is read back; the others are mixed from their
-    passages at ``work_rate``, limited, written to their ``master`` and joined in. The
-    limiter lets go within 60 ms, far shorter than any pause, so limiting part by part
-    sounds as limiting the whole."""
+    passages at ``work_rate`` and limited (all of them as one stream when none was
+    mastered before). The limiter lets go within 60 ms, far shorter than any pause, so
+    limiting part by part sounds as limiting the whole."""
     import ffmpeg
 
     def build(gain: float, ceiling: float):
-        streams, outputs = [], []
-        for part in parts:
-            if part.cached_at == gain and ceiling == TARGET_TP:
-                streams.append(wav_stream(part.master).filter(
-                    "aformat", sample_fmts="fltp", sample_rates=MIX_RATE, channel_layouts="mono"))
-                continue
-            limited = _limited(mixed(part.spoken, part.gaps, sample_rate=work_rate), gain,
-                               ceiling, work_rate).filter_multi_output("asplit", 2)
-            outputs.append(limited[0].output(media.media_path(part.master), format="wav",
-                                             acodec="pcm_s16le", ar=MIX_RATE, ac=1))
-            streams.append(limited[1])
-        joined = ffmpeg.concat(*streams, v=0, a=1) if len(streams) > 1 else streams[0]
-        return joined, outputs
+        reused = [p.cached_at == gain and ceiling == TARGET_TP for p in parts]
+        if not any(reused):
+            spoken = [s for p in parts for s in p.spoken]
+            gaps = [g for p in parts for g in p.gaps]
+            return _limited(mixed(spoken, gaps, sample_rate=work_rate), gain, ceiling,
+                            work_rate), []
+        streams = [wav_stream(p.master).filter("aformat", sample_fmts="fltp",
+                                               sample_rates=MIX_RATE, channel_layouts="mono")
+                   if cached else
+                   _limited(mixed(p.spoken, p.gaps, sample_rate=work_rate), gain, ceiling,
+                            work_rate)
+                   for p, cached in zip(parts, reused)]
+        return (ffmpeg.concat(*streams, v=0, a=1) if len(streams) > 1 else streams[0]), []
     return build
+
+
+def cut_parts(master: Path, parts: Sequence[Part]) -> None:
+    """Write each part's stretch of the finished ``master`` (a 16-bit wav at
+    ``MIX_RATE``) to its ``master`` file, cut where the layout puts the part; parts read
+    from the cache are left as they are."""
+    import wave
+
+    with wave.open(str(master), "rb") as source:
+        frames = source.getnframes()
+        at = 0.0
+        for part in parts:
+            length = sum(s.duration for s in part.spoken) + sum(part.gaps)
+            first = min(int(round(at * MIX_RATE)), frames)
+            last = frames if part is parts[-1] else min(int(round((at + length) * MIX_RATE)),
+                                                        frames)
+            at += length
+            if part.cached_at is not None:
+                continue
+            source.setpos(first)
+            with wave.open(str(part.master), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(MIX_RATE)
+                out.writeframes(source.readframes(last - first))
 
 
 #: bump when the mastering chain changes: parts mastered before are kept by it
@@ -412,22 +437,27 @@ def cached_parts(spoken: Sequence[Spoken], gaps: Sequence[float], gain: float,
     return parts
 
 
-def keep_parts(parts: Sequence[Part], gain: float, ceiling: float, work_rate: int,
-               ctx: Context) -> int:
-    """Store the parts the last mastering run wrote (at ``gain`` and ``ceiling``) in the
-    step cache; returns how many came from it."""
+def keep_parts(parts: Sequence[Part], master: Path, gain: float, ceiling: float,
+               work_rate: int, ctx: Context) -> int:
+    """Store in the step cache each part of the finished ``master`` (made at ``gain`` and
+    ``ceiling``) that did not come from it (:func:`cut_parts`); returns how many did."""
     from engine.artifacts import Audio
 
-    reused = 0
-    for part in parts:
-        if part.cached_at == gain and ceiling == TARGET_TP:
-            reused += 1
-        elif ceiling == TARGET_TP and part.master.is_file():
+    if ceiling != TARGET_TP:   # a corrected ceiling: nothing a later render would ask for
+        return 0
+    reused = [p for p in parts if p.cached_at == gain]
+    # the others are cut afresh into the scratch folder (never over a cached file)
+    fresh = [p if p.cached_at == gain else
+             Part(p.spoken, p.gaps, ctx.work_dir / f"part-{i:04d}.wav")
+             for i, p in enumerate(parts)]
+    cut_parts(master, fresh)
+    for part in fresh:
+        if part.cached_at is None:
             seconds = sum(s.duration for s in part.spoken) + sum(part.gaps)
             ctx.remember(_PART, _part_key(part, gain, work_rate),
                          Audio(path=part.master, duration=round(seconds, 3),
                                sample_rate=MIX_RATE))
-    return reused
+    return len(reused)
 
 
 @dataclass(frozen=True)
