@@ -69,6 +69,7 @@ def write_script(source: Artifact, params: PodcastScriptParams, ctx: Context) ->
     doc = as_document(source)
     generator = text_generator(params, ctx)
     generator.take_usage()
+    ctx.phase("writing the script")   # a model writing it can take a while
     target = round(params.minutes * params.words_per_minute)
     try:
         raw = generator.dialogue(doc, hosts=list(params.hosts), words=target, tone=params.tone)
@@ -242,7 +243,7 @@ class Podcast(engine.Transform):
         bed = production.Bed(music, params.music_volume) if music else None
         out = render(spoken, gaps, "podcast", params, ctx, timer, intro=intro, outro=outro,
                      bed=bed)
-        wav, mp3, loudness, duration = out.wav, out.mp3, out.loudness, out.duration
+        mp3, loudness, duration = out.mp3, out.loudness, out.duration
         starts, words, chapters = out.starts, out.words, out.chapters
         ctx.phase("tagging", fraction=0.95)
 
