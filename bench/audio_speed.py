@@ -4,10 +4,14 @@
    (synthesis, mixing, mastering, word timings, tags) against synthesising the same
    script's sentences alone with the same voices (target: at most 1.5x).
 2. Narration of samples/article.md end to end against synthesising its sentences alone
-   (target: at most 1.4x).
+   (target: at most 1.4x), and beside it what LAME alone costs to encode the narration's
+   master as the step does (the floor of that ratio while the mp3 is 44.1 kHz, 192k).
 3. Re-render after editing one turn of that podcast, with the step's sentence cache,
    against the first render (target: at most 15%).
-4. Word-start error of engine timings beside the aligner's (median and p90), on the
+4. Mastering in one pass at the gain predicted from the passages (what the steps do for
+   speech alone) against two passes (the mix written and measured, then mastered): the
+   delivered mp3s of both, measured (target: within 0.5 LU of each other).
+5. Word-start error of engine timings beside the aligner's (median and p90), on the
    speech of bench/word_timing.py whose word starts are known by construction: every
    word synthesised alone by hibari and placed at a known sample. The aligner
    (whisper tiny.en + alignment) times the joined file; the engine's timing of a word is
@@ -132,6 +136,36 @@ def _onset(samples, trimmed) -> int:
     raise ValueError("trimmed audio not found")
 
 
+def compare_mastering(registry, passages, gap: float, ctx: Context) -> str:
+    """The mp3 loudness of ``passages`` mastered in one pass (predicted gain) and in two
+    (mix measured first), and the ffmpeg runs each took."""
+    from engine import media
+    from plugins.audio import production
+    from plugins.audio.loudness import predict
+
+    spoken = production.speak(passages, ctx)
+    gaps = [gap] * (len(spoken) - 1) + [0.0]
+    lossy = production.LOSSY_LOUDNESS_LOSS
+    one = production.delivery(ctx.work_dir, "one-pass", "192k")
+    predicted = predict([s.path for s in spoken], gaps, target=production.TARGET_LUFS,
+                        ceiling_dbtp=production.TARGET_TP, extra_db=lossy)
+    _, _, _, one_runs = production.master(
+        production.parts_mix(production.chapter_parts(spoken, gaps, ctx.work_dir),
+                             predicted.sample_rate), one, gain_db=predicted.gain_db)
+    two = production.delivery(ctx.work_dir, "two-pass", "192k")
+    level = production.mix(spoken, gaps, ctx.work_dir / "mix.wav")
+    _, _, _, two_runs = production.master(
+        production.whole_mix(ctx.work_dir / "mix.wav"), two,
+        gain_db=production.TARGET_LUFS - level.loudness.integrated_lufs + level.limiter_loss
+        + lossy)
+    a, b = media.measure_loudness(one.mp3), media.measure_loudness(two.mp3)
+    ctx.cleanup()
+    return (f"one pass {a.integrated_lufs} LUFS, true peak {a.true_peak_dbfs} dBTP "
+            f"({one_runs} ffmpeg run); two passes {b.integrated_lufs} LUFS, true peak "
+            f"{b.true_peak_dbfs} dBTP ({two_runs + 1} ffmpeg runs); difference "
+            f"{abs(a.integrated_lufs - b.integrated_lufs):.1f} LU (target <= 0.5)")
+
+
 def p90(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[int(0.9 * (len(ordered) - 1))]
@@ -185,6 +219,25 @@ def main() -> None:
                                         nar_ctx := context(registry, "narration", tmp,
                                                            Cache(tmp / "cache-narration")))
 
+        # the floor: LAME alone, encoding the narration's master as the step does
+        from engine import media
+        with Clock() as lame:
+            media.run_ffmpeg(["-y", "-i", media.media_path(spoken.metadata["wav"]), "-b:a",
+                              "192k", "-compression_level", "7", "-f", "mp3",
+                              media.media_path(tmp / "floor.mp3")], what="encode an mp3")
+
+        # 4: one-pass mastering against two-pass, on the same (cached) sentences
+        from plugins.audio import production
+        from plugins.audio.narration import SECTION_PAUSE
+        nar_voice = engine, nar_params.voice.split(":")[1]
+        nar_mastering = compare_mastering(registry, [
+            production.Passage(text, *nar_voice) for _, text in narration_blocks(doc)],
+            SECTION_PAUSE, context(registry, "narration", tmp, Cache(tmp / "cache-narration")))
+        pod_mastering = compare_mastering(registry, [
+            production.Passage(t.text, registry.voice_engine(voices[t.speaker][0]),
+                               voices[t.speaker][1]) for t in script.turns],
+            pod_params.gap, context(registry, "podcast", tmp, cache))
+
     engine_ms, aligner_ms = word_start_errors(args.passes)
 
     print(f"podcast: {len(script.turns)} turns, {len(pairs)} sentences, "
@@ -200,6 +253,11 @@ def main() -> None:
           f"{nar_ctx.metrics['seconds']}; mastering {nar_ctx.metrics['mastering']}, "
           f"{spoken.loudness_lufs} LUFS")
     print(f"  end to end / synthesis alone: {ratio(nar_seconds, nar_plain)} (target <= 1.4x)")
+    print(f"  of which a bare mp3 encode of the master alone is {lame.cpu / nar_plain.cpu:.2f}x "
+          f"synthesis CPU ({lame.cpu:.1f} s): end to end cannot go below "
+          f"{1 + lame.cpu / nar_plain.cpu:.2f}x while the mp3 is 44.1 kHz at 192k")
+    print(f"mastering, narration: {nar_mastering}")
+    print(f"mastering, podcast: {pod_mastering}")
     errors = [abs(e) for e in engine_ms]
     print(f"word start error, engine timings: median {statistics.median(errors):.0f} ms, "
           f"p90 {p90(errors):.0f} ms ({len(errors)} words; engine start minus acoustic onset: "

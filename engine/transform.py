@@ -7,6 +7,7 @@ recipe's ``with:`` block is validated, documented and exported as JSON Schema fo
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -98,6 +99,20 @@ class Context:
         self._fraction = fraction
         counts = f" {done}/{total}" if done is not None and total is not None else ""
         self.progress(fraction, label + counts + (f" {unit}" if unit else ""))
+
+    @contextlib.contextmanager
+    def within(self, start: float, end: float):
+        """Inside the block, progress a helper reports as a whole (fractions 0 to 1, a
+        transcription inside a dub) is shown as ``start`` to ``end`` of the step, so the
+        step's bar never runs back."""
+        original = self.progress
+        self.progress = lambda fraction, label="": original(
+            start + (end - start) * fraction, label)
+        try:
+            yield self
+        finally:
+            self.progress = original
+            self._fraction = end
 
     @property
     def work_dir(self) -> Path:

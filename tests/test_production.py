@@ -63,26 +63,55 @@ def test_tokens_read_differently_share_the_time_between_their_neighbours():
     assert [(w.start, w.end) for w in words] == [(0.0, 3.0), (3.0, 8.0), (8.0, 10.0)]
 
 
+def _run_piped(tmp_path, recipe, source, *extra) -> subprocess.CompletedProcess:
+    """A real ``remixer run`` with stdout and stderr both pipes (as in CI or the studio)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REMIXER_CACHE_DIR": str(tmp_path / "cache"),
+           "REMIXER_LOAD_PLUGINS": ""}
+    result = subprocess.run([sys.executable, "-m", "engine", "run", str(recipe), str(source),
+                             "-o", str(tmp_path / "out"), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stderr + result.stdout   # no terminal control codes
+    assert all(re.match(r"\[ *\d+\.\d+s\] ", line) for line in result.stderr.splitlines())
+    return result
+
+
+def _labels(stderr: str, prefix: str) -> list[str]:
+    """The phase labels of one step's plain progress lines, in order, without counts."""
+    pattern = re.compile(rf"{re.escape(prefix)} +\d+%  (\D+?)(?: \d+/\d+ \w+)?$")
+    labels = [m[1] for m in map(pattern.search, stderr.splitlines()) if m]
+    return list(dict.fromkeys(labels))
+
+
 @pytest.mark.slow
 def test_progress_is_plain_lines_when_the_output_is_a_pipe(tmp_path):
     source = tmp_path / "note.md"
     source.write_text("# A note\n\nThe tide comes in. The tide goes out. Crabs wait.\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "REMIXER_CACHE_DIR": str(tmp_path / "cache"),
-           "REMIXER_LOAD_PLUGINS": ""}
-    result = subprocess.run([sys.executable, "-m", "engine", "run", str(ROOT / "recipes" / "narrate.yaml"),
-                             str(source), "-o", str(tmp_path / "out")],
-                            capture_output=True, text=True, env=env, timeout=300)
-    assert result.returncode == 0, result.stderr
+    result = _run_piped(tmp_path, ROOT / "recipes" / "narrate.yaml", source)
     lines = result.stderr.splitlines()
-    assert "\x1b" not in result.stderr   # no terminal control codes
     synth = [line for line in lines if re.search(r"note/narration +\d+%  synthesising \d+/\d+ sentences", line)]
     assert synth, result.stderr
-    for phase in ("mastering", "tagging"):
-        assert any(line.endswith(phase) for line in lines), (phase, result.stderr)
+    assert _labels(result.stderr, "note/narration") == [
+        "synthesising", "measuring loudness", "mastering", "tagging"], result.stderr
     assert any(line.endswith("note/narration ok") for line in lines)
     assert lines[-1].endswith("note ok (1/1 sources)")
-    assert all(re.match(r"\[ *\d+\.\d+s\] ", line) for line in lines)
     assert "1 step ran" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_long_video_step_says_what_it_is_doing_in_a_pipe(tmp_path):
+    """long-to-short on the 2.5-minute sample talk: transcribing (with its percentage
+    moving), finding highlights, rendering; its bar never runs back."""
+    recipe = tmp_path / "clip.yaml"
+    recipe.write_text("name: clip\nsteps:\n  - id: clip\n    use: long-to-short\n"
+                      "    with: {seconds: 15, reframe: center, resolution: 240}\n")
+    result = _run_piped(tmp_path, recipe, ROOT / "samples" / "talk.mp4")
+    labels = _labels(result.stderr, "talk/clip")
+    assert labels[0] == "transcribing" and labels[-2:] == ["finding highlights", "rendering"], \
+        result.stderr
+    percents = [int(m[1]) for m in re.finditer(r"talk/clip +(\d+)%", result.stderr)]
+    assert percents == sorted(percents) and len(set(percents)) >= 3, result.stderr
 
 
 def test_voices_lists_cloning_backends_and_plugins_describes_every_voice_engine(invoke):
@@ -137,3 +166,62 @@ def test_bars_give_each_running_step_its_own_row_and_advance_sources():
         bars.event("a", "", "ok")
         sources = next(t for t in bars.progress.tasks if t.description == "sources")
         assert sources.completed == 1
+
+
+@pytest.mark.slow
+def test_the_gain_predicted_from_the_passages_masters_in_one_run(registry, tmp_path):
+    from engine.cache import Cache
+    from engine.transform import Context
+    from plugins.audio.loudness import predict
+
+    ctx = Context(registry=registry, step_id="p", source_name="s", scratch_root=tmp_path / "w",
+                  cache=Cache(tmp_path / "cache"))
+    hibari, piper = registry.voice_engine("hibari"), registry.voice_engine("piper")
+    passages = [production.Passage("Welcome back. Today we look at tide pools.", hibari, "heart",
+                                   chapter="One"),
+                production.Passage("They fill twice a day! Crabs hide under the rocks.", piper,
+                                   "joe", chapter="One"),
+                production.Passage("Why do anemones close? To keep water in.", hibari, "heart",
+                                   chapter="Two")]
+    spoken = production.speak(passages, ctx)
+    gaps = [0.45, 0.9, 0.0]
+    predicted = predict([s.path for s in spoken], gaps, target=-16.0, ceiling_dbtp=-2.0,
+                        extra_db=production.LOSSY_LOUDNESS_LOSS)
+    measured = production.mix(spoken, gaps, tmp_path / "mix.wav")
+    # the passages' own loudness is the mix's, without mixing (voices at 24 and 22.05 kHz)
+    assert predicted.speech_lufs == pytest.approx(measured.loudness.integrated_lufs, abs=0.1)
+    assert predicted.sample_rate == 24000 and predicted.limiter_loss > 0
+
+    out = production.delivery(tmp_path, "one", "192k")
+    parts = production.chapter_parts(spoken, gaps, tmp_path)
+    assert [len(p.spoken) for p in parts] == [2, 1]
+    delivered, gain, _, runs = production.master(
+        production.parts_mix(parts, predicted.sample_rate), out, gain_db=predicted.gain_db)
+    assert runs == 1 and gain == predicted.gain_db
+    mp3 = media.measure_loudness(out.mp3)
+    assert abs(mp3.integrated_lufs + 16) <= 0.5 and mp3.true_peak_dbfs < -1
+    assert delivered.integrated_lufs == pytest.approx(mp3.integrated_lufs, abs=0.2)
+    # each chapter's stretch of the master, cut out and read back, gives the same master
+    production.cut_parts(out.wav, parts)
+    cached = [production.Part(p.spoken, p.gaps, p.master, gain) for p in parts]
+    assert [round(media.probe(p.master).duration, 1) for p in cached] == [
+        round(sum(s.duration for s in p.spoken) + sum(p.gaps), 1) for p in parts]
+    again = production.delivery(tmp_path, "again", "192k")
+    production.master(production.parts_mix(cached, predicted.sample_rate), again, gain_db=gain)
+    assert media.measure_loudness(again.wav) == media.measure_loudness(out.wav)
+    assert media.probe(again.wav).duration == pytest.approx(media.probe(out.wav).duration,
+                                                            abs=0.01)
+
+
+def test_progress_inside_a_share_of_the_step_never_runs_back(registry):
+    from engine.transform import Context
+
+    seen: list[tuple[float, str]] = []
+    ctx = Context(registry=registry, step_id="s", source_name="x",
+                  progress=lambda fraction, label="": seen.append((round(fraction, 3), label)))
+    with ctx.within(0.2, 0.6):
+        ctx.phase("transcribing", fraction=0.0)
+        ctx.phase("transcribing", fraction=1.0)
+    ctx.phase("translating", 3, 10, "sentences", fraction=0.7)
+    assert seen == [(0.2, "transcribing"), (0.6, "transcribing"),
+                    (0.7, "translating 3/10 sentences")]

@@ -88,6 +88,9 @@ def test_editing_one_turn_resynthesises_only_its_sentences(invoke, tmp_path, mon
     metrics = manifest["steps"][0]["metrics"]
     assert metrics["sentences"]["synthesised"] == 1
     assert metrics["timing"]["sentences"] == {"engine": len(every)}
-    # the gain found by the first render is reused: the mix run writes the master too
-    assert metrics["mastering"]["mastered_while_mixing"]
+    # the gain is predicted from the passages: one ffmpeg run mixes and masters
+    assert metrics["mastering"]["gain"] == "predicted"
+    assert metrics["mastering"]["ffmpeg_runs"] == 1
+    # the chapters the edit left alone come back mastered from the cache
+    assert (metrics["mastering"]["parts"], metrics["mastering"]["parts_from_cache"]) == (3, 2)
     assert abs(metrics["loudness_lufs"] + 16) <= 0.5 and metrics["true_peak_dbtp"] < -1

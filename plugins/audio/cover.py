@@ -142,6 +142,25 @@ def _background(size: int, top: str, bottom: str, accent: str):
     return Image.alpha_composite(image, waves)
 
 
+#: bump when the drawing changes: covers are kept in the step cache by their text
+#: (:func:`cached_cover`)
+DRAWING_VERSION = "1"
+
+
+def cached_cover(ctx, title: str, *, show: str = "", hosts: Sequence[str] = ()) -> bytes:
+    """:func:`generated_cover`, drawn once per text and kept in the step cache (drawing
+    and compressing a 1400-pixel PNG costs more than mastering a one-turn edit saves)."""
+    import base64
+
+    from engine.artifacts import Text
+
+    stored = ctx.memo("podcast-cover", {"title": title, "show": show, "hosts": list(hosts),
+                                        "drawing": DRAWING_VERSION},
+                      lambda: Text(body=base64.b64encode(
+                          generated_cover(title, show=show, hosts=hosts)).decode("ascii")))
+    return base64.b64decode(stored.body)
+
+
 def generated_cover(title: str, size: int = 1400, *, show: str = "",
                     hosts: Sequence[str] = ()) -> bytes:
     """A square PNG cover carrying the episode ``title``, the ``show`` when known (and not
@@ -193,4 +212,4 @@ def generated_cover(title: str, size: int = 1400, *, show: str = "",
     return out.getvalue()
 
 
-__all__ = ["PALETTES", "fit_title", "generated_cover", "missing_glyphs", "wrap"]
+__all__ = ["PALETTES", "cached_cover", "fit_title", "generated_cover", "missing_glyphs", "wrap"]

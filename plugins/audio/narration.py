@@ -35,6 +35,7 @@ from engine.transform import Context, Params, Transform
 from engine.voices import VoiceEngine
 
 from plugins.audio import production
+from plugins.audio.loudness import SILENCE_LUFS, predict
 
 #: pause between the sections of a narration, in seconds at speed 1.0
 SECTION_PAUSE = 1.1
@@ -114,7 +115,7 @@ def heard_words(wav: Path, params: AudioParams, ctx: Context, language: str | No
     def compute() -> Transcript:
         return transcriber.transcribe(
             wav, language=language,
-            progress=lambda fraction: ctx.phase("aligning", fraction=0.85 + 0.1 * fraction))
+            progress=lambda fraction: ctx.phase("aligning", fraction=0.9 + 0.05 * fraction))
 
     transcript = ctx.memo("spoken-audio-transcript",
                           {"audio": file_sha256(wav), "transcriber": transcriber.identity(),
@@ -178,46 +179,81 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
            params: AudioParams, ctx: Context, timer: Callable[[str, float], None], *,
            intro: Path | None = None, outro: Path | None = None,
            bed: production.Bed | None = None) -> Rendered:
-    """Mix (measuring loudness on the way), master to wav and mp3, and time every word
-    with the method ``params.timing`` names; the manifest records the method used."""
+    """Mix and master to wav and mp3, and time every word with the method
+    ``params.timing`` names; the manifest records the timing method used and how the
+    master was made.
+
+    Speech alone is mixed and mastered in one ffmpeg run, at the gain its passages call
+    for (:mod:`plugins.audio.loudness`); each chapter's stretch of the master is kept in
+    the cache, and a chapter mastered before at that gain is read back from it (an edit
+    re-limits only its chapter); with
+    music, an intro or an outro, the mix is written and measured in a first run, then
+    mastered as a whole."""
     started = time.perf_counter()
-    ctx.phase("mixing", fraction=0.72)
     offset = production.media_duration(intro) if intro else 0.0
-    mixed = ctx.work_dir / "mix.wav"
-    # the gain these voices (and music) needed last time: a hint, checked by measuring
-    level_key = {"voices": sorted({s.passage.engine.identity(s.passage.voice) for s in spoken}),
-                 "music": bed.volume if bed else None, "stem": stem}
-    hint = ctx.recall("mastering-gain", level_key)
-    out = production.delivery(ctx.work_dir, stem, params.bitrate,
-                              float(hint.body) if isinstance(hint, Text) else 0.0)
-    first = production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed,
-                           master=out if isinstance(hint, Text) else None)
-    timer("mixing", time.perf_counter() - started)
+    out = production.delivery(ctx.work_dir, stem, params.bitrate)
+    lossy = production.LOSSY_LOUDNESS_LOSS if out.mp3 is not None else 0.0
+    parts: list[production.Part] = []
+    if intro is None and outro is None and bed is None:
+        ctx.phase("measuring loudness", fraction=0.72)
+        predicted = predict([s.path for s in spoken], gaps, target=production.TARGET_LUFS,
+                            ceiling_dbtp=production.TARGET_TP, extra_db=lossy)
+        rate, gain = predicted.sample_rate, predicted.gain_db
+        silent = predicted.speech_lufs < SILENCE_LUFS
+        # a gain used before for these voices, when within a hair of the prediction:
+        # then the chapters an edit left alone come back mastered from the cache
+        level_key = {"voices": sorted({s.passage.engine.identity(s.passage.voice)
+                                       for s in spoken}), "stem": stem}
+        used = ctx.recall("mastering-gain", level_key)
+        if isinstance(used, Text) and abs(float(used.body) - gain) <= production.GAIN_REUSE_DB:
+            gain = float(used.body)
+        parts = production.cached_parts(spoken, gaps, gain, rate, ctx)
+        build = production.parts_mix(parts, rate)
+        how = {"gain": "predicted", "speech_lufs": predicted.speech_lufs,
+               "limiter_loss_lu": predicted.limiter_loss, "predicted_gain_db": predicted.gain_db}
+        timer("loudness", time.perf_counter() - started)
+    else:
+        ctx.phase("mixing", fraction=0.72)
+        mixed = ctx.work_dir / "mix.wav"
+        level = production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed)
+        first = level.loudness.integrated_lufs
+        silent = first < SILENCE_LUFS
+        gain = 0.0 if silent else production.TARGET_LUFS - first + level.limiter_loss + lossy
+        build = production.whole_mix(mixed)
+        how = {"gain": "measured", "mix_lufs": first, "limiter_loss_lu": level.limiter_loss}
+        timer("mixing", time.perf_counter() - started)
 
     started = time.perf_counter()
-    ctx.phase("mastering", fraction=0.78)
-    loudness, duration, gain, runs = production.master_to_files(mixed, first, out)
-    timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
-    ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
-    ctx.metrics["mastering"] = {"runs_after_mix": runs, "gain_db": gain,
-                                "mastered_while_mixing": first.mastered_at is not None,
-                                "limiter_loss_lu": first.limiter_loss}
-    wav, mp3 = out.wav, out.mp3
-
     starts = production.layout(spoken, gaps, offset)
+    expected = starts[-1] + spoken[-1].duration + (production.media_duration(outro)
+                                                   if outro else 0.0)
+    ctx.phase("mastering", fraction=0.75)
+    delivered, gain, ceiling, runs = production.master(
+        build, out, gain_db=gain, silent=silent, duration=expected,
+        progress=lambda f: ctx.phase("mastering", fraction=0.75 + 0.15 * f))
+    duration = production.media_duration(out.wav)
+    if parts:
+        how["parts_from_cache"] = production.keep_parts(parts, out.wav, gain, ceiling, rate,
+                                                          ctx)
+        how["parts"] = len(parts)
+        ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
+    timer("mastering", time.perf_counter() - started)
+    ctx.metrics["mastering"] = {**how, "gain_db": gain, "mastering_runs": runs,
+                                "ffmpeg_runs": runs + (how["gain"] == "measured")}
+
     engine = params.timing == "engine"
     heard = None
     if params.timing == "aligned" or (engine and not production.engine_timed(spoken)):
         started = time.perf_counter()
-        ctx.phase("aligning", fraction=0.85)
-        heard = heard_words(wav, params, ctx)
+        ctx.phase("aligning", fraction=0.9)
+        heard = heard_words(out.wav, params, ctx)
         timer("alignment", time.perf_counter() - started)
     methods: dict[str, int] = {}
     words = production.timed_words(spoken, starts, heard, duration, engine=engine,
                                    methods=methods)
     ctx.metrics["timing"] = {"requested": params.timing, "sentences": methods}
     chapters = production.chapters_of(spoken, starts, duration)
-    return Rendered(wav, mp3, loudness, duration, starts, words, chapters)
+    return Rendered(out.wav, out.mp3, delivered, duration, starts, words, chapters)
 
 
 def speaking_progress(ctx: Context, share: float = 0.7) -> Callable[[int, int], None]:
@@ -233,7 +269,7 @@ class Narration(Transform):
     """Read a text, document or script aloud in one voice: mp3, wav and word timings."""
 
     name = "narration"
-    version = "2"
+    version = "3"  # 3: mastered in one run at a predicted gain, chapter by chapter
     consumes = ("text", "document", "script")
     produces = "audio"
     Params = NarrationParams

@@ -32,7 +32,7 @@ from engine.errors import TransformError
 from engine.transform import Context
 
 from plugins.audio import production
-from plugins.audio.cover import generated_cover, missing_glyphs
+from plugins.audio.cover import cached_cover, missing_glyphs
 from plugins.audio.feed import FeedChannel, feed_brand_params
 from plugins.audio.narration import (AudioParams, audio_exports, record_disclosure, render,
                                      speaking_progress, voice_engine)
@@ -74,6 +74,7 @@ def write_script(source: Artifact, params: PodcastScriptParams, ctx: Context) ->
     doc = as_document(source)
     generator = text_generator(params, ctx)
     generator.take_usage()
+    ctx.phase("writing the script")   # a model writing it can take a while
     target = round(params.minutes * params.words_per_minute)
     try:
         raw = generator.dialogue(doc, hosts=list(params.hosts), words=target, tone=params.tone)
@@ -203,7 +204,7 @@ class Podcast(engine.Transform):
     """Speak a script with one voice per host: mixed, -16 LUFS, chapters, cover, feed."""
 
     name = "podcast"
-    version = "4"  # 2: the generated cover carries the title, the show and the hosts; 3: engine word timings; 4: sign_off, feed
+    version = "5"  # 2: titled cover; 3: engine word timings; 4: sign_off, feed; 5: one-run mastering by chapter
     consumes = ("script", "document", "transcript")
     produces = "audio"
     Params = PodcastParams
@@ -260,7 +261,7 @@ class Podcast(engine.Transform):
         bed = production.Bed(music, params.music_volume) if music else None
         out = render(spoken, gaps, "podcast", params, ctx, timer, intro=intro, outro=outro,
                      bed=bed)
-        wav, mp3, loudness, duration = out.wav, out.mp3, out.loudness, out.duration
+        mp3, loudness, duration = out.mp3, out.loudness, out.duration
         starts, words, chapters = out.starts, out.words, out.chapters
         ctx.phase("tagging", fraction=0.95)
 
@@ -268,7 +269,7 @@ class Podcast(engine.Transform):
         if cover_file:
             cover = cover_file.read_bytes()
         else:
-            cover = generated_cover(title, show=params.show, hosts=hosts)
+            cover = cached_cover(ctx, title, show=params.show, hosts=hosts)
             if missing_glyphs(title):
                 ctx.note(f"the cover's font (Roboto) has no glyphs for "
                          f"{missing_glyphs(title)[:20]!r}: the title is left off the cover")

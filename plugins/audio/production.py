@@ -9,14 +9,15 @@ mastering and tagging.
   used (``timing: engine``), or the recogniser's words are aligned to the script
   (``plugins.speech.alignment.align``), or the sentence's time is shared in proportion
   to how long each word takes to say.
-* :func:`mix` joins the passages with pauses, optional intro/outro, and a music bed
-  ducked under speech (``sidechaincompress``), in one ffmpeg run that also measures the
-  mix's integrated loudness (EBU R128).
-* :func:`master` applies the gain that measurement calls for under a 4x-oversampled
-  true-peak limiter and writes the wav and the mp3 in one run, then checks the mp3
-  (a second run only when it misses by more than 0.5 LU); :func:`write_tags` writes ID3
-  tags, the voice engines' disclosure statements (TXXX), chapters (CHAP/CTOC, in time
-  order) and a cover (APIC).
+* :func:`mixed` joins the passages with pauses, optional intro/outro, and a music bed
+  ducked under speech (``sidechaincompress``); :func:`mix` writes and measures such a
+  mix (EBU R128) when its loudness cannot be predicted from the passages
+  (:mod:`plugins.audio.loudness`).
+* :func:`master` applies the gain under a 4x-oversampled true-peak limiter and writes
+  the wav and the mp3 in one run that also measures the master (a second run only when
+  it misses by more than 0.5 LU); :func:`write_tags` writes ID3 tags, the voice
+  engines' disclosure statements (TXXX), chapters (CHAP/CTOC, in time order) and a
+  cover (APIC).
 
 Every ffmpeg call goes through :mod:`engine.media`. numpy, ffmpeg-python and mutagen are
 imported inside functions.
@@ -28,7 +29,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from engine import media
 from engine.artifacts import Chapter, Word
@@ -49,8 +50,12 @@ LOSSY_LOUDNESS_LOSS = 0.3
 #: the gain at which a mix's limiter loss is measured: what our voices usually need
 #: (their speech mixes at about -26 LUFS)
 PROBE_GAIN = 10.0
-#: the sample rate the mix and the finished files use
+#: the sample rate the finished files use
 MIX_RATE = 44100
+#: mp3 bitrates (kbit/s) from which LAME's loudness loss is steady (``LOSSY_LOUDNESS_LOSS``)
+#: and its true peaks no higher than the master's, measured on our voices: the mp3 is not
+#: decoded again to be measured
+STEADY_BITRATE_KBPS = 192
 
 Progress = Callable[[float], None]
 
@@ -200,8 +205,6 @@ class MixLevel:
     loudness: media.Loudness
     #: LU the true-peak limiter takes from the mix at about the gain mastering will apply
     limiter_loss: float = 0.0
-    #: the gain the master files were already written at by the mix run, if they were
-    mastered_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -214,15 +217,10 @@ class Bed:
     duck_ratio: float = 8.0
 
 
-def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
-        intro: Path | None = None, outro: Path | None = None, bed: Bed | None = None,
-        sample_rate: int = MIX_RATE, master: "Delivery | None" = None) -> "MixLevel":
-    """Join the passages (each followed by its gap), optional intro and outro, and an
-    optional music bed ducked under the speech, into a mono WAV at ``sample_rate``.
-    Returns the mix's loudness and the limiter's expected loss, measured in the same
-    run (mastering's first pass). With ``master`` (a gain known from earlier renders
-    with the same voices), the same run also writes the master wav and mp3 at that
-    gain, and :func:`master` only checks them."""
+def mixed(spoken: Sequence[Spoken], gaps: Sequence[float], *, intro: Path | None = None,
+          outro: Path | None = None, bed: Bed | None = None, sample_rate: int = MIX_RATE):
+    """The ffmpeg stream of the passages (each followed by its gap), optional intro and
+    outro, and an optional music bed ducked under the speech, mono at ``sample_rate``."""
     import ffmpeg
 
     def prepared(path: Path):
@@ -243,34 +241,38 @@ def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
     if not parts:
         raise TransformError("there is nothing to mix", hint="give the step some text")
     speech = ffmpeg.concat(*parts, v=0, a=1) if len(parts) > 1 else parts[0]
-    if bed is not None:
-        split = speech.filter_multi_output("asplit", 2)
-        voice, key = split[0], split[1]
-        music = (ffmpeg.input(media.media_path(bed.path), stream_loop=-1).audio
-                 .filter("aresample", sample_rate)
-                 .filter("aformat", sample_fmts="fltp", channel_layouts="mono")
-                 .filter("volume", f"{bed.volume:.4f}"))
-        ducked = ffmpeg.filter([music, key], "sidechaincompress", threshold=0.015,
-                               ratio=bed.duck_ratio, attack=40, release=450, makeup=1)
-        speech = ffmpeg.filter([voice, ducked], "amix", inputs=2, duration="first",
-                               dropout_transition=0, normalize=0)
-    # the mix's integrated loudness (no peaks: the limiter runs whatever they are, and the
-    # delivered file's true peak is measured); on a second branch, either the master at
-    # the gain expected (``master``), or what a limiter at the usual gain takes away
-    # (sample-rate limiter: cheap, close to the 4x one)
+    if bed is None:
+        return speech
     split = speech.filter_multi_output("asplit", 2)
-    mixed, second = split[0], split[1]
-    outputs = [mixed.filter("ebur128").output(media.media_path(dst), format="wav",
-                                              acodec="pcm_s16le", ar=sample_rate, ac=1)]
-    if master is not None:
-        outputs += _delivered(_limited(second, master.gain_db, TARGET_TP, sample_rate),
-                              master.wav, master.mp3, master.bitrate, sample_rate)
-    else:
-        outputs.append(second.filter("volume", f"{PROBE_GAIN:.2f}dB")
-                       .filter("alimiter", limit=f"{10 ** (TARGET_TP / 20):.5f}", attack=1,
-                               release=60, level="false", latency="true")
-                       .filter("ebur128", peak="sample")
-                       .output("-", format="null"))
+    voice, key = split[0], split[1]
+    music = (ffmpeg.input(media.media_path(bed.path), stream_loop=-1).audio
+             .filter("aresample", sample_rate)
+             .filter("aformat", sample_fmts="fltp", channel_layouts="mono")
+             .filter("volume", f"{bed.volume:.4f}"))
+    ducked = ffmpeg.filter([music, key], "sidechaincompress", threshold=0.015,
+                           ratio=bed.duck_ratio, attack=40, release=450, makeup=1)
+    return ffmpeg.filter([voice, ducked], "amix", inputs=2, duration="first",
+                         dropout_transition=0, normalize=0)
+
+
+def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
+        intro: Path | None = None, outro: Path | None = None, bed: Bed | None = None,
+        sample_rate: int = MIX_RATE) -> MixLevel:
+    """Write the mix (:func:`mixed`) to the WAV ``dst`` and measure it in the same run:
+    its integrated loudness and, on a second branch, what a limiter at the usual gain
+    takes away (sample-rate limiter: cheap, close to the 4x one). For mixes whose
+    loudness cannot be predicted from the passages (music, intro, outro)."""
+    import ffmpeg
+
+    split = mixed(spoken, gaps, intro=intro, outro=outro, bed=bed,
+                  sample_rate=sample_rate).filter_multi_output("asplit", 2)
+    outputs = [split[0].filter("ebur128").output(media.media_path(dst), format="wav",
+                                                 acodec="pcm_s16le", ar=sample_rate, ac=1),
+               split[1].filter("volume", f"{PROBE_GAIN:.2f}dB")
+               .filter("alimiter", limit=f"{10 ** (TARGET_TP / 20):.5f}", attack=1,
+                       release=60, level="false", latency="true")
+               .filter("ebur128", peak="sample")
+               .output("-", format="null")]
     result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(*outputs))],
                               what="mix the podcast audio", loglevel="info")
     summaries = media.loudness_summaries(result)
@@ -282,7 +284,14 @@ def mix(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *,
     loss = 0.0
     if probed and raw[0].integrated_lufs > -70:
         loss = max(raw[0].integrated_lufs + PROBE_GAIN - probed[0].integrated_lufs, 0.0)
-    return MixLevel(raw[0], round(loss, 2), master.gain_db if master else None)
+    return MixLevel(raw[0], round(loss, 2))
+
+
+def wav_stream(path: Path):
+    """The ffmpeg stream of a written mix, to master it."""
+    import ffmpeg
+
+    return ffmpeg.input(media.media_path(path)).audio
 
 
 def media_duration(path: Path) -> float:
@@ -291,116 +300,252 @@ def media_duration(path: Path) -> float:
 
 # --------------------------------------------------------------------------- mastering
 
-def _limited(stream, gain_db: float, true_peak: float, sample_rate: int):
-    """``stream`` with one gain applied and true peaks held under ``true_peak``.
+def _limited(stream, gain_db: float, true_peak: float, work_rate: int,
+             sample_rate: int = MIX_RATE):
+    """``stream`` (at ``work_rate``) with one gain applied and true peaks held under
+    ``true_peak``, at ``sample_rate``.
 
-    The limiter runs at four times the sample rate, so it sees the peaks between
+    The limiter runs at four times the working rate, so it sees the peaks between
     samples (true peak, ITU-R BS.1770) and not only the samples themselves; the SoX
     resampler (in the bundled ffmpeg and Debian's) does the oversampling at about half
-    the cost of ffmpeg's own at the same quality. It only touches the rare peaks above
-    the ceiling, so the balance of pauses, voices and music stays as mixed (a single
-    linear gain, unlike loudnorm's dynamic mode).
+    the cost of ffmpeg's own at the same quality, and brings the result straight to the
+    delivery rate. It only touches the rare peaks above the ceiling, so the balance of
+    pauses, voices and music stays as mixed (a single linear gain, unlike loudnorm's
+    dynamic mode).
     """
     return (stream.filter("volume", f"{gain_db:.3f}dB", precision="double")
-            .filter("aresample", 4 * sample_rate, resampler="soxr")
+            .filter("aresample", 4 * work_rate, resampler="soxr")
             .filter("alimiter", limit=f"{10 ** (true_peak / 20):.5f}", attack=1, release=60,
                     level="false", latency="true")
-            .filter("aresample", sample_rate, resampler="soxr"))
+            .filter("aresample", sample_rate, resampler="soxr")
+            .filter("aformat", sample_fmts="fltp", sample_rates=sample_rate,
+                    channel_layouts="mono"))
 
 
-def _delivered(stream, wav: Path, mp3: Path | None, bitrate: str, sample_rate: int) -> list:
-    """Outputs writing ``stream`` to the 16-bit ``wav`` and, when given, the ``mp3``
-    (LAME's fast mode, compression level 7: about twice as fast as its default, and at
-    192k the same loudness and peaks on our speech)."""
-    branches = stream.filter_multi_output("asplit", 2) if mp3 is not None else [stream]
-    outputs = [branches[0].output(media.media_path(wav), format="wav", acodec="pcm_s16le",
-                                  ar=sample_rate, ac=1)]
-    if mp3 is not None:
-        outputs.append(branches[1].output(media.media_path(mp3), format="mp3",
-                                          **{"b:a": bitrate, "compression_level": 7},
-                                          ar=sample_rate, ac=1))
-    return outputs
+#: a limited stream and the extra outputs its run must write, at (gain, true-peak ceiling)
+Build = Callable[[float, float], tuple[Any, list]]
 
 
-def normalize(src: Path, dst: Path, *, gain_db: float, true_peak: float = TARGET_TP,
-              sample_rate: int = MIX_RATE, mp3: Path | None = None,
-              bitrate: str = "192k") -> None:
-    """Apply one gain to the whole of ``src`` under a true-peak limiter (:func:`_limited`),
-    into the WAV ``dst`` and, in the same run, the mp3 ``mp3``."""
+def whole_mix(path: Path) -> Build:
+    """Mastering a written mix (:func:`mix`) as a whole."""
+    return lambda gain, ceiling: (_limited(wav_stream(path), gain, ceiling, MIX_RATE), [])
+
+
+@dataclass(frozen=True)
+class Part:
+    """Consecutive passages mastered together (a chapter's): their master is written
+    to ``master`` at the gain and ceiling used, and a later render at the same gain reads
+    it back instead of limiting them again (``cached_at``: the gain it holds)."""
+
+    spoken: tuple[Spoken, ...]
+    gaps: tuple[float, ...]
+    master: Path
+    cached_at: float | None = None
+
+
+def chapter_parts(spoken: Sequence[Spoken], gaps: Sequence[float], work: Path) -> list[Part]:
+    """The passages in runs of one chapter each, every passage with its following gap."""
+    parts: list[Part] = []
+    start = 0
+    for end in range(1, len(spoken) + 1):
+        if end == len(spoken) or spoken[end].passage.chapter != spoken[start].passage.chapter:
+            parts.append(Part(tuple(spoken[start:end]), tuple(gaps[start:end]),
+                              work / f"part-{len(parts):04d}.wav"))
+            start = end
+    return parts
+
+
+def parts_mix(parts: Sequence[Part], work_rate: int) -> Build:
+    """Mastering speech by chapter parts, in one run: a part mastered before at the same
+    gain and ceiling (``TARGET_TP``) is read back; the others are mixed from their
+    passages at ``work_rate`` and limited (all of them as one stream when none was
+    mastered before). The limiter lets go within 60 ms, far shorter than any pause, so
+    limiting part by part sounds as limiting the whole."""
     import ffmpeg
 
-    limited = _limited(ffmpeg.input(media.media_path(src)).audio, gain_db, true_peak,
-                       sample_rate)
-    graph = ffmpeg.merge_outputs(*_delivered(limited, dst, mp3, bitrate, sample_rate))
-    media.run_ffmpeg(["-y", *media.graph_args(graph)], what=f"normalise {src.name!r}")
+    def build(gain: float, ceiling: float):
+        reused = [p.cached_at == gain and ceiling == TARGET_TP for p in parts]
+        if not any(reused):
+            spoken = [s for p in parts for s in p.spoken]
+            gaps = [g for p in parts for g in p.gaps]
+            return _limited(mixed(spoken, gaps, sample_rate=work_rate), gain, ceiling,
+                            work_rate), []
+        streams = [wav_stream(p.master).filter("aformat", sample_fmts="fltp",
+                                               sample_rates=MIX_RATE, channel_layouts="mono")
+                   if cached else
+                   _limited(mixed(p.spoken, p.gaps, sample_rate=work_rate), gain, ceiling,
+                            work_rate)
+                   for p, cached in zip(parts, reused)]
+        return (ffmpeg.concat(*streams, v=0, a=1) if len(streams) > 1 else streams[0]), []
+    return build
+
+
+def cut_parts(master: Path, parts: Sequence[Part]) -> None:
+    """Write each part's stretch of the finished ``master`` (a 16-bit wav at
+    ``MIX_RATE``) to its ``master`` file, cut where the layout puts the part; parts read
+    from the cache are left as they are."""
+    import wave
+
+    with wave.open(str(master), "rb") as source:
+        frames = source.getnframes()
+        at = 0.0
+        for part in parts:
+            length = sum(s.duration for s in part.spoken) + sum(part.gaps)
+            first = min(int(round(at * MIX_RATE)), frames)
+            last = frames if part is parts[-1] else min(int(round((at + length) * MIX_RATE)),
+                                                        frames)
+            at += length
+            if part.cached_at is not None:
+                continue
+            source.setpos(first)
+            with wave.open(str(part.master), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(MIX_RATE)
+                out.writeframes(source.readframes(last - first))
+
+
+#: bump when the mastering chain changes: parts mastered before are kept by it
+MASTERING_VERSION = "1"
+#: a gain used before for the same voices is used again when the prediction is this
+#: close to it (inaudible), so the unchanged parts of an edited script come back from
+#: the cache instead of being limited again
+GAIN_REUSE_DB = 0.1
+_PART = "mastered-part"
+
+
+def _part_key(part: Part, gain: float, work_rate: int) -> dict:
+    from engine.artifacts import file_sha256
+
+    return {"passages": [file_sha256(s.path) for s in part.spoken], "gaps": list(part.gaps),
+            "gain": gain, "ceiling": TARGET_TP, "work_rate": work_rate,
+            "version": MASTERING_VERSION}
+
+
+def cached_parts(spoken: Sequence[Spoken], gaps: Sequence[float], gain: float,
+                 work_rate: int, ctx: Context) -> list[Part]:
+    """The chapter parts (:func:`chapter_parts`), each read back from the step cache
+    when it was mastered before at ``gain``."""
+    from engine.artifacts import Audio
+
+    parts = []
+    for part in chapter_parts(spoken, gaps, ctx.work_dir):
+        hit = ctx.recall(_PART, _part_key(part, gain, work_rate))
+        if isinstance(hit, Audio) and hit.path.is_file():
+            part = Part(part.spoken, part.gaps, hit.path, gain)
+        parts.append(part)
+    return parts
+
+
+def keep_parts(parts: Sequence[Part], master: Path, gain: float, ceiling: float,
+               work_rate: int, ctx: Context) -> int:
+    """Store in the step cache each part of the finished ``master`` (made at ``gain`` and
+    ``ceiling``) that did not come from it (:func:`cut_parts`); returns how many did."""
+    from engine.artifacts import Audio
+
+    if ceiling != TARGET_TP:   # a corrected ceiling: nothing a later render would ask for
+        return 0
+    reused = [p for p in parts if p.cached_at == gain]
+    # the others are cut afresh into the scratch folder (never over a cached file)
+    fresh = [p if p.cached_at == gain else
+             Part(p.spoken, p.gaps, ctx.work_dir / f"part-{i:04d}.wav")
+             for i, p in enumerate(parts)]
+    cut_parts(master, fresh)
+    for part in fresh:
+        if part.cached_at is None:
+            seconds = sum(s.duration for s in part.spoken) + sum(part.gaps)
+            ctx.remember(_PART, _part_key(part, gain, work_rate),
+                         Audio(path=part.master, duration=round(seconds, 3),
+                               sample_rate=MIX_RATE))
+    return len(reused)
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """The files mastering writes, at a gain: what :func:`mix` may write directly."""
+    """The files mastering writes."""
 
-    gain_db: float
     wav: Path
     mp3: Path | None = None
     bitrate: str = "192k"
 
+    @property
+    def steady_mp3(self) -> bool:
+        """Whether LAME's effect on loudness and peaks is known at this bitrate (then the
+        mp3 is not decoded to be measured)."""
+        return self.mp3 is not None and int(self.bitrate.rstrip("k")) >= STEADY_BITRATE_KBPS
 
-def delivery(work: Path, stem: str, bitrate: str, gain_db: float = 0.0) -> Delivery:
+
+def delivery(work: Path, stem: str, bitrate: str) -> Delivery:
     """Where mastering writes ``STEM.wav`` and ``STEM.mp3`` in ``work``."""
-    return Delivery(gain_db, work / f"{stem}.wav", work / f"{stem}.mp3", bitrate)
+    return Delivery(work / f"{stem}.wav", work / f"{stem}.mp3", bitrate)
 
 
-def master_to_files(mixed: Path, first: MixLevel, out: Delivery):
-    """Master ``mixed`` (whose loudness ``first`` was measured while mixing) into the
-    files of ``out``: returns the measured loudness of the delivered mp3, the duration,
-    the gain applied and how many ffmpeg runs it took (0: the mix run wrote them)."""
-    loudness, gain, runs = master(mixed, out.wav, first, mp3=out.mp3, bitrate=out.bitrate)
-    return loudness, media_duration(out.wav), gain, runs
+def deliver(limited, extra: list, out: Delivery, *, sample_rate: int = MIX_RATE,
+            progress: Progress | None = None, duration: float | None = None
+            ) -> media.Loudness:
+    """One ffmpeg run: the ``limited`` master written to the 16-bit wav and the mp3
+    (LAME's fast mode, compression level 7: about twice as fast as its default, and at
+    192k the same loudness and peaks on our speech), measured on the way (loudness and
+    true peak), with the ``extra`` outputs its graph needs. Returns the measurement;
+    ``progress`` gets the fraction written when the ``duration`` expected is given."""
+    import ffmpeg
+
+    branches = limited.filter_multi_output("asplit", 3 if out.mp3 is not None else 2)
+    outputs = [branches[0].output(media.media_path(out.wav), format="wav", acodec="pcm_s16le",
+                                  ar=sample_rate, ac=1),
+               branches[-1].filter("ebur128", peak="true").output("-", format="null"), *extra]
+    if out.mp3 is not None:
+        outputs.append(branches[1].output(media.media_path(out.mp3), format="mp3",
+                                          **{"b:a": out.bitrate, "compression_level": 7},
+                                          ar=sample_rate, ac=1))
+    result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(*outputs))],
+                              what=f"master {out.wav.stem!r}", loglevel="info",
+                              progress=progress, duration=duration)
+    return media.loudness_of(result, f"master {out.wav.stem!r}")
 
 
-def master(src: Path, wav: Path, level: MixLevel, *, mp3: Path | None = None,
-           bitrate: str = "192k", target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
-           tolerance: float = 0.5, peak_limit: float = -1.2
-           ) -> tuple[media.Loudness, float, int]:
-    """Loudness normalisation of ``src`` into the 16-bit WAV ``wav`` (and ``mp3``).
+def delivered_loudness(master: media.Loudness, out: Delivery) -> media.Loudness:
+    """The loudness of the file people get: the master's own without an mp3; with one at a
+    steady bitrate, the master's less ``LOSSY_LOUDNESS_LOSS`` (LAME at 192k and above
+    lowers true peaks too, so the master's peak bounds the mp3's); at lower bitrates the
+    mp3 decoded and measured."""
+    if out.mp3 is None:
+        return master
+    if out.steady_mp3:
+        return media.Loudness(round(master.integrated_lufs - LOSSY_LOUDNESS_LOSS, 2),
+                              master.range_lu, master.true_peak_dbfs)
+    return media.measure_loudness(out.mp3)
 
-    ``level`` is the integrated loudness of ``src`` (EBU R128) and what the limiter will
-    take away, measured while it was mixed, so mastering needs no measuring pass of its
-    own: one ffmpeg run applies the gain that reaches ``target`` under a true-peak
-    limiter and writes both files (or the mix run already did, at a gain known from
-    earlier renders: ``level.mastered_at``), and the delivered file (the mp3, since
-    lossy encoding moves loudness: LAME takes 0.2-0.4 LU away, and true peak) is
-    measured. When that is more than ``tolerance`` LU off, or its true peak is above
-    ``peak_limit``, gain and ceiling are corrected and the run repeated (at most twice
-    more; the first gain already adds ``LOSSY_LOUDNESS_LOSS`` when there is an mp3).
-    Returns the last measurement, the gain applied and the number of runs.
-    """
-    first = level.loudness
-    gain = 0.0 if first.integrated_lufs < -70 else (target - first.integrated_lufs
-                                                    + level.limiter_loss)
-    if mp3 is not None:
-        gain += LOSSY_LOUDNESS_LOSS
-    ceiling = true_peak
-    done = level.mastered_at is not None
-    if done:
-        gain = level.mastered_at
-    measured, runs = first, 0
+
+def master(build: Build, out: Delivery, *, gain_db: float, silent: bool = False,
+           target: float = TARGET_LUFS, true_peak: float = TARGET_TP,
+           tolerance: float = 0.5, peak_limit: float = -1.2,
+           progress: Progress | None = None, duration: float | None = None
+           ) -> tuple[media.Loudness, float, float, int]:
+    """Loudness normalisation into ``out``: the master ``build`` makes at ``gain_db``
+    (predicted from the passages, or measured while mixing) under a true-peak limiter,
+    in one ffmpeg run that also measures it (:func:`deliver`). When the delivered file
+    (:func:`delivered_loudness`) is more than ``tolerance`` LU off ``target``, or its true
+    peak is above ``peak_limit``, gain and ceiling are corrected and the run repeated (at
+    most twice more). ``silent``: nothing to gain, one run. Returns the delivered file's
+    loudness, the gain and ceiling applied and the number of runs; ``progress`` and
+    ``duration`` as for :func:`deliver`."""
+    gain, ceiling, runs = gain_db, true_peak, 0
     for _ in range(3):
-        if not done:
-            normalize(src, wav, gain_db=gain, true_peak=ceiling, mp3=mp3, bitrate=bitrate)
-            runs += 1
-        done = False
-        measured = media.measure_loudness(mp3 or wav)
-        if first.integrated_lufs < -70:   # silence: nothing to gain
+        limited, extra = build(gain, ceiling)
+        measured = delivered_loudness(
+            deliver(limited, extra, out, progress=progress, duration=duration), out)
+        runs += 1
+        if silent:
             break
         miss = target - measured.integrated_lufs
         over = measured.true_peak_dbfs - peak_limit
         if abs(miss) <= tolerance and over <= 0:
             break
-        gain += miss
+        gain = round(gain + miss, 2)
         if over > 0:
             ceiling -= over + 0.2
-    return measured, round(gain, 2), runs
+    return measured, gain, ceiling, runs
 
 
 # --------------------------------------------------------------------------- tagging

@@ -36,8 +36,10 @@ class Sentence:
     text: str
     speed: float = 1.0
 
-    def key(self) -> dict:
-        return {"voice": self.engine.identity(self.voice), "text": self.text,
+    def key(self, identity: str) -> dict:
+        """The cache key, given the voice's ``identity`` (asked of the engine once per
+        voice: some engines list their voices to answer)."""
+        return {"voice": identity, "text": self.text,
                 "speed": self.speed, "normalization": NORMALIZATION_VERSION,
                 "timing": TIMING_VERSION}
 
@@ -51,9 +53,16 @@ def speak_sentences(sentences: Sequence[Sentence], ctx: Context,
     unique: dict[tuple, Sentence] = {}
     for sentence in sentences:
         unique.setdefault(_identity(sentence), sentence)
-    ready: dict[tuple, Synthesis] = {}
+    identities: dict[tuple, str] = {}
+    keys: dict[tuple, dict] = {}
     for ident, sentence in unique.items():
-        hit = ctx.recall(MEMO, sentence.key())
+        voice = (sentence.engine.name, sentence.voice)
+        if voice not in identities:
+            identities[voice] = sentence.engine.identity(sentence.voice)
+        keys[ident] = sentence.key(identities[voice])
+    ready: dict[tuple, Synthesis] = {}
+    for ident in unique:
+        hit = ctx.recall(MEMO, keys[ident])
         if isinstance(hit, Audio) and hit.path.is_file():
             ready[ident] = _read(hit)
     missing = [ident for ident in unique if ident not in ready]
@@ -69,7 +78,7 @@ def speak_sentences(sentences: Sequence[Sentence], ctx: Context,
     with ThreadPoolExecutor(threads) as pool:
         for ident, spoken in zip(missing, pool.map(synthesize, missing)):
             ready[ident] = spoken
-            ctx.remember(MEMO, unique[ident].key(), _stored(spoken, ctx.work_dir))
+            ctx.remember(MEMO, keys[ident], _stored(spoken, ctx.work_dir))
             done += 1
             if progress:
                 progress(done, total)

@@ -61,6 +61,8 @@ def aligned_transcript(script: str, path: Path, transcriber: Transcriber, *,
 
     This is what narration and podcasts call on the audio they synthesised.
     """
+    if progress:
+        progress(0.0)   # say so at once: loading the model and decoding take a while
     heard = transcriber.transcribe(Path(path), language=language, progress=progress)
     words = align(script, heard.words(), duration=heard.duration)
     return Transcript(language=heard.language, duration=heard.duration, title=heard.title,

@@ -49,8 +49,12 @@ def transcribe_file(ctx: Context, path: Path, spec: str, language: str | None) -
     transcriber = get_transcriber(ctx, spec)
     key = {"file": file_sha256(Path(path)), "transcriber": transcriber.identity(),
            "language": language}
-    return ctx.memo("transcript", key, lambda: transcriber.transcribe(
-        Path(path), language=language, progress=transcribing(ctx)))
+    def compute() -> Transcript:
+        progress = transcribing(ctx)
+        progress(0.0)   # say so at once: loading the model and decoding take a while
+        return transcriber.transcribe(Path(path), language=language, progress=progress)
+
+    return ctx.memo("transcript", key, compute)
 
 
 def transcribing(ctx: Context, label: str = "transcribing"):

@@ -147,8 +147,8 @@ def translate_artifact(source: Artifact, params: TranslateParams,
     _rebuild(source, lambda text: units.append(text) or text, languages, ctx)
     distinct = list(dict.fromkeys(u for u in units if u.strip()))
     glossary = tuple(params.glossary)
-    answers = translate_checked(translator, distinct, source=from_language, target=target,
-                                glossary=glossary) if distinct else []
+    answers = translated(translator, distinct, source=from_language, target=target,
+                         glossary=glossary, ctx=ctx)
     table = dict(zip(distinct, answers))
     _note_lost_terms(table, glossary, translator.name, ctx)
     _note_lost_scripts(table, translator.name, ctx)
@@ -159,6 +159,27 @@ def translate_artifact(source: Artifact, params: TranslateParams,
     ctx.metrics["translator"] = translator.name
     ctx.note(f"translated {from_language} -> {target} by {translator.name}")
     return _rebuild(source, lambda text: table.get(text, text), languages, ctx)
+
+
+#: sentences an offline translator is given at a time, so a long text says how far it is
+BATCH = 32
+
+
+def translated(translator, texts: list[str], *, source: str, target: str,
+               glossary: tuple[str, ...], ctx: engine.Context) -> list[str]:
+    """``texts`` translated and checked (``translate_checked``), reporting "translating
+    32/89 sentences": an offline translator gets them in batches of ``BATCH`` (it
+    translates each sentence alone, so batches change nothing); a model behind an API
+    gets one request, as its usage and context are counted per request."""
+    step = BATCH if translator.offline else max(len(texts), 1)
+    out: list[str] = []
+    for start in range(0, len(texts), step):
+        ctx.phase("translating", start, len(texts), "sentences")
+        out += translate_checked(translator, texts[start:start + step], source=source,
+                                 target=target, glossary=glossary)
+    if texts:
+        ctx.phase("translating", len(texts), len(texts), "sentences")
+    return out
 
 
 def _note_lost_terms(table: dict[str, str], glossary: tuple[str, ...], engine_name: str,

@@ -2,8 +2,8 @@
 
 1. The speech is transcribed (cached, shared with other steps) and cut into sentences,
    each with the time it was spoken.
-2. Every sentence is translated (``engine.translators.translate_checked``; a dub into the
-   source's own language keeps the words, which exercises the timing alone).
+2. Every sentence is translated (``plugins.translation.translate.translated``; a dub
+   into the source's own language keeps the words, which exercises the timing alone).
 3. Each translation is synthesised in the chosen voice and fitted into its original slot:
    the tempo changes within 0.85x-1.25x (ffmpeg ``atempo``: the pitch stays); a sentence
    still longer than its slot takes the pause after it, and one that cannot fit even
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from pydantic import Field
 
@@ -29,12 +30,12 @@ from engine import media
 from engine.artifacts import Segment, Transcript, Video
 from engine.errors import TransformError
 from engine.languages import LanguageTag, primary, same_language
-from engine.translators import AUTO, translate_checked
+from engine.translators import AUTO
 from engine.voices import trim_silence
 from plugins.audio.narration import language_problems, voice_field
 from plugins.speech.captions import estimate_words
 from plugins.speech.transcript import transcribe_file
-from plugins.translation.translate import spoken_sentences
+from plugins.translation.translate import spoken_sentences, translated
 from plugins.video.captioned_video import video_exports, write_mp4_disclosure
 
 MIN_TEMPO = 0.85
@@ -94,8 +95,9 @@ class Dub(engine.Transform):
         if not source.has_audio:
             raise TransformError(f"{source.title!r} has no sound to dub",
                                  hint="give a video with speech")
-        heard = transcribe_file(ctx, source.path, params.transcriber,
-                                primary(params.source_language))
+        with ctx.within(0.0, 0.25):
+            heard = transcribe_file(ctx, source.path, params.transcriber,
+                                    primary(params.source_language))
         sentences = spoken_sentences(heard)
         if not sentences:
             raise TransformError(f"no speech was recognised in {ctx.source_name}",
@@ -104,13 +106,15 @@ class Dub(engine.Transform):
         if not same_language(params.source_language, params.language):
             translator = ctx.registry.translator_for(params.source_language, params.language,
                                                      params.engine)
-            texts = translate_checked(translator, texts, source=params.source_language,
-                                      target=params.language, glossary=tuple(params.glossary))
-        ctx.progress(0.3)
+            with ctx.within(0.25, 0.3):
+                texts = translated(translator, texts, source=params.source_language,
+                                   target=params.language, glossary=tuple(params.glossary),
+                                   ctx=ctx)
         placed = self._speak_and_fit(texts, sentences, source.duration, params, ctx)
-        ctx.progress(0.7)
+        ctx.phase("mixing", fraction=0.7)
         out = ctx.work_dir / "dub.mp4"
-        _mix(source, placed, out)
+        _mix(source, placed, out,
+             progress=lambda fraction: ctx.phase("mixing", fraction=0.7 + 0.25 * fraction))
         engine_, info = ctx.registry.resolve_voice(params.voice)
         disclosure = {"synthetic-voice": f"the speech in this video was dubbed into "
                                          f"{params.language} by remixer with the synthetic "
@@ -158,7 +162,8 @@ class Dub(engine.Transform):
             seconds = natural / tempo
             placed.append(Placed(text, start, round(at, 3), round(tempo, 4), seconds, wav))
             free_from = at + seconds
-            ctx.progress(0.3 + 0.4 * (index + 1) / len(texts))
+            ctx.phase("speaking", index + 1, len(texts), "sentences",
+                      fraction=0.3 + 0.4 * (index + 1) / len(texts))
         return placed
 
 
@@ -169,7 +174,8 @@ def _segment(p: Placed, duration: float) -> Segment:
     return segment.model_copy(update={"words": tuple(estimate_words(segment))})
 
 
-def _mix(source: Video, placed: list[Placed], out: Path) -> None:
+def _mix(source: Video, placed: list[Placed], out: Path,
+         progress: Callable[[float], None] | None = None) -> None:
     """One ffmpeg graph: every sentence at its tempo and start, over the original sound
     with its speech band cut, muxed with the original picture, at the input's length."""
     low, high = SPEECH_BAND_HZ
@@ -190,7 +196,8 @@ def _mix(source: Video, placed: list[Placed], out: Path) -> None:
     args += ["-filter_complex", ";".join(chains), "-map", "0:v:0", "-map", "[aout]",
              "-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-t", f"{source.duration:.3f}",
              "-movflags", "+faststart", media.media_path(out)]
-    media.run_ffmpeg(args, what="mix the dubbed voice into the video")
+    media.run_ffmpeg(args, what="mix the dubbed voice into the video", progress=progress,
+                     duration=source.duration)
 
 
 @engine.hookimpl

@@ -72,7 +72,9 @@ class LongToShort(SpeechVideoTransform):
     Params = LongToShortParams
 
     def run(self, source: Audio | Video, params: LongToShortParams, ctx: Context) -> Video:
-        transcript = source_transcript(source, params, ctx)
+        with ctx.within(0.0, 0.5):
+            transcript = source_transcript(source, params, ctx)
+        ctx.phase("finding highlights", fraction=0.5)
         words = transcript_words(transcript)
         duration = source.duration or media.probe(source.path).duration
         ranking = rank_highlights(words, params.seconds, count=params.rank, media_end=duration)
@@ -87,8 +89,10 @@ class LongToShort(SpeechVideoTransform):
         video, audio = self._streams(source, clip.start, clip.duration, params, width, height, ctx)
         clip_words = shift_words(words, clip.start, clip.end)
         out = ctx.work_dir / "clip.mp4"
+        ctx.phase("rendering", fraction=0.6)
         render(video, audio, clip_words, params, dst=out, duration=clip.duration,
-               work_dir=ctx.work_dir, progress=ctx.progress)
+               work_dir=ctx.work_dir,
+               progress=lambda fraction: ctx.phase("rendering", fraction=0.6 + 0.4 * fraction))
         info = clip.manifest()
         ctx.metrics["highlight"] = info
         ctx.note(f"clip {clip.rank} of ~{params.seconds:g} s: {clip.start:.2f}-{clip.end:.2f} s, "
@@ -144,6 +148,7 @@ def reframed(stream, source: Video, start: float, duration: float, params: LongT
     if mode == "center":
         return backgrounds.from_video(stream, width, height, params.fps, fit="crop")
     if mode == "face":
+        ctx.phase("following faces", fraction=0.55)
         times, centers = detect_faces(Path(source.path), start=start, duration=duration)
         track = smooth_track(times, centers, crop_fraction=crop_w / src_w)
         if track is not None:
