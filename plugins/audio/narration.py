@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 import engine
 from engine.artifacts import (Artifact, Audio, Document, Script, Text, Transcript, as_document,
@@ -66,6 +66,20 @@ class AudioParams(Params):
     voice_consent: bool = Field(False, description=(
         "you have the speaker's consent to clone the voice of a reference recording (not "
         "needed when the voice's profile states consent); the output is marked synthetic"))
+    loudness: float = Field(-16.0, ge=-30.0, le=-9.0, description=(
+        "integrated loudness of the finished file in LUFS (EBU R128; -16 suits podcasts "
+        "and spoken word), true peak under -1 dBTP"))
+    pronunciation: dict[str, str] = Field(default_factory=dict, description=(
+        "how voices say words, {written: spoken} (`SQLite: S Q Lite`): whole words, any "
+        "case; captions and word timings keep the written words"))
+
+    @field_validator("pronunciation")
+    @classmethod
+    def _lexicon(cls, value: dict[str, str]) -> dict[str, str]:
+        for written, spoken in value.items():
+            if not written.strip() or not spoken.strip():
+                raise ValueError(f"the entry {written!r} needs a written and a spoken form")
+        return value
 
 
 class NarrationParams(AudioParams):
@@ -187,6 +201,8 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
     # the gain these voices (and music) needed last time: a hint, checked by measuring
     level_key = {"voices": sorted({s.passage.engine.identity(s.passage.voice) for s in spoken}),
                  "music": bed.volume if bed else None, "stem": stem}
+    if params.loudness != production.TARGET_LUFS:
+        level_key["target"] = params.loudness
     hint = ctx.recall("mastering-gain", level_key)
     out = production.delivery(ctx.work_dir, stem, params.bitrate,
                               float(hint.body) if isinstance(hint, Text) else 0.0)
@@ -196,7 +212,8 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
 
     started = time.perf_counter()
     ctx.phase("mastering", fraction=0.78)
-    loudness, duration, gain, runs = production.master_to_files(mixed, first, out)
+    loudness, duration, gain, runs = production.master_to_files(mixed, first, out,
+                                                                 target=params.loudness)
     timer("mastering", time.perf_counter() - started)   # loudness and mp3 encoding
     ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
     ctx.metrics["mastering"] = {"runs_after_mix": runs, "gain_db": gain,
@@ -238,6 +255,12 @@ class Narration(Transform):
     produces = "audio"
     Params = NarrationParams
 
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        """The narrator's voice, the narration's loudness and the pronunciation lexicon."""
+        return {"voice": brand.sound.narrator, "loudness": brand.sound.loudness.narration,
+                "pronunciation": dict(brand.words.pronunciation) or None}
+
     def check(self, params: NarrationParams, registry) -> list[tuple[str, str]]:
         return language_problems(params.voice, params.language, registry)
 
@@ -273,7 +296,7 @@ class Narration(Transform):
 
         started = time.perf_counter()
         spoken = production.speak(passages, ctx, speed=params.speed,
-                                  progress=speaking_progress(ctx))
+                                  progress=speaking_progress(ctx), lexicon=params.pronunciation)
         timer("synthesis", time.perf_counter() - started)
         gaps = [production.pause(SECTION_PAUSE / params.speed, s.passage.text) for s in spoken[:-1]] + [0.0]
         out = render(spoken, gaps, "narration", params, ctx, timer)

@@ -21,6 +21,7 @@ After the batch, ``OUT/podcast.xml`` is an RSS 2.0 feed with every episode
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from engine.errors import TransformError
 from engine.transform import Context
 
 from plugins.audio import production
-from plugins.audio.cover import generated_cover, missing_glyphs
+from plugins.audio.cover import CoverLook, generated_cover, missing_glyphs
 from plugins.audio.narration import (AudioParams, audio_exports, record_disclosure, render,
                                      speaking_progress, voice_engine)
 from plugins.text.outputs import TextParams, record_usage, text_generator
@@ -153,6 +154,22 @@ class PodcastParams(AudioParams, PodcastScriptParams):
                               "generated one with the title, the show and the hosts")
     show: str = Field("", max_length=200, description="the show's name (ID3 album and the "
                       "feed's title); default: the episode title")
+    logo: str | None = Field(None, description="a logo (PNG or SVG) on the generated cover")
+    colors: tuple[str, ...] = Field((), max_length=2, description=(
+        "the generated cover's gradient, top and bottom; empty: a designed palette picked "
+        "by the show's name"))
+    accent_color: str | None = Field(None, description="the generated cover's accent (the "
+                                     "show's name, bar and arcs)")
+    heading_font: str | None = Field(None, description="font file for the generated cover's "
+                                     "text; empty: Roboto")
+
+    @field_validator("colors", "accent_color")
+    @classmethod
+    def _colors(cls, value):
+        for color in ([value] if isinstance(value, str) else value or ()):
+            if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+                raise ValueError(f"{color!r} is not a colour: write #RRGGBB")
+        return value
 
 
 def _file(value: str | None, what: str) -> Path | None:
@@ -194,6 +211,25 @@ class Podcast(engine.Transform):
     produces = "audio"
     Params = PodcastParams
 
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        """Hosts and their voices, stings, music, loudness, the lexicon, the show's name
+        and the cover's palette, logo and font."""
+        sound, colors = brand.sound, brand.look.colors
+        defaults = PodcastParams.model_fields["voices"].default
+        voices = [h.voice or defaults[i % len(defaults)] for i, h in enumerate(sound.hosts)]
+        hex6 = [("#" + "".join(x * 2 for x in c[1:])) if len(c) == 4 else c
+                for c in (colors.primary, colors.background, colors.accent) if c]
+        gradient = tuple(hex6[:2]) if colors.primary and colors.background else None
+        return {"voices": voices if any(h.voice for h in sound.hosts) else None,
+                "hosts": [h.name for h in sound.hosts] if len(sound.hosts) >= 2 else None,
+                "intro": sound.intro, "outro": sound.outro, "music": sound.music,
+                "music_volume": sound.music_volume, "loudness": sound.loudness.podcast,
+                "pronunciation": dict(brand.words.pronunciation) or None,
+                "show": brand.show.title or brand.name, "logo": brand.look.logo,
+                "colors": gradient, "accent_color": hex6[-1] if colors.accent else None,
+                "heading_font": brand.look.fonts.heading}
+
     def model_identity(self, params: PodcastParams, ctx: Context) -> str:
         parts = []
         for spec in params.voices:
@@ -202,7 +238,7 @@ class Podcast(engine.Transform):
         if params.timing != "estimated":
             parts.append(ctx.registry.transcriber(params.transcriber).identity())
         parts.append(text_generator(params, ctx).identity())
-        for what in ("intro", "outro", "music", "cover"):
+        for what in ("intro", "outro", "music", "cover", "logo", "heading_font"):
             path = _file(getattr(params, what), what)
             if path is not None:
                 parts.append(f"{what}={file_sha256(path)[:16]}")
@@ -228,7 +264,7 @@ class Podcast(engine.Transform):
                     for turn in script.turns]
         started = time.perf_counter()
         spoken = production.speak(passages, ctx, speed=params.speed,
-                                  progress=speaking_progress(ctx))
+                                  progress=speaking_progress(ctx), lexicon=params.pronunciation)
         timer("synthesis", time.perf_counter() - started)
         gaps = []
         for i, item in enumerate(spoken):
@@ -250,7 +286,8 @@ class Podcast(engine.Transform):
         if cover_file:
             cover = cover_file.read_bytes()
         else:
-            cover = generated_cover(title, show=params.show, hosts=hosts)
+            cover = generated_cover(title, show=params.show, hosts=hosts,
+                                    look=cover_look(params, ctx))
             if missing_glyphs(title):
                 ctx.note(f"the cover's font (Roboto) has no glyphs for "
                          f"{missing_glyphs(title)[:20]!r}: the title is left off the cover")
@@ -310,6 +347,21 @@ class Podcast(engine.Transform):
         if cover is not None:
             out["cover." + cover[1]] = cover[0]
         return out
+
+
+def cover_look(params: PodcastParams, ctx: Context) -> CoverLook | None:
+    """The generated cover's palette, logo and font, when the step sets any."""
+    if not (params.colors or params.accent_color or params.logo or params.heading_font):
+        return None
+    logo = None
+    if params.logo:
+        from plugins.brands.logo import logo_png
+
+        cache = getattr(ctx, "cache", None)
+        logo = logo_png(_file(params.logo, "logo"), 360,
+                        cache_dir=cache.root if cache is not None else None)
+    return CoverLook(colors=tuple(params.colors), accent=params.accent_color, logo=logo,
+                     font=_file(params.heading_font, "heading_font"))
 
 
 def _source_date(source: Artifact) -> str | None:

@@ -28,7 +28,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from engine import media
 from engine.artifacts import Chapter, Word
@@ -37,6 +37,7 @@ from engine.transform import Context
 from engine.voices import SentenceSpan, Utterance, VoiceEngine, sentence_plan, write_utterances
 
 from plugins.audio.sentence_cache import Sentence, speak_sentences
+from plugins.speech.lexicon import respell
 
 #: the loudness of the finished file (EBU R128 integrated, podcast standard)
 TARGET_LUFS = -16.0
@@ -79,12 +80,15 @@ class Spoken:
 
 
 def speak(passages: Sequence[Passage], ctx: Context, *, speed: float = 1.0,
-          progress: Callable[[int, int], None] | None = None) -> list[Spoken]:
+          progress: Callable[[int, int], None] | None = None,
+          lexicon: Mapping[str, str] | None = None) -> list[Spoken]:
     """Every passage into its own WAV file in ``ctx.work_dir``, from sentences spoken
-    once and cached (:mod:`plugins.audio.sentence_cache`); ``progress(done, total)``
+    once and cached (:mod:`plugins.audio.sentence_cache`), each said as the pronunciation
+    ``lexicon`` says (the written sentence stays for timings); ``progress(done, total)``
     counts sentences."""
     plans = [sentence_plan(p.text, speed) for p in passages]
-    sentences = [Sentence(p.engine, p.voice, text, speed)
+    sentences = [Sentence(p.engine, p.voice, text, speed,
+                          respell(text, lexicon) if lexicon else None)
                  for p, plan in zip(passages, plans) for text, _ in plan]
     speech = iter(speak_sentences(sentences, ctx, progress))
     out: list[Spoken] = []
@@ -350,11 +354,14 @@ def delivery(work: Path, stem: str, bitrate: str, gain_db: float = 0.0) -> Deliv
     return Delivery(gain_db, work / f"{stem}.wav", work / f"{stem}.mp3", bitrate)
 
 
-def master_to_files(mixed: Path, first: MixLevel, out: Delivery):
+def master_to_files(mixed: Path, first: MixLevel, out: Delivery, *,
+                    target: float = TARGET_LUFS):
     """Master ``mixed`` (whose loudness ``first`` was measured while mixing) into the
-    files of ``out``: returns the measured loudness of the delivered mp3, the duration,
-    the gain applied and how many ffmpeg runs it took (0: the mix run wrote them)."""
-    loudness, gain, runs = master(mixed, out.wav, first, mp3=out.mp3, bitrate=out.bitrate)
+    files of ``out`` at ``target`` LUFS: returns the measured loudness of the delivered
+    mp3, the duration, the gain applied and how many ffmpeg runs it took (0: the mix run
+    wrote them)."""
+    loudness, gain, runs = master(mixed, out.wav, first, mp3=out.mp3, bitrate=out.bitrate,
+                                  target=target)
     return loudness, media_duration(out.wav), gain, runs
 
 
