@@ -328,3 +328,45 @@ def test_podcast_takes_hosts_voices_and_lexicon_from_the_brand(registry, brand_f
     assert params.loudness == -16 and params.pronunciation["SQLite"] == "S Q Lite"
     assert params.show == "Green City Press" and params.logo.endswith("logo.png")
     assert params.colors == ("#102030", "#000000") and params.accent_color == "#00FF00"
+
+
+# --------------------------------------------------------------------------- end to end
+
+@pytest.mark.slow
+def test_explainer_run_with_a_brand_shows_its_logo_in_frames_and_thumbnail(invoke, tmp_path,
+                                                                         brand_file):
+    """`remixer run --brand` on an explainer (real voice, tiny frames): the logo's
+    pixels in its box in a frame and in the thumbnail, never over the caption band."""
+    from PIL import Image
+
+    from plugins.video.explainer import ExplainerParams
+    from plugins.video.explainer_build import branded_frame
+
+    brand_file.write_text(brand_file.read_text().replace("tone:a", "hibari:heart")
+                          .replace("tone:b", "piper:joe"))
+    source = tmp_path / "trees.md"
+    source.write_text("# Street trees\n\n## Shade\n\nStreet trees cool the road in summer. "
+                      "They shade the footpath too.\n\n## Water\n\nRoots hold the rain. "
+                      "The soil stays cool.\n")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: r\nsteps:\n  - id: video\n    use: explainer-video\n    with:\n"
+                      "      resolution: 180\n      fps: 10\n      preset: ultrafast\n"
+                      "      narrate: key-points\n      points: 1\n")
+    out = tmp_path / "out"
+    result = invoke("run", recipe, source, "-o", out, "--brand", brand_file)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "trees" / "manifest.json").read_text())
+    assert manifest["brand"]["name"] == "Green City Press"
+    step = manifest["steps"][0]
+    params = ExplainerParams(**step["params"])
+    assert params.logo and params.accent_color == "#00FF00"
+    frame, logo = branded_frame(params, None)
+    box = logo.box
+    assert frame.caption_band is not None and box.bottom <= frame.caption_band.y
+    video = out / "trees" / "video.mp4"
+    for at in (1.0, media.probe(video).duration - 0.5):
+        pixels = media.frame_at(video, at)
+        assert magenta_share(pixels[box.y:box.bottom, box.x:box.right]) > 0.5
+    thumb = np.asarray(Image.open(out / "trees" / "video.thumbnail.jpg").convert("RGB"))
+    assert magenta_share(thumb) > 0.01
+    assert media.measure_loudness(video).integrated_lufs == pytest.approx(-14, abs=1.0)

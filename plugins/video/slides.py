@@ -496,6 +496,15 @@ def draw_thumbnail(board: Storyboard, picture: Path | None, size: tuple[int, int
     canvas.text(title, text_box.x, y + bar * 3, text_box.w, palette.text)
     image.alpha_composite(canvas.image)
     if mark is not None:
+        if picture is not None:   # a plate of the background's colour keeps it readable
+            from PIL import ImageDraw
+
+            box, pad = frame.logo, int(1.2 * u)
+            plate = Image.new("RGBA", image.size, (0, 0, 0, 0))
+            ImageDraw.Draw(plate).rounded_rectangle(
+                (box.x - pad, box.y - pad, box.right + pad, box.bottom + pad), radius=pad,
+                fill=rgba(palette.background[-1], 215))
+            image.alpha_composite(plate)
         image.alpha_composite(mark, (frame.logo.x, frame.logo.y))
         mark.close()
     image.convert("RGB").save(dst, "JPEG", quality=90)
