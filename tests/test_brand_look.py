@@ -321,6 +321,18 @@ def test_narration_says_the_lexicon_and_keeps_written_words(registry, tmp_path, 
                                             "sequel light runs in New York."]
 
 
+def test_dubbing_voice_says_the_lexicon(registry, tmp_path):
+    from plugins.video.dub import Dub, DubParams
+
+    registry.voices.add("tone", RecordingEngine, "tests")
+    RecordingEngine.said = []
+    params = DubParams(language="pt-BR", voice="tone:a", pronunciation={"SQLite": "és-quê-lite"})
+    ctx = Context(registry=registry, step_id="d", source_name="v", scratch_root=tmp_path)
+    placed = Dub()._speak_and_fit(["O SQLite é pequeno."], [(None, 0.0, 3.0)], 3.0, params, ctx)
+    assert RecordingEngine.said == ["O és-quê-lite é pequeno."]
+    assert placed[0].text == "O SQLite é pequeno."
+
+
 def test_podcast_takes_hosts_voices_and_lexicon_from_the_brand(registry, brand_file):
     podcast = registry.transform("podcast")
     params = branded(podcast, brand_file)
