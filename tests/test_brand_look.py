@@ -382,3 +382,8 @@ def test_explainer_run_with_a_brand_shows_its_logo_in_frames_and_thumbnail(invok
     thumb = np.asarray(Image.open(out / "trees" / "video.thumbnail.jpg").convert("RGB"))
     assert magenta_share(thumb) > 0.01
     assert media.measure_loudness(video).integrated_lufs == pytest.approx(-14, abs=1.0)
+
+
+def test_short_colours_are_written_out(tmp_path):
+    (tmp_path / "b.yaml").write_text("name: X\nlook:\n  colors: {accent: '#0f8'}\n")
+    assert load_brand(tmp_path / "b.yaml").brand.look.colors.accent == "#00ff88"

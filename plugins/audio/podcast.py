@@ -218,16 +218,15 @@ class Podcast(engine.Transform):
         sound, colors = brand.sound, brand.look.colors
         defaults = PodcastParams.model_fields["voices"].default
         voices = [h.voice or defaults[i % len(defaults)] for i, h in enumerate(sound.hosts)]
-        hex6 = [("#" + "".join(x * 2 for x in c[1:])) if len(c) == 4 else c
-                for c in (colors.primary, colors.background, colors.accent) if c]
-        gradient = tuple(hex6[:2]) if colors.primary and colors.background else None
+        gradient = (colors.primary, colors.background) if colors.primary and \
+            colors.background else None
         return {"voices": voices if any(h.voice for h in sound.hosts) else None,
                 "hosts": [h.name for h in sound.hosts] if len(sound.hosts) >= 2 else None,
                 "intro": sound.intro, "outro": sound.outro, "music": sound.music,
                 "music_volume": sound.music_volume, "loudness": sound.loudness.podcast,
                 "pronunciation": dict(brand.words.pronunciation) or None,
                 "show": brand.show.title or brand.name, "logo": brand.look.logo,
-                "colors": gradient, "accent_color": hex6[-1] if colors.accent else None,
+                "colors": gradient, "accent_color": colors.accent,
                 "heading_font": brand.look.fonts.heading}
 
     def model_identity(self, params: PodcastParams, ctx: Context) -> str:

@@ -21,18 +21,11 @@ from plugins.video.layout import Box
 CAPTION_STYLES = {"karaoke": "karaoke", "phrase": "phrases", "classic": "subtitles"}
 
 
-def hex6(color: str | None) -> str | None:
-    """A brand colour as #RRGGBB (brands may write #RGB)."""
-    if color and len(color) == 4:
-        return "#" + "".join(c * 2 for c in color[1:])
-    return color
-
-
 def look_params(brand: Any) -> dict[str, Any]:
     """Every video parameter the brand's look (and narrator, lexicon, loudness) fills;
     None where the brand says nothing. Transforms keep the names they have."""
     look, colors, fonts = brand.look, brand.look.colors, brand.look.fonts
-    background = [hex6(c) for c in (colors.primary, colors.background) if c]
+    background = [c for c in (colors.primary, colors.background) if c]
     return {
         "logo": look.logo,
         "logo_position": look.logo_position if look.logo else None,
@@ -44,11 +37,11 @@ def look_params(brand: Any) -> dict[str, Any]:
         "heading_font": fonts.heading,
         "body_font": fonts.body,
         "caption_style": CAPTION_STYLES.get(look.caption_style or ""),
-        "text_color": hex6(colors.text),
-        "highlight_color": hex6(colors.accent),
-        "accent_color": hex6(colors.accent),
-        "marker_color": hex6(colors.highlight),
-        "wave_color": hex6(colors.accent),
+        "text_color": colors.text,
+        "highlight_color": colors.accent,
+        "accent_color": colors.accent,
+        "marker_color": colors.highlight,
+        "wave_color": colors.accent,
         "colors": tuple(background) if background else None,
         "channel": brand.name,
         "loudness": brand.sound.loudness.video,
