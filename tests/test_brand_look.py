@@ -333,12 +333,12 @@ def test_dubbing_voice_says_the_lexicon(registry, tmp_path):
     assert placed[0].text == "O SQLite é pequeno."
 
 
-def test_podcast_takes_hosts_voices_and_lexicon_from_the_brand(registry, brand_file):
+def test_podcast_takes_voices_lexicon_and_cover_from_the_brand(registry, brand_file):
     podcast = registry.transform("podcast")
     params = branded(podcast, brand_file)
-    assert params.hosts == ["Ana", "Ben"] and params.voices == ["tone:a", "tone:b"]
+    assert params.voices == ["tone:a", "tone:b"]      # the hosts' names: the script's part
     assert params.loudness == -16 and params.pronunciation["SQLite"] == "S Q Lite"
-    assert params.show == "Green City Press" and params.logo.endswith("logo.png")
+    assert params.logo.endswith("logo.png")
     assert params.colors == ("#102030", "#000000") and params.accent_color == "#00FF00"
 
 

@@ -172,6 +172,23 @@ class PodcastParams(AudioParams, PodcastScriptParams):
         return value
 
 
+def sound_brand_params(brand) -> dict:
+    """What a brand (``engine.brand.Brand``) sets for how a podcast sounds and its
+    generated cover looks: the hosts' voices (in the hosts' order), stings, music,
+    loudness, the pronunciation lexicon, and the cover's palette, logo and font."""
+    sound, colors = brand.sound, brand.look.colors
+    defaults = PodcastParams.model_fields["voices"].default
+    voices = [h.voice or defaults[i % len(defaults)] for i, h in enumerate(sound.hosts)]
+    return {"voices": voices if any(h.voice for h in sound.hosts) else None,
+            "intro": sound.intro, "outro": sound.outro, "music": sound.music,
+            "music_volume": sound.music_volume, "loudness": sound.loudness.podcast,
+            "pronunciation": dict(brand.words.pronunciation) or None,
+            "logo": brand.look.logo, "accent_color": colors.accent,
+            "colors": (colors.primary, colors.background)
+            if colors.primary and colors.background else None,
+            "heading_font": brand.look.fonts.heading}
+
+
 def _file(value: str | None, what: str) -> Path | None:
     if not value:
         return None
@@ -213,21 +230,7 @@ class Podcast(engine.Transform):
 
     @classmethod
     def brand_params(cls, brand) -> dict:
-        """Hosts and their voices, stings, music, loudness, the lexicon, the show's name
-        and the cover's palette, logo and font."""
-        sound, colors = brand.sound, brand.look.colors
-        defaults = PodcastParams.model_fields["voices"].default
-        voices = [h.voice or defaults[i % len(defaults)] for i, h in enumerate(sound.hosts)]
-        gradient = (colors.primary, colors.background) if colors.primary and \
-            colors.background else None
-        return {"voices": voices if any(h.voice for h in sound.hosts) else None,
-                "hosts": [h.name for h in sound.hosts] if len(sound.hosts) >= 2 else None,
-                "intro": sound.intro, "outro": sound.outro, "music": sound.music,
-                "music_volume": sound.music_volume, "loudness": sound.loudness.podcast,
-                "pronunciation": dict(brand.words.pronunciation) or None,
-                "show": brand.show.title or brand.name, "logo": brand.look.logo,
-                "colors": gradient, "accent_color": colors.accent,
-                "heading_font": brand.look.fonts.heading}
+        return sound_brand_params(brand)
 
     def model_identity(self, params: PodcastParams, ctx: Context) -> str:
         parts = []

@@ -208,11 +208,11 @@ class ExplainerVideo(Transform):
     def brand_params(cls, brand) -> dict:
         """The brand's look (as every video), the narrator's and hosts' voices, the
         pronunciation lexicon, and what the storyboard takes from a brand."""
-        from plugins.audio.podcast import Podcast
+        from plugins.audio.podcast import sound_brand_params
         from plugins.video.branding import look_params
 
-        sound = {k: v for k, v in Podcast.brand_params(brand).items() if k in ("voices",)}
-        return {**StoryboardTransform.brand_params(brand), **look_params(brand), **sound,
+        return {**StoryboardTransform.brand_params(brand), **look_params(brand),
+                "voices": sound_brand_params(brand)["voices"],
                 "voice": brand.sound.narrator,
                 "pronunciation": dict(brand.words.pronunciation) or None}
 
