@@ -354,8 +354,10 @@ def test_explainer_run_with_a_brand_shows_its_logo_in_frames_and_thumbnail(invok
     from plugins.video.explainer import ExplainerParams
     from plugins.video.explainer_build import branded_frame
 
+    mh.lavfi(brand_file.parent / "intro.mp4", "color=c=red:s=64x36:d=0.8:r=10")
     brand_file.write_text(brand_file.read_text().replace("tone:a", "hibari:heart")
-                          .replace("tone:b", "piper:joe"))
+                          .replace("tone:b", "piper:joe")
+                          .replace("  logo: logo.png", "  logo: logo.png\n  intro: intro.mp4"))
     source = tmp_path / "trees.md"
     source.write_text("# Street trees\n\n## Shade\n\nStreet trees cool the road in summer. "
                       "They shade the footpath too.\n\n## Water\n\nRoots hold the rain. "
@@ -376,7 +378,12 @@ def test_explainer_run_with_a_brand_shows_its_logo_in_frames_and_thumbnail(invok
     box = logo.box
     assert frame.caption_band is not None and box.bottom <= frame.caption_band.y
     video = out / "trees" / "video.mp4"
-    for at in (1.0, media.probe(video).duration - 0.5):
+    lengths = step["metrics"]["bumpers"]
+    assert lengths["intro"] == pytest.approx(0.8, abs=0.05)
+    assert media.probe(video).duration == pytest.approx(0.8 + lengths["main"], abs=0.15)
+    red = media.frame_at(video, 0.4).astype(int)
+    assert red[..., 0].mean() > 180 and magenta_share(red) == 0.0    # the intro, unbranded
+    for at in (1.8, media.probe(video).duration - 0.5):
         pixels = media.frame_at(video, at)
         assert magenta_share(pixels[box.y:box.bottom, box.x:box.right]) > 0.5
     thumb = np.asarray(Image.open(out / "trees" / "video.thumbnail.jpg").convert("RGB"))
