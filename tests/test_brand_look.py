@@ -394,3 +394,16 @@ def test_explainer_run_with_a_brand_shows_its_logo_in_frames_and_thumbnail(invok
 def test_short_colours_are_written_out(tmp_path):
     (tmp_path / "b.yaml").write_text("name: X\nlook:\n  colors: {accent: '#0f8'}\n")
     assert load_brand(tmp_path / "b.yaml").brand.look.colors.accent == "#00ff88"
+
+
+def test_a_new_logo_at_the_same_path_changes_the_identity(registry, ctx, tmp_path):
+    from PIL import Image
+
+    logo = draw_logo(tmp_path / "logo.png")
+    transform = registry.transform("captioned-video")
+    params = transform.Params(logo=str(logo))
+    before = transform.model_identity(params, ctx)
+    Image.new("RGBA", (10, 10), (0, 0, 255, 255)).save(logo)
+    assert transform.model_identity(params, ctx) != before
+    assert transform.model_identity(transform.Params(), ctx) == \
+        transform.model_identity(transform.Params(logo=None), ctx)

@@ -115,6 +115,19 @@ def overlay_logo(video, art: LogoArt | None):
     return ffmpeg.overlay(video, logo, x=art.box.x, y=art.box.y, eof_action="repeat")
 
 
+#: the parameters naming files whose bytes change a video
+LOOK_FILES = ("logo", "intro", "outro", "font", "heading_font", "body_font")
+
+
+def files_identity(params: Any) -> str:
+    """The digests of the files a video's look reads (so a new logo at the same path
+    renders again, brand or not); empty when it reads none."""
+    from engine.artifacts import file_sha256
+
+    return "+".join(f"{name}={file_sha256(Path(value).expanduser())[:16]}"
+                    for name in LOOK_FILES if (value := getattr(params, name, None)))
+
+
 def cache_root(ctx: Any) -> Path | None:
     """The run's cache folder (where rendered logos are kept), if the step has one."""
     cache = getattr(ctx, "cache", None)

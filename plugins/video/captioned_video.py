@@ -72,7 +72,10 @@ class SpeechVideoTransform(Transform):
     def model_identity(self, params: CaptionParams, ctx: Context) -> str:
         from plugins.speech.transcript import get_transcriber
 
-        return get_transcriber(ctx, params.transcriber).identity()
+        from plugins.video.branding import files_identity
+
+        return "+".join(filter(None, [get_transcriber(ctx, params.transcriber).identity(),
+                                      files_identity(params)]))
 
     @classmethod
     def brand_params(cls, brand) -> dict:

@@ -225,7 +225,9 @@ class ExplainerVideo(Transform):
             parts.append(ctx.registry.transcriber(params.transcriber).identity())
         if params.storyboard:
             parts.append(file_sha256(Path(params.storyboard).expanduser()))
-        return "+".join(parts)
+        from plugins.video.branding import files_identity
+
+        return "+".join(filter(None, [*parts, files_identity(params)]))
 
     def run(self, source: Artifact, params: ExplainerParams, ctx: Context) -> Video:
         from plugins.video.explainer_build import build

@@ -15,10 +15,9 @@ from engine.errors import TransformError
 from engine.transform import Context
 from plugins.video import pictures as pictures_
 from plugins.video.explainer_render import Look, render_explainer
-from plugins.video.branding import LogoArt, cache_root, place_logo
+from plugins.video.branding import LogoArt, cache_root, place_logo, rasterise
 from plugins.video.layout import Frame, caption_frame
 from plugins.video.render import CaptionParams, words_transcript
-from plugins.video.branding import rasterise
 from plugins.video.bumpers import attach, shift_transcript
 from plugins.video.slides import (Palette, ThumbnailLogo, Typeface, draw_background, draw_scene,
                                   draw_thumbnail)
@@ -38,18 +37,18 @@ def caption_params(params: CaptionParams) -> CaptionParams:
     return params.model_copy(update={"font_size": round(min(width, height) * CAPTION_SIZE)})
 
 
-def explainer_frame(params: CaptionParams, cache_root: Path | None = None) -> Frame:
+def explainer_frame(params: CaptionParams, cache_dir: Path | None = None) -> Frame:
     """The frame, with a caption band where the captions go when there are any, and the
     logo's place (see :func:`branded_frame`)."""
-    return branded_frame(params, cache_root)[0]
+    return branded_frame(params, cache_dir)[0]
 
 
-def branded_frame(params: CaptionParams, cache_root: Path | None) -> tuple[Frame, LogoArt | None]:
+def branded_frame(params: CaptionParams, cache_dir: Path | None) -> tuple[Frame, LogoArt | None]:
     """The frame and the logo (when there is one), in its corner of the safe area away
     from the caption band; slide text keeps clear of the logo's rows."""
     width, height = params.frame_size()
     frame = caption_frame(params, width, height)
-    logo = place_logo(params, frame.safe, width, [frame.caption_band], cache_root)
+    logo = place_logo(params, frame.safe, width, [frame.caption_band], cache_dir)
     return (replace(frame, logo=logo.box) if logo else frame), logo
 
 
