@@ -107,7 +107,7 @@ def test_captioned_video_carries_the_logo_and_the_accent_word(registry, ctx, tmp
     video = transform.run(audio, params, ctx)
 
     frame = caption_frame(params, 320, 568)
-    box = place_logo(params, frame.safe, 320, [frame.caption_band], None).box
+    box = place_logo(params, frame, None).box
     assert box.w == 80 and box.right <= frame.safe.right and box.y >= frame.safe.y
     pixels = media.frame_at(video.path, 1.0)
     inside = pixels[box.y:box.bottom, box.x:box.right]
@@ -130,7 +130,7 @@ def test_logo_moves_away_from_captions_at_the_top(brand_file):
 
     params = branded(CaptionedVideo, brand_file, size="320x568", position="top")
     frame = caption_frame(params, 320, 568)
-    box = place_logo(params, frame.safe, 320, [frame.caption_band], None).box
+    box = place_logo(params, frame, None).box
     assert frame.caption_band.y == 0
     assert box.y > frame.caption_band.bottom and box.bottom <= frame.safe.bottom
 
@@ -407,3 +407,16 @@ def test_a_new_logo_at_the_same_path_changes_the_identity(registry, ctx, tmp_pat
     assert transform.model_identity(params, ctx) != before
     assert transform.model_identity(transform.Params(), ctx) == \
         transform.model_identity(transform.Params(logo=None), ctx)
+
+
+def test_a_square_logo_on_a_wide_frame_is_held_to_its_height(tmp_path):
+    from plugins.video.branding import MAX_HEIGHT, place_logo
+    from plugins.video.explainer import ExplainerParams
+    from plugins.video.layout import caption_frame
+
+    logo = draw_logo(tmp_path / "square.png", (300, 300))
+    params = ExplainerParams(logo=str(logo), aspect="16:9", resolution=720)
+    frame = caption_frame(params, 1280, 720)
+    box = place_logo(params, frame, tmp_path / "cache").box
+    assert box.h <= 720 * MAX_HEIGHT and box.w == box.h       # its shape kept
+    assert box.bottom <= frame.caption_band.y

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from plugins.video.layout import Box
+from plugins.video.layout import Box, Frame
 
 #: the brand's caption styles, as the video transforms name them
 CAPTION_STYLES = {"karaoke": "karaoke", "phrase": "phrases", "classic": "subtitles"}
@@ -57,21 +57,34 @@ class LogoArt:
     opacity: float
 
 
+#: the logo's tallest, as a share of the frame's height (a square logo on a wide frame
+#: would otherwise take a quarter of it)
+MAX_HEIGHT = 0.12
+
+
 def logo_size(params: Any, width: int) -> int:
     """The logo's width in pixels on a frame ``width`` wide (even, at least 2)."""
     return max(int(width * params.logo_size) // 2 * 2, 2)
 
 
-def rasterise(params: Any, width: int, cache_root: Path | None) -> tuple[Path, int, int]:
-    """The logo as a PNG of its width on the frame: (path, width, height)."""
+def rasterise(params: Any, width: int, cache_root: Path | None,
+              height: int | None = None) -> tuple[Path, int, int]:
+    """The logo as a PNG of its width on a frame ``width`` wide (no taller than
+    :data:`MAX_HEIGHT` of a frame ``height`` high): (path, width, height)."""
     from PIL import Image
 
     from plugins.brands.logo import logo_png
 
-    png = logo_png(Path(params.logo).expanduser(), logo_size(params, width),
-                   cache_dir=cache_root)
+    source = Path(params.logo).expanduser()
+    png = logo_png(source, logo_size(params, width), cache_dir=cache_root)
     with Image.open(png) as image:
-        return png, image.width, image.height
+        w, h = image.size
+    tallest = int((height or 0) * MAX_HEIGHT)
+    if tallest and h > tallest:
+        png = logo_png(source, max(int(w * tallest / h) // 2 * 2, 2), cache_dir=cache_root)
+        with Image.open(png) as image:
+            w, h = image.size
+    return png, w, h
 
 
 def logo_box(safe: Box, w: int, h: int, position: str,
@@ -91,13 +104,12 @@ def _touch(a: Box, b: Box) -> bool:
     return a.x < b.right and b.x < a.right and a.y < b.bottom and b.y < a.bottom
 
 
-def place_logo(params: Any, safe: Box, width: int, avoid: Sequence[Box | None],
-               cache_root: Path | None) -> LogoArt | None:
-    """The logo for a frame (None without one)."""
+def place_logo(params: Any, frame: Frame, cache_root: Path | None) -> LogoArt | None:
+    """The logo for ``frame`` (None without one), clear of its caption band."""
     if not params.logo:
         return None
-    png, w, h = rasterise(params, width, cache_root)
-    box = logo_box(safe, w, h, params.logo_position, avoid)
+    png, w, h = rasterise(params, frame.width, cache_root, frame.height)
+    box = logo_box(frame.safe, w, h, params.logo_position, [frame.caption_band])
     return LogoArt(png, box, params.logo_opacity)
 
 

@@ -48,7 +48,7 @@ def branded_frame(params: CaptionParams, cache_dir: Path | None) -> tuple[Frame,
     from the caption band; slide text keeps clear of the logo's rows."""
     width, height = params.frame_size()
     frame = caption_frame(params, width, height)
-    logo = place_logo(params, frame.safe, width, [frame.caption_band], cache_dir)
+    logo = place_logo(params, frame, cache_dir)
     return (replace(frame, logo=logo.box) if logo else frame), logo
 
 
@@ -120,7 +120,7 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
     size = list(WIDE_THUMBNAIL) if width >= height * 1.25 else [width, height]
     mark = None
     if params.logo:
-        png, _, _ = rasterise(params, size[0], cache_root(ctx))
+        png, _, _ = rasterise(params, size[0], cache_root(ctx), size[1])
         mark = ThumbnailLogo(png, params.logo_position)
     thumb, _, thumb_notes = draw_thumbnail(board, key, (size[0], size[1]), typeface,
                                            work / "thumbnail.jpg", palette=palette, logo=mark,

@@ -240,7 +240,7 @@ def render(video, audio, words: Sequence[Word], params: CaptionParams, *, dst: P
     width, height = params.frame_size()
     captioned, count = burn_captions(video, words, params, width, height, work_dir)
     frame = caption_frame(params, width, height)
-    logo = place_logo(params, frame.safe, width, [frame.caption_band], cache_root)
+    logo = place_logo(params, frame, cache_root)
     captioned = overlay_logo(captioned, logo)
     if audio is not None and audio_path is not None:
         audio = soundtrack(audio, params.loudness, audio_path, loudness)
