@@ -420,3 +420,23 @@ def test_a_square_logo_on_a_wide_frame_is_held_to_its_height(tmp_path):
     box = place_logo(params, frame, tmp_path / "cache").box
     assert box.h <= 720 * MAX_HEIGHT and box.w == box.h       # its shape kept
     assert box.bottom <= frame.caption_band.y
+
+
+def test_explainer_join_brings_a_given_narration_to_the_target(tmp_path):
+    """An explainer fed a narration mastered elsewhere (-16 LUFS) joins its parts with
+    the narration raised to the video's target."""
+    from plugins.video.explainer_build import _gain
+    from plugins.video.explainer_render import _join
+
+    part = mh.lavfi(tmp_path / "part.mp4", "color=c=black:s=64x64:d=3:r=10",
+                    extra=("-pix_fmt", "yuv420p"))
+    speech = mh.lavfi(tmp_path / "speech.wav", "sine=frequency=300:duration=3",
+                      extra=("-af", "volume=-18dB"))
+    level = media.measure_loudness(speech).integrated_lufs
+    narration = Audio(path=speech, duration=3.0, sample_rate=44100, loudness_lufs=level)
+    gain = _gain(narration, -14.0)
+    assert gain == pytest.approx(-14.0 - level, abs=0.01)
+    _join([part], speech, tmp_path / "joined.mp4", 3.0, tmp_path, gain)
+    assert media.measure_loudness(tmp_path / "joined.mp4").integrated_lufs == pytest.approx(
+        -14.0, abs=1.0)
+    assert _gain(narration, None) == 0.0
