@@ -440,3 +440,19 @@ def test_explainer_join_brings_a_given_narration_to_the_target(tmp_path):
     assert media.measure_loudness(tmp_path / "joined.mp4").integrated_lufs == pytest.approx(
         -14.0, abs=1.0)
     assert _gain(narration, None) == 0.0
+
+
+def test_loudness_of_a_window_of_a_file(tmp_path):
+    """A clip's soundtrack is measured on the clip's own stretch of the recording."""
+    quiet = mh.lavfi(tmp_path / "q.wav", "sine=frequency=300:duration=3",
+                     extra=("-af", "volume=-30dB"))
+    loud = mh.lavfi(tmp_path / "l.wav", "sine=frequency=300:duration=3")
+    both = tmp_path / "both.wav"
+    media.run_ffmpeg(["-y", "-i", media.media_path(quiet), "-i", media.media_path(loud),
+                      "-filter_complex", "concat=n=2:v=0:a=1", media.media_path(both)],
+                     what="join")
+    whole = media.measure_loudness(both).integrated_lufs
+    first = media.measure_loudness(both, start=0.0, duration=3.0).integrated_lufs
+    second = media.measure_loudness(both, start=3.0, duration=3.0).integrated_lufs
+    assert second - first == pytest.approx(30, abs=1.5)
+    assert second == pytest.approx(whole, abs=1.0)       # the loud half dominates the whole

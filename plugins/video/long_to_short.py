@@ -93,7 +93,8 @@ class LongToShort(SpeechVideoTransform):
         out = ctx.work_dir / "clip.mp4"
         rendered = render(video, audio, clip_words, params, dst=out, duration=clip.duration,
                           work_dir=ctx.work_dir, progress=ctx.progress,
-                          audio_path=Path(source.path), cache_root=cache_root(ctx))
+                          audio_path=Path(source.path), cache_root=cache_root(ctx),
+                          start=clip.start)
         info = clip.manifest()
         ctx.metrics["highlight"] = info
         ctx.note(f"clip {clip.rank} of ~{params.seconds:g} s: {clip.start:.2f}-{clip.end:.2f} s, "

@@ -231,10 +231,12 @@ def burn_captions(video, words: Sequence[Word], params: CaptionParams, width: in
 def render(video, audio, words: Sequence[Word], params: CaptionParams, *, dst: Path,
            duration: float, work_dir: Path,
            progress: Callable[[float], None] | None = None, audio_path: Path | None = None,
-           loudness: float | None = None, cache_root: Path | None = None) -> Rendered:
+           loudness: float | None = None, cache_root: Path | None = None,
+           start: float | None = None) -> Rendered:
     """Captions and the logo on ``video`` (a stream already ``frame_size()``), muxed with
     ``audio`` brought to ``params.loudness`` (``loudness``: the input's own, when known;
-    else ``audio_path`` is measured), then the bumpers joined around it."""
+    else ``audio_path`` is measured, from ``start`` for ``duration`` when the video is a
+    part of it), then the bumpers joined around it."""
     from plugins.video.bumpers import attach
 
     width, height = params.frame_size()
@@ -243,7 +245,8 @@ def render(video, audio, words: Sequence[Word], params: CaptionParams, *, dst: P
     logo = place_logo(params, frame, cache_root)
     captioned = overlay_logo(captioned, logo)
     if audio is not None and audio_path is not None:
-        audio = soundtrack(audio, params.loudness, audio_path, loudness)
+        window = (start, duration) if start is not None else None
+        audio = soundtrack(audio, params.loudness, audio_path, loudness, window)
     bumpers = {k: Path(v).expanduser() for k in ("intro", "outro") if (v := getattr(params, k))}
     main = work_dir / "main.mp4" if bumpers else dst
     media.render_mp4(captioned, audio, main, duration=duration, fps=params.fps, crf=params.crf,
@@ -258,16 +261,17 @@ def render(video, audio, words: Sequence[Word], params: CaptionParams, *, dst: P
     return Rendered(dst, width, height, params.fps, total, count, lead)
 
 
-def soundtrack(audio, target: float | None, path: Path, loudness: float | None = None):
-    """``audio`` (a stream of the file at ``path``) brought to ``target`` LUFS by one gain
-    under a true-peak limiter (-1.5 dBTP); ``loudness`` is the file's own, else measured.
-    None or silence: as it is."""
+def soundtrack(audio, target: float | None, path: Path, loudness: float | None = None,
+               window: tuple[float, float] | None = None):
+    """``audio`` (a stream of the file at ``path``, or of its ``window``: start and
+    duration) brought to ``target`` LUFS by one gain under a true-peak limiter (-1.5
+    dBTP); ``loudness`` is its own, else measured. None or silence: as it is."""
     if target is None:
         return audio
     from plugins.audio.production import _limited
 
     if loudness is None:
-        loudness = _measured(str(path), *_stamp(path))
+        loudness = _measured(str(path), *_stamp(path), window)
     if loudness < -70:
         return audio
     rate = next((a.sample_rate for a in media.probe(path).audio if a.sample_rate), 44100)
@@ -284,10 +288,11 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 
 @functools.lru_cache(maxsize=64)
-def _measured(path: str, mtime: int, size: int) -> float:
-    """A file's integrated loudness, measured once per process per version of the file
-    (the clips of one recording share it)."""
-    return media.measure_loudness(path).integrated_lufs
+def _measured(path: str, mtime: int, size: int, window: tuple[float, float] | None) -> float:
+    """The integrated loudness of a file (or of a window of it), measured once per
+    process per version of the file."""
+    start, duration = window or (None, None)
+    return media.measure_loudness(path, start=start, duration=duration).integrated_lufs
 
 
 def shift_words(words: Sequence[Word], start: float, end: float) -> list[Word]:
