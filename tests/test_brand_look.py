@@ -233,7 +233,8 @@ def test_podcast_cover_carries_palette_logo_and_font(tmp_path, brand_file):
     from plugins.brands.logo import logo_png
 
     logo = logo_png(brand_file.parent / "logo.png", 300, cache_dir=tmp_path / "c")
-    look = CoverLook(colors=("#102030", "#000000"), accent="#00FF00", logo=logo)
+    look = CoverLook(colors=("#102030", "#000000"), accent="#00FF00", logo=logo,
+                     text="#FF8800")
     png = generated_cover("Why cities plant trees", 700, show="Green City Press",
                           hosts=["Ana", "Ben"], look=look)
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
@@ -241,6 +242,8 @@ def test_podcast_cover_carries_palette_logo_and_font(tmp_path, brand_file):
     top_right = pixels[: int(700 * 0.25), int(700 * 0.65):]
     assert magenta_share(top_right) > 0.1, "the logo in the top right corner"
     assert ((pixels[..., 1] > 200) & (pixels[..., 0] < 80)).sum() > 500   # the accent
+    orange = (pixels[..., 0] > 220) & (np.abs(pixels[..., 1] - 0x88) < 30) & (pixels[..., 2] < 60)
+    assert orange[int(700 * 0.25):int(700 * 0.8)].sum() > 2000            # the title's ink
     plain = np.asarray(Image.open(io.BytesIO(generated_cover(
         "Why cities plant trees", 700, show="Green City Press"))).convert("RGB"))
     assert magenta_share(plain) == 0.0

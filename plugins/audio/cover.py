@@ -63,13 +63,14 @@ def _truetype(path: str, size: int):
 
 @dataclass(frozen=True)
 class CoverLook:
-    """A brand's look on the generated cover: the gradient (top, bottom), the accent, a
-    logo PNG (put in the top right corner) and a font for every text."""
+    """A brand's look on the generated cover: the gradient (top, bottom), the accent, the
+    text colour, a logo PNG (put in the top right corner) and a font for every text."""
 
     colors: tuple[str, ...] = ()
     accent: str | None = None
     logo: Path | None = None
     font: Path | None = None
+    text: str | None = None
 
     def palette(self, picked: tuple[str, str, str]) -> tuple[str, str, str]:
         top, bottom, accent = picked
@@ -213,8 +214,9 @@ def generated_cover(title: str, size: int = 1400, *, show: str = "",
         y = size * TITLE_TOP + (size * (TITLE_BOTTOM - TITLE_TOP) - block) / 2
         if not show:
             bar_y = max(y - size * 0.05, size * 0.105)
+        ink = _rgb(look.text) if look.text else (255, 255, 255)
         for line in lines:
-            draw.text((left, y), line, font=font, fill=(255, 255, 255))
+            draw.text((left, y), line, font=font, fill=ink)
             y += px * LINE_HEIGHT
     draw.rectangle((left, bar_y, left + size * 0.09, bar_y + size * 0.009), fill=_rgb(accent))
 
@@ -225,7 +227,8 @@ def generated_cover(title: str, size: int = 1400, *, show: str = "",
         font = _font("Medium", int(size * 0.036), face)
         while font.getlength(credit) > size * 0.62 and len(credit) > 1:
             credit = credit[:-2].rstrip() + "…"
-        draw.text((left, size * 0.87), credit, font=font, fill=(255, 255, 255, 210))
+        ink = _rgb(look.text) if look.text else (255, 255, 255)
+        draw.text((left, size * 0.87), credit, font=font, fill=(*ink, 210))
 
     out = io.BytesIO()
     image.convert("RGB").save(out, format="PNG", optimize=False, compress_level=9)

@@ -162,8 +162,10 @@ class PodcastParams(AudioParams, PodcastScriptParams):
                                      "show's name, bar and arcs)")
     heading_font: str | None = Field(None, description="font file for the generated cover's "
                                      "text; empty: Roboto")
+    text_color: str | None = Field(None, description="the generated cover's text colour; "
+                                   "empty: white")
 
-    @field_validator("colors", "accent_color")
+    @field_validator("colors", "accent_color", "text_color")
     @classmethod
     def _colors(cls, value):
         for color in ([value] if isinstance(value, str) else value or ()):
@@ -183,7 +185,7 @@ def sound_brand_params(brand) -> dict:
             "intro": sound.intro, "outro": sound.outro, "music": sound.music,
             "music_volume": sound.music_volume, "loudness": sound.loudness.podcast,
             "pronunciation": dict(brand.words.pronunciation) or None,
-            "logo": brand.look.logo, "accent_color": colors.accent,
+            "logo": brand.look.logo, "accent_color": colors.accent, "text_color": colors.text,
             "colors": (colors.primary, colors.background)
             if colors.primary and colors.background else None,
             "heading_font": brand.look.fonts.heading}
@@ -353,7 +355,8 @@ class Podcast(engine.Transform):
 
 def cover_look(params: PodcastParams, ctx: Context) -> CoverLook | None:
     """The generated cover's palette, logo and font, when the step sets any."""
-    if not (params.colors or params.accent_color or params.logo or params.heading_font):
+    if not (params.colors or params.accent_color or params.logo or params.heading_font
+            or params.text_color):
         return None
     logo = None
     if params.logo:
@@ -363,7 +366,7 @@ def cover_look(params: PodcastParams, ctx: Context) -> CoverLook | None:
         logo = logo_png(_file(params.logo, "logo"), 360,
                         cache_dir=cache.root if cache is not None else None)
     return CoverLook(colors=tuple(params.colors), accent=params.accent_color, logo=logo,
-                     font=_file(params.heading_font, "heading_font"))
+                     font=_file(params.heading_font, "heading_font"), text=params.text_color)
 
 
 def _source_date(source: Artifact) -> str | None:
