@@ -162,21 +162,23 @@ def test_bumpers_make_the_video_longer_by_their_length(registry, ctx, tmp_path):
 
 
 def test_video_soundtrack_is_brought_to_its_loudness_target(registry, ctx, tmp_path):
+    """Quiet speech-like sound with sharp peaks (clicks the limiter must catch): the
+    video measures its target within half a LU, true peak under -1 dBTP."""
     transform = registry.transform("captioned-video")
-    quiet = mh.lavfi(tmp_path / "quiet.wav", "sine=frequency=300:duration=4",
-                     extra=("-af", "volume=-20dB"))
-    audio = Audio(path=quiet, duration=4.0, sample_rate=44100, words=timed(["a", "b"]),
+    peaky = mh.lavfi(tmp_path / "peaky.wav", "aevalsrc=0.03*sin(2*PI*300*t)*(1+sin(2*PI*3*t))"
+                     "+0.9*lt(mod(t\\,0.7)\\,0.003):s=44100:d=5")
+    audio = Audio(path=peaky, duration=5.0, sample_rate=44100, words=timed(["a", "b"]),
                   title="q")
     for target in (-14.0, -20.0):
         params = transform.Params(size="128x128", fps=10, preset="ultrafast",
                                   background="color", colors=("black",), loudness=target)
-        video = transform.run(audio, params, ctx)
-        assert media.measure_loudness(video.path).integrated_lufs == pytest.approx(target,
-                                                                                   abs=1.0)
+        measured = media.measure_loudness(transform.run(audio, params, ctx).path)
+        assert measured.integrated_lufs == pytest.approx(target, abs=0.5)
+        assert measured.true_peak_dbfs < -1.0
     kept = transform.run(audio, transform.Params(size="128x128", fps=10, preset="ultrafast",
                                                  background="color", loudness=None), ctx)
     assert media.measure_loudness(kept.path).integrated_lufs == pytest.approx(
-        media.measure_loudness(quiet).integrated_lufs, abs=1.0)
+        media.measure_loudness(peaky).integrated_lufs, abs=1.0)
 
 
 def test_brand_fills_every_video_parameter_it_knows(brand_file):

@@ -19,6 +19,7 @@ from plugins.video.branding import LogoArt, cache_root, place_logo, rasterise
 from plugins.video.layout import Frame, caption_frame
 from plugins.video.render import CaptionParams, words_transcript
 from plugins.video.bumpers import attach, shift_transcript
+from plugins.video.soundtrack import soundtrack_gain
 from plugins.video.slides import (Palette, ThumbnailLogo, Typeface, draw_background, draw_scene,
                                   draw_thumbnail)
 from plugins.video.timeline import Timeline, timeline
@@ -146,12 +147,7 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
 def _gain(audio: Audio, target: float | None) -> float:
     """The gain that brings the narration to ``target`` LUFS (0 for None or silence);
     a narration made here was already mastered to it."""
-    if target is None:
-        return 0.0
-    lufs = audio.loudness_lufs
-    if lufs is None:
-        lufs = media.measure_loudness(audio.path).integrated_lufs
-    return 0.0 if lufs < -70 else round(target - lufs, 2)
+    return soundtrack_gain(Path(audio.path), target, audio.loudness_lufs) or 0.0
 
 
 def _fit_picture(path: Path, width: int, height: int, zoom: float) -> Path:

@@ -26,9 +26,9 @@ from engine.artifacts import Storyboard, Word
 from plugins.video.ass import Event, ass_document, caption_events
 from plugins.video.layout import Frame
 from plugins.video.pictures import is_clip
-from plugins.audio.production import _limited
 from plugins.video.branding import LogoArt, overlay_logo
-from plugins.video.render import VIDEO_TRUE_PEAK, CaptionParams, prepare_font
+from plugins.video.render import CaptionParams, prepare_font
+from plugins.video.soundtrack import limited, sample_rate_of
 from plugins.video.slides import ACCENTS, SceneArt, rgba
 from plugins.video.timeline import Timeline, speaker_turns
 
@@ -295,8 +295,7 @@ def _join(parts: Sequence[Path], audio: Path | None, dst: Path, duration: float,
     if audio is not None:
         sound = ffmpeg.input(media.media_path(audio)).audio
         if abs(gain) >= 0.05:
-            rate = next((a.sample_rate for a in media.probe(audio).audio if a.sample_rate), 44100)
-            sound = _limited(sound, gain, VIDEO_TRUE_PEAK, rate)
+            sound = limited(sound, gain, sample_rate_of(audio))
         streams.append(sound.filter("apad"))
         options.update({"acodec": "aac", "b:a": "128k"})
     with atomic.replacing(dst) as partial:

@@ -8,7 +8,6 @@ folder as ``fontsdir``) and audio into ONE ffmpeg filter graph and encodes it th
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from plugins.video.ass import CaptionStyle, ass_document, caption_events, parse_
 from plugins.video.branding import overlay_logo, place_logo
 from plugins.video.fonts import Font, load_font
 from plugins.video.layout import caption_frame
+from plugins.video.soundtrack import soundtrack
 
 ASPECTS = {"9:16": (9, 16), "1:1": (1, 1), "16:9": (16, 9), "4:5": (4, 5)}
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
@@ -89,7 +89,7 @@ class CaptionParams(Params):
     outro: str | None = Field(None, description="a video played after this one (a bumper)")
     loudness: float | None = Field(-14.0, ge=-30.0, le=-9.0, description=(
         "the soundtrack's integrated loudness in LUFS (EBU R128; -14 suits video "
-        "platforms), under a -1.5 dBTP limiter; empty keeps the input's level"))
+        "platforms), under a true-peak limiter; empty keeps the input's level"))
 
     @field_validator("size")
     @classmethod
@@ -259,40 +259,6 @@ def render(video, audio, words: Sequence[Word], params: CaptionParams, *, dst: P
                       preset=params.preset, work_dir=work_dir)
         total = media.probe(dst).duration
     return Rendered(dst, width, height, params.fps, total, count, lead)
-
-
-def soundtrack(audio, target: float | None, path: Path, loudness: float | None = None,
-               window: tuple[float, float] | None = None):
-    """``audio`` (a stream of the file at ``path``, or of its ``window``: start and
-    duration) brought to ``target`` LUFS by one gain under a true-peak limiter (-1.5
-    dBTP); ``loudness`` is its own, else measured. None or silence: as it is."""
-    if target is None:
-        return audio
-    from plugins.audio.production import _limited
-
-    if loudness is None:
-        loudness = _measured(str(path), *_stamp(path), window)
-    if loudness < -70:
-        return audio
-    rate = next((a.sample_rate for a in media.probe(path).audio if a.sample_rate), 44100)
-    return _limited(audio, target - loudness, VIDEO_TRUE_PEAK, rate)
-
-
-#: the true-peak ceiling of video soundtracks (AAC encoding adds a little)
-VIDEO_TRUE_PEAK = -1.5
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    stat = Path(path).stat()
-    return stat.st_mtime_ns, stat.st_size
-
-
-@functools.lru_cache(maxsize=64)
-def _measured(path: str, mtime: int, size: int, window: tuple[float, float] | None) -> float:
-    """The integrated loudness of a file (or of a window of it), measured once per
-    process per version of the file."""
-    start, duration = window or (None, None)
-    return media.measure_loudness(path, start=start, duration=duration).integrated_lufs
 
 
 def shift_words(words: Sequence[Word], start: float, end: float) -> list[Word]:
