@@ -461,3 +461,20 @@ def test_loudness_of_a_window_of_a_file(tmp_path):
     second = media.measure_loudness(both, start=3.0, duration=3.0).integrated_lufs
     assert second - first == pytest.approx(30, abs=1.5)
     assert second == pytest.approx(whole, abs=1.0)       # the loud half dominates the whole
+
+
+def test_an_svg_logo_is_rasterised_at_its_size_on_the_frame(tmp_path):
+    from PIL import Image
+
+    from plugins.video.branding import place_logo
+    from plugins.video.captioned_video import CaptionedVideoParams
+    from plugins.video.layout import caption_frame
+
+    svg = tmp_path / "logo.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+                   '<rect width="40" height="20" fill="#FF00FF"/></svg>')
+    params = CaptionedVideoParams(logo=str(svg), size="640x640", logo_size=0.2)
+    art = place_logo(params, caption_frame(params, 640, 640), tmp_path / "cache")
+    with Image.open(art.path) as image:
+        assert image.size == (128, 64) == (art.box.w, art.box.h)
+        assert magenta_share(np.asarray(image.convert("RGB"))) > 0.95
