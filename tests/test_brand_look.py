@@ -391,6 +391,14 @@ def test_explainer_run_with_a_brand_shows_its_logo_in_frames_and_thumbnail(invok
     for at in (1.8, media.probe(video).duration - 0.5):
         pixels = media.frame_at(video, at)
         assert magenta_share(pixels[box.y:box.bottom, box.x:box.right]) > 0.5
+    # the spoken word in the brand's accent, in the caption band (above the progress bar)
+    band = slice(frame.caption_band.y, frame.height - 6)
+    greens = []
+    for at in np.arange(1.0, media.probe(video).duration - 1.0, 0.5):
+        pixels = media.frame_at(video, float(at)).astype(int)[band]
+        greens.append(int(((pixels[..., 1] > 180) & (pixels[..., 0] < 120)
+                           & (pixels[..., 2] < 120)).sum()))
+    assert max(greens) > 10, greens
     thumb = np.asarray(Image.open(out / "trees" / "video.thumbnail.jpg").convert("RGB"))
     assert magenta_share(thumb) > 0.01
     assert media.measure_loudness(video).integrated_lufs == pytest.approx(-14, abs=1.0)
