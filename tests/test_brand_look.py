@@ -486,3 +486,13 @@ def test_an_svg_logo_is_rasterised_at_its_size_on_the_frame(tmp_path):
     with Image.open(art.path) as image:
         assert image.size == (128, 64) == (art.box.w, art.box.h)
         assert magenta_share(np.asarray(image.convert("RGB"))) > 0.95
+
+
+def test_a_stereo_soundtrack_stays_stereo_at_its_rate(registry, ctx, tmp_path):
+    transform = registry.transform("captioned-video")
+    stereo = mh.tone(tmp_path / "s.wav", 2.0, sample_rate=48000, channels=2)
+    audio = Audio(path=stereo, duration=2.0, sample_rate=48000, words=timed(["a"]), title="s")
+    video = transform.run(audio, transform.Params(size="128x128", fps=10, preset="ultrafast",
+                                                  background="color"), ctx)
+    sound = media.probe(video.path).audio[0]
+    assert (sound.channels, sound.sample_rate) == (2, 48000)

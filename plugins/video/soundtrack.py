@@ -55,10 +55,15 @@ def soundtrack_gain(path: Path, target: float | None, loudness: float | None = N
 
 
 def limited(stream, gain: float, rate: int):
-    """``stream`` ``gain`` dB louder under the video's true-peak ceiling."""
-    from plugins.audio.production import _limited
-
-    return _limited(stream, gain, VIDEO_TRUE_PEAK, rate)
+    """``stream`` ``gain`` dB louder under the video's true-peak ceiling, at its own rate
+    and channels (the podcast mastering chain delivers mono speech; a video keeps its
+    stereo). The limiter runs at four times the rate (SoX resampler), so it sees the
+    peaks between samples; it touches only peaks above the ceiling."""
+    return (stream.filter("volume", f"{gain:.3f}dB", precision="double")
+            .filter("aresample", 4 * rate, resampler="soxr")
+            .filter("alimiter", limit=f"{10 ** (VIDEO_TRUE_PEAK / 20):.5f}", attack=1,
+                    release=60, level="false", latency="true")
+            .filter("aresample", rate, resampler="soxr"))
 
 
 def sample_rate_of(path: Path) -> int:
