@@ -41,9 +41,12 @@ class _Part(BaseModel):
 
 
 def _color(value: str | None) -> str | None:
+    """A colour as #RRGGBB (a #RGB one written out), the form every drawing code takes."""
     if value is not None and not HEX_COLOR.match(value):
         raise ValueError(f"unknown colour {short_repr(value)}: write it as #RRGGBB "
                          "(for example #1B4D3E)")
+    if value is not None and len(value) == 4:
+        value = "#" + "".join(c * 2 for c in value[1:])
     return value
 
 

@@ -482,12 +482,15 @@ _LOUDNESS = re.compile(r"I:\s+(-?[\d.]+|-?inf) LUFS.*?LRA:\s+(-?[\d.]+) LU"
                        r"(?:.*?Peak:\s+(-?[\d.]+|-?inf) dBFS)?", re.S)
 
 
-def measure_loudness(path: str | os.PathLike) -> Loudness:
-    """Integrated loudness, loudness range and true peak (ffmpeg's ebur128 filter)."""
+def measure_loudness(path: str | os.PathLike, *, start: float | None = None,
+                     duration: float | None = None) -> Loudness:
+    """Integrated loudness, loudness range and true peak (ffmpeg's ebur128 filter), of
+    the whole file or of ``duration`` seconds from ``start``."""
     import ffmpeg
 
     path = Path(path)
-    graph = (ffmpeg.input(media_path(path))["a:0"]
+    window = {k: f"{v:.3f}" for k, v in (("ss", start), ("t", duration)) if v is not None}
+    graph = (ffmpeg.input(media_path(path), **window)["a:0"]
              .filter("ebur128", peak="true", framelog="verbose")
              .output("-", format="null"))
     result = run_ffmpeg(graph_args(graph), what=f"measure the loudness of {path.name!r}",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -48,24 +49,51 @@ def _font_path(weight: str) -> Path:
     return Path(font_roboto.font_directory) / f"Roboto-{weight}.ttf"
 
 
+def _font(weight: str, size: int, path: Path | None = None):
+    """Roboto of ``weight`` at ``size`` pixels, or the font file ``path`` (a brand's)."""
+    return _truetype(str(path or _font_path(weight)), size)
+
+
 @functools.lru_cache(maxsize=None)
-def _font(weight: str, size: int):
+def _truetype(path: str, size: int):
     from PIL import ImageFont
 
-    return ImageFont.truetype(str(_font_path(weight)), size)
+    return ImageFont.truetype(path, size)
+
+
+@dataclass(frozen=True)
+class CoverLook:
+    """A brand's look on the generated cover: the gradient (top, bottom), the accent, the
+    text colour, a logo PNG (put in the top right corner) and a font for every text."""
+
+    colors: tuple[str, ...] = ()
+    accent: str | None = None
+    logo: Path | None = None
+    font: Path | None = None
+    text: str | None = None
+
+    def palette(self, picked: tuple[str, str, str]) -> tuple[str, str, str]:
+        top, bottom, accent = picked
+        if self.colors:
+            top, bottom = self.colors[0], self.colors[-1]
+        return top, bottom, self.accent or accent
+
+
+#: the logo's largest width and height on a cover, as fractions of the side
+LOGO_WIDTH, LOGO_HEIGHT = 0.2, 0.1
 
 
 @functools.lru_cache(maxsize=None)
-def _code_points(weight: str) -> frozenset[int]:
+def _code_points(path: str) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
-    with TTFont(str(_font_path(weight)), lazy=True) as font:
+    with TTFont(path, lazy=True) as font:
         return frozenset(font.getBestCmap())
 
 
-def missing_glyphs(text: str, weight: str = "Black") -> str:
+def missing_glyphs(text: str, weight: str = "Black", path: Path | None = None) -> str:
     """The characters of ``text`` the cover's font cannot draw (each once, in order)."""
-    have = _code_points(weight)
+    have = _code_points(str(path or _font_path(weight)))
     return "".join(dict.fromkeys(c for c in text if not c.isspace() and ord(c) not in have))
 
 
@@ -97,7 +125,8 @@ def wrap(text: str, font, width: float) -> list[str]:
     return lines
 
 
-def fit_title(text: str, size: int, *, weight: str = "Black") -> tuple[object, list[str]]:
+def fit_title(text: str, size: int, *, weight: str = "Black",
+              path: Path | None = None) -> tuple[object, list[str]]:
     """(font, lines): the largest title size whose wrapped lines fit the text box of a
     cover ``size`` pixels square; at the smallest size, lines past the box are cut and
     the last ends in an ellipsis."""
@@ -105,7 +134,7 @@ def fit_title(text: str, size: int, *, weight: str = "Black") -> tuple[object, l
     height = size * (TITLE_BOTTOM - TITLE_TOP)
     px = int(size * TITLE_MAX)
     while True:
-        font = _font(weight, px)
+        font = _font(weight, px, path)
         lines = wrap(text, font, width)
         words_whole = max(font.getlength(w) for w in text.split()) <= width
         fits = len(lines) * px * LINE_HEIGHT <= height and words_whole
@@ -147,69 +176,90 @@ def _background(size: int, top: str, bottom: str, accent: str):
 DRAWING_VERSION = "1"
 
 
-def cached_cover(ctx, title: str, *, show: str = "", hosts: Sequence[str] = ()) -> bytes:
-    """:func:`generated_cover`, drawn once per text and kept in the step cache (drawing
-    and compressing a 1400-pixel PNG costs more than mastering a one-turn edit saves)."""
+def cached_cover(ctx, title: str, *, show: str = "", hosts: Sequence[str] = (),
+                 look: CoverLook | None = None) -> bytes:
+    """:func:`generated_cover`, drawn once per text and look and kept in the step cache
+    (drawing and compressing a 1400-pixel PNG costs more than mastering a one-turn edit
+    saves). The look's logo and font count by their bytes, not their paths."""
     import base64
 
-    from engine.artifacts import Text
+    from engine.artifacts import Text, file_sha256
 
-    stored = ctx.memo("podcast-cover", {"title": title, "show": show, "hosts": list(hosts),
-                                        "drawing": DRAWING_VERSION},
+    key = {"title": title, "show": show, "hosts": list(hosts), "drawing": DRAWING_VERSION}
+    if look is not None:
+        key["look"] = {"colors": list(look.colors), "accent": look.accent, "text": look.text,
+                       "logo": file_sha256(look.logo) if look.logo else None,
+                       "font": file_sha256(look.font) if look.font else None}
+    stored = ctx.memo("podcast-cover", key,
                       lambda: Text(body=base64.b64encode(
-                          generated_cover(title, show=show, hosts=hosts)).decode("ascii")))
+                          generated_cover(title, show=show, hosts=hosts,
+                                          look=look)).decode("ascii")))
     return base64.b64decode(stored.body)
 
 
 def generated_cover(title: str, size: int = 1400, *, show: str = "",
-                    hosts: Sequence[str] = ()) -> bytes:
+                    hosts: Sequence[str] = (), look: CoverLook | None = None) -> bytes:
     """A square PNG cover carrying the episode ``title``, the ``show`` when known (and not
-    just the title again) and the ``hosts``. A title the font cannot draw is left off."""
-    from PIL import ImageDraw
+    just the title again) and the ``hosts``; ``look``: a brand's palette, logo and font.
+    A title the font cannot draw is left off."""
+    from PIL import Image, ImageDraw
+
+    look = look or CoverLook()
+    face = look.font
 
     title = " ".join(title.split()) or "Untitled episode"
     show = " ".join(show.split())
     if show.casefold() == title.casefold():
         show = ""
     digest = hashlib.sha256((show or title).encode("utf-8")).digest()
-    top, bottom, accent = PALETTES[digest[0] % len(PALETTES)]
+    top, bottom, accent = look.palette(PALETTES[digest[0] % len(PALETTES)])
     image = _background(size, top, bottom, accent)
-    draw = ImageDraw.Draw(image, "RGBA")           # blends translucent fills
     left = size * MARGIN
+    label_width = size * (1 - 2 * MARGIN)
+    if look.logo is not None:
+        with Image.open(look.logo) as logo:
+            mark = logo.convert("RGBA")
+        mark.thumbnail((int(size * LOGO_WIDTH), int(size * LOGO_HEIGHT)), Image.LANCZOS)
+        image.alpha_composite(mark, (int(size * (1 - MARGIN)) - mark.width, int(size * 0.08)))
+        label_width -= mark.width + size * 0.03
+    draw = ImageDraw.Draw(image, "RGBA")           # blends translucent fills
 
-    if show and not missing_glyphs(show, "Bold"):
+    if show and not missing_glyphs(show, "Bold", face):
         label = show.upper()
-        font = _font("Bold", int(size * 0.042))
-        while font.getlength(label) > size * (1 - 2 * MARGIN) and len(label) > 1:
+        font = _font("Bold", int(size * 0.042), face)
+        while font.getlength(label) > label_width and len(label) > 1:
             label = label[:-2].rstrip() + "…"
         draw.text((left, size * 0.105), label, font=font, fill=_rgb(accent))
     # the accent bar sits under the show's name, or right above the title without one
     bar_y = size * 0.175
 
-    if not missing_glyphs(title):
-        font, lines = fit_title(title, size)
+    if not missing_glyphs(title, "Black", face):
+        font, lines = fit_title(title, size, path=face)
         px = font.size
         block = len(lines) * px * LINE_HEIGHT
         y = size * TITLE_TOP + (size * (TITLE_BOTTOM - TITLE_TOP) - block) / 2
         if not show:
             bar_y = max(y - size * 0.05, size * 0.105)
+        ink = _rgb(look.text) if look.text else (255, 255, 255)
         for line in lines:
-            draw.text((left, y), line, font=font, fill=(255, 255, 255))
+            draw.text((left, y), line, font=font, fill=ink)
             y += px * LINE_HEIGHT
     draw.rectangle((left, bar_y, left + size * 0.09, bar_y + size * 0.009), fill=_rgb(accent))
 
     names = [h.strip() for h in hosts if h.strip()]
-    if names and not missing_glyphs("".join(names), "Medium"):
+    if names and not missing_glyphs("".join(names), "Medium", face):
         credit = "with " + (" & ".join(names) if len(names) <= 2
                             else ", ".join(names[:-1]) + " & " + names[-1])
-        font = _font("Medium", int(size * 0.036))
+        font = _font("Medium", int(size * 0.036), face)
         while font.getlength(credit) > size * 0.62 and len(credit) > 1:
             credit = credit[:-2].rstrip() + "…"
-        draw.text((left, size * 0.87), credit, font=font, fill=(255, 255, 255, 210))
+        ink = _rgb(look.text) if look.text else (255, 255, 255)
+        draw.text((left, size * 0.87), credit, font=font, fill=(*ink, 210))
 
     out = io.BytesIO()
     image.convert("RGB").save(out, format="PNG", optimize=False, compress_level=9)
     return out.getvalue()
 
 
-__all__ = ["PALETTES", "cached_cover", "fit_title", "generated_cover", "missing_glyphs", "wrap"]
+__all__ = ["CoverLook", "PALETTES", "cached_cover", "fit_title", "generated_cover",
+           "missing_glyphs", "wrap"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 import engine
 from engine.artifacts import (Artifact, Audio, Document, Script, Text, Transcript, as_document,
@@ -67,6 +67,20 @@ class AudioParams(Params):
     voice_consent: bool = Field(False, description=(
         "you have the speaker's consent to clone the voice of a reference recording (not "
         "needed when the voice's profile states consent); the output is marked synthetic"))
+    loudness: float = Field(-16.0, ge=-30.0, le=-9.0, description=(
+        "integrated loudness of the finished file in LUFS (EBU R128; -16 suits podcasts "
+        "and spoken word), true peak under -1 dBTP"))
+    pronunciation: dict[str, str] = Field(default_factory=dict, description=(
+        "how voices say words, {written: spoken} (`SQLite: S Q Lite`): whole words, any "
+        "case; captions and word timings keep the written words"))
+
+    @field_validator("pronunciation")
+    @classmethod
+    def _lexicon(cls, value: dict[str, str]) -> dict[str, str]:
+        for written, spoken in value.items():
+            if not written.strip() or not spoken.strip():
+                raise ValueError(f"the entry {written!r} needs a written and a spoken form")
+        return value
 
 
 class NarrationParams(AudioParams):
@@ -196,7 +210,7 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
     parts: list[production.Part] = []
     if intro is None and outro is None and bed is None:
         ctx.phase("measuring loudness", fraction=0.72)
-        predicted = predict([s.path for s in spoken], gaps, target=production.TARGET_LUFS,
+        predicted = predict([s.path for s in spoken], gaps, target=params.loudness,
                             ceiling_dbtp=production.TARGET_TP, extra_db=lossy)
         rate, gain = predicted.sample_rate, predicted.gain_db
         silent = predicted.speech_lufs < SILENCE_LUFS
@@ -204,6 +218,8 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
         # then the chapters an edit left alone come back mastered from the cache
         level_key = {"voices": sorted({s.passage.engine.identity(s.passage.voice)
                                        for s in spoken}), "stem": stem}
+        if params.loudness != production.TARGET_LUFS:
+            level_key["target"] = params.loudness
         used = ctx.recall("mastering-gain", level_key)
         if isinstance(used, Text) and abs(float(used.body) - gain) <= production.GAIN_REUSE_DB:
             gain = float(used.body)
@@ -218,7 +234,7 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
         level = production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed)
         first = level.loudness.integrated_lufs
         silent = first < SILENCE_LUFS
-        gain = 0.0 if silent else production.TARGET_LUFS - first + level.limiter_loss + lossy
+        gain = 0.0 if silent else params.loudness - first + level.limiter_loss + lossy
         build = production.whole_mix(mixed)
         how = {"gain": "measured", "mix_lufs": first, "limiter_loss_lu": level.limiter_loss}
         timer("mixing", time.perf_counter() - started)
@@ -229,7 +245,7 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
                                                    if outro else 0.0)
     ctx.phase("mastering", fraction=0.75)
     delivered, gain, ceiling, runs = production.master(
-        build, out, gain_db=gain, silent=silent, duration=expected,
+        build, out, gain_db=gain, silent=silent, duration=expected, target=params.loudness,
         progress=lambda f: ctx.phase("mastering", fraction=0.75 + 0.15 * f))
     duration = production.media_duration(out.wav)
     if parts:
@@ -274,6 +290,12 @@ class Narration(Transform):
     produces = "audio"
     Params = NarrationParams
 
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        """The narrator's voice, the narration's loudness and the pronunciation lexicon."""
+        return {"voice": brand.sound.narrator, "loudness": brand.sound.loudness.narration,
+                "pronunciation": dict(brand.words.pronunciation) or None}
+
     def check(self, params: NarrationParams, registry) -> list[tuple[str, str]]:
         return language_problems(params.voice, params.language, registry)
 
@@ -309,7 +331,7 @@ class Narration(Transform):
 
         started = time.perf_counter()
         spoken = production.speak(passages, ctx, speed=params.speed,
-                                  progress=speaking_progress(ctx))
+                                  progress=speaking_progress(ctx), lexicon=params.pronunciation)
         timer("synthesis", time.perf_counter() - started)
         gaps = [production.pause(SECTION_PAUSE / params.speed, s.passage.text) for s in spoken[:-1]] + [0.0]
         out = render(spoken, gaps, "narration", params, ctx, timer)

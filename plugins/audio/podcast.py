@@ -21,6 +21,7 @@ After the batch, ``OUT/podcast.xml`` is an RSS 2.0 feed with every episode
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from engine.errors import TransformError
 from engine.transform import Context
 
 from plugins.audio import production
-from plugins.audio.cover import cached_cover, missing_glyphs
+from plugins.audio.cover import CoverLook, cached_cover, missing_glyphs
 from plugins.audio.feed import FeedChannel, feed_brand_params
 from plugins.audio.narration import (AudioParams, audio_exports, record_disclosure, render,
                                      speaking_progress, voice_engine)
@@ -168,6 +169,41 @@ class PodcastParams(AudioParams, PodcastScriptParams):
                                      "author, owner, category, artwork, base_url...), read "
                                      "by the feed written after the batch; a brand's `show` "
                                      "fills it")
+    logo: str | None = Field(None, description="a logo (PNG or SVG) on the generated cover")
+    colors: tuple[str, ...] = Field((), max_length=2, description=(
+        "the generated cover's gradient, top and bottom; empty: a designed palette picked "
+        "by the show's name"))
+    accent_color: str | None = Field(None, description="the generated cover's accent (the "
+                                     "show's name, bar and arcs)")
+    heading_font: str | None = Field(None, description="font file for the generated cover's "
+                                     "text; empty: Roboto")
+    text_color: str | None = Field(None, description="the generated cover's text colour; "
+                                   "empty: white")
+
+    @field_validator("colors", "accent_color", "text_color")
+    @classmethod
+    def _colors(cls, value):
+        for color in ([value] if isinstance(value, str) else value or ()):
+            if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+                raise ValueError(f"{color!r} is not a colour: write #RRGGBB")
+        return value
+
+
+def sound_brand_params(brand) -> dict:
+    """What a brand (``engine.brand.Brand``) sets for how a podcast sounds and its
+    generated cover looks: the hosts' voices (in the hosts' order), stings, music,
+    loudness, the pronunciation lexicon, and the cover's palette, logo and font."""
+    sound, colors = brand.sound, brand.look.colors
+    defaults = PodcastParams.model_fields["voices"].default
+    voices = [h.voice or defaults[i % len(defaults)] for i, h in enumerate(sound.hosts)]
+    return {"voices": voices if any(h.voice for h in sound.hosts) else None,
+            "intro": sound.intro, "outro": sound.outro, "music": sound.music,
+            "music_volume": sound.music_volume, "loudness": sound.loudness.podcast,
+            "pronunciation": dict(brand.words.pronunciation) or None,
+            "logo": brand.look.logo, "accent_color": colors.accent, "text_color": colors.text,
+            "colors": (colors.primary, colors.background)
+            if colors.primary and colors.background else None,
+            "heading_font": brand.look.fonts.heading}
 
 
 def _file(value: str | None, what: str) -> Path | None:
@@ -211,7 +247,8 @@ class Podcast(engine.Transform):
 
     @classmethod
     def brand_params(cls, brand) -> dict:
-        return {**script_brand_params(brand), **feed_brand_params(brand)}
+        return {**script_brand_params(brand), **feed_brand_params(brand),
+                **sound_brand_params(brand)}
 
     def model_identity(self, params: PodcastParams, ctx: Context) -> str:
         parts = []
@@ -221,7 +258,7 @@ class Podcast(engine.Transform):
         if params.timing != "estimated":
             parts.append(ctx.registry.transcriber(params.transcriber).identity())
         parts.append(text_generator(params, ctx).identity())
-        for what in ("intro", "outro", "music", "cover"):
+        for what in ("intro", "outro", "music", "cover", "logo", "heading_font"):
             path = _file(getattr(params, what), what)
             if path is not None:
                 parts.append(f"{what}={file_sha256(path)[:16]}")
@@ -247,7 +284,7 @@ class Podcast(engine.Transform):
                     for turn in script.turns]
         started = time.perf_counter()
         spoken = production.speak(passages, ctx, speed=params.speed,
-                                  progress=speaking_progress(ctx))
+                                  progress=speaking_progress(ctx), lexicon=params.pronunciation)
         timer("synthesis", time.perf_counter() - started)
         gaps = []
         for i, item in enumerate(spoken):
@@ -269,7 +306,8 @@ class Podcast(engine.Transform):
         if cover_file:
             cover = cover_file.read_bytes()
         else:
-            cover = cached_cover(ctx, title, show=params.show, hosts=hosts)
+            cover = cached_cover(ctx, title, show=params.show, hosts=hosts,
+                                 look=cover_look(params, ctx))
             if missing_glyphs(title):
                 ctx.note(f"the cover's font (Roboto) has no glyphs for "
                          f"{missing_glyphs(title)[:20]!r}: the title is left off the cover")
@@ -329,6 +367,22 @@ class Podcast(engine.Transform):
         if cover is not None:
             out["cover." + cover[1]] = cover[0]
         return out
+
+
+def cover_look(params: PodcastParams, ctx: Context) -> CoverLook | None:
+    """The generated cover's palette, logo and font, when the step sets any."""
+    if not (params.colors or params.accent_color or params.logo or params.heading_font
+            or params.text_color):
+        return None
+    logo = None
+    if params.logo:
+        from plugins.brands.logo import logo_png
+
+        cache = getattr(ctx, "cache", None)
+        logo = logo_png(_file(params.logo, "logo"), 360,
+                        cache_dir=cache.root if cache is not None else None)
+    return CoverLook(colors=tuple(params.colors), accent=params.accent_color, logo=logo,
+                     font=_file(params.heading_font, "heading_font"), text=params.text_color)
 
 
 def _source_date(source: Artifact) -> str | None:

@@ -29,7 +29,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from engine import media
 from engine.artifacts import Chapter, Word
@@ -38,6 +38,7 @@ from engine.transform import Context
 from engine.voices import SentenceSpan, Utterance, VoiceEngine, sentence_plan, write_utterances
 
 from plugins.audio.sentence_cache import Sentence, speak_sentences
+from plugins.speech.lexicon import respell
 
 #: the loudness of the finished file (EBU R128 integrated, podcast standard)
 TARGET_LUFS = -16.0
@@ -84,12 +85,15 @@ class Spoken:
 
 
 def speak(passages: Sequence[Passage], ctx: Context, *, speed: float = 1.0,
-          progress: Callable[[int, int], None] | None = None) -> list[Spoken]:
+          progress: Callable[[int, int], None] | None = None,
+          lexicon: Mapping[str, str] | None = None) -> list[Spoken]:
     """Every passage into its own WAV file in ``ctx.work_dir``, from sentences spoken
-    once and cached (:mod:`plugins.audio.sentence_cache`); ``progress(done, total)``
+    once and cached (:mod:`plugins.audio.sentence_cache`), each said as the pronunciation
+    ``lexicon`` says (the written sentence stays for timings); ``progress(done, total)``
     counts sentences."""
     plans = [sentence_plan(p.text, speed) for p in passages]
-    sentences = [Sentence(p.engine, p.voice, text, speed)
+    sentences = [Sentence(p.engine, p.voice, text, speed,
+                          respell(text, lexicon) if lexicon else None)
                  for p, plan in zip(passages, plans) for text, _ in plan]
     speech = iter(speak_sentences(sentences, ctx, progress))
     out: list[Spoken] = []

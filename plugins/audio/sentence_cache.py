@@ -22,6 +22,7 @@ from engine.transform import Context
 from engine.voices import Synthesis, VoiceEngine, pcm16, trim_silence
 
 from plugins.speech.engine_timing import VERSION as TIMING_VERSION
+from plugins.speech.lexicon import Respelled, written_timings
 from plugins.speech.normalize import VERSION as NORMALIZATION_VERSION
 
 MEMO = "sentence-speech"
@@ -29,19 +30,24 @@ MEMO = "sentence-speech"
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence to speak, in one voice, at one speed."""
+    """One sentence to speak, in one voice, at one speed; ``said`` is how the voice says
+    it when a pronunciation lexicon respelled it (the written ``text`` stays for captions)."""
 
     engine: VoiceEngine
     voice: str
     text: str
     speed: float = 1.0
+    said: Respelled | None = None
 
     def key(self, identity: str) -> dict:
         """The cache key, given the voice's ``identity`` (asked of the engine once per
         voice: some engines list their voices to answer)."""
-        return {"voice": identity, "text": self.text,
-                "speed": self.speed, "normalization": NORMALIZATION_VERSION,
-                "timing": TIMING_VERSION}
+        key = {"voice": identity, "text": self.text,
+               "speed": self.speed, "normalization": NORMALIZATION_VERSION,
+               "timing": TIMING_VERSION}
+        if self.said is not None and self.said.spoken != self.text:
+            key["said"] = self.said.spoken   # what the lexicon made of it
+        return key
 
 
 def speak_sentences(sentences: Sequence[Sentence], ctx: Context,
@@ -72,7 +78,11 @@ def speak_sentences(sentences: Sequence[Sentence], ctx: Context,
 
     def synthesize(ident: tuple) -> Synthesis:
         s = unique[ident]
-        return trim_silence(s.engine.synthesize(s.text, s.voice, speed=s.speed))
+        if s.said is None or s.said.spoken == s.text:
+            return trim_silence(s.engine.synthesize(s.text, s.voice, speed=s.speed))
+        spoken = trim_silence(s.engine.synthesize(s.said.spoken, s.voice, speed=s.speed))
+        return Synthesis(spoken.samples, spoken.sample_rate,
+                         written_timings(s.said, spoken.words))
 
     threads = max(1, min(ctx.threads, len(missing)))
     with ThreadPoolExecutor(threads) as pool:
@@ -89,7 +99,8 @@ def speak_sentences(sentences: Sequence[Sentence], ctx: Context,
 
 
 def _identity(sentence: Sentence) -> tuple:
-    return (sentence.engine.name, sentence.voice, sentence.text, sentence.speed)
+    said = sentence.said.spoken if sentence.said is not None else None
+    return (sentence.engine.name, sentence.voice, sentence.text, sentence.speed, said)
 
 
 def _stored(spoken: Synthesis, work: Path) -> Audio:

@@ -27,6 +27,8 @@ from engine.errors import TransformError
 from engine.transform import Context, Transform
 from plugins.speech.captions import to_srt, to_vtt, transcript_cues
 from plugins.video import backgrounds
+from plugins.video.branding import cache_root
+from plugins.video.bumpers import shift_transcript
 from plugins.video.ass import parse_color
 from plugins.video.render import CaptionParams, render, source_transcript, transcript_words
 
@@ -70,7 +72,17 @@ class SpeechVideoTransform(Transform):
     def model_identity(self, params: CaptionParams, ctx: Context) -> str:
         from plugins.speech.transcript import get_transcriber
 
-        return get_transcriber(ctx, params.transcriber).identity()
+        from plugins.video.branding import files_identity
+
+        return "+".join(filter(None, [get_transcriber(ctx, params.transcriber).identity(),
+                                      files_identity(params)]))
+
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        """The brand's look: logo, bumpers, fonts, palette, caption style, loudness."""
+        from plugins.video.branding import look_params
+
+        return look_params(brand)
 
     def exports(self, artifact: Video) -> dict[str, bytes | Path]:
         return video_exports(artifact)
@@ -80,7 +92,9 @@ class CaptionedVideo(SpeechVideoTransform):
     """Captioned video (vertical short, square, wide, audiogram) with .srt and .vtt."""
 
     name = "captioned-video"
-    version = "3"  # 2: captions linger and bridge short pauses; 3: gradients span the frame
+    # 2: captions linger and bridge short pauses; 3: gradients span the frame; 4: logo,
+    # bumpers, the soundtrack at -14 LUFS
+    version = "4"
     Params = CaptionedVideoParams
 
     def run(self, source: Audio | Video, params: CaptionedVideoParams, ctx: Context) -> Video:
@@ -93,16 +107,19 @@ class CaptionedVideo(SpeechVideoTransform):
         video, audio = background_streams(source, params, width, height, duration)
         out = ctx.work_dir / "captioned.mp4"
         rendered = render(video, audio, words, params, dst=out, duration=duration,
-                          work_dir=ctx.work_dir, progress=ctx.progress)
+                          work_dir=ctx.work_dir, progress=ctx.progress,
+                          audio_path=Path(source.path), cache_root=cache_root(ctx),
+                          loudness=source.loudness_lufs if isinstance(source, Audio) else None)
         ctx.metrics["captions"] = rendered.captions
         ctx.metrics["size"] = f"{width}x{height}"
         disclosure = carried_disclosure(source)
         if disclosure:
             write_mp4_disclosure(out, disclosure)
             ctx.metrics["disclosure"] = disclosure
-        return Video(path=out, duration=round(duration, 3), width=width, height=height,
+        captions = shift_transcript(transcript, rendered.lead, rendered.duration)
+        return Video(path=out, duration=round(rendered.duration, 3), width=width, height=height,
                      fps=params.fps, has_audio=audio is not None, title=source.title,
-                     captions=transcript.model_copy(update={"title": source.title}),
+                     captions=captions.model_copy(update={"title": source.title}),
                      metadata={"caption_style": params.caption_style,
                                **{f"{DISCLOSURE}{k}": v for k, v in disclosure.items()}})
 

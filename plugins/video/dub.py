@@ -34,6 +34,7 @@ from engine.translators import AUTO
 from engine.voices import trim_silence
 from plugins.audio.narration import language_problems, voice_field
 from plugins.speech.captions import estimate_words
+from plugins.speech.lexicon import respell
 from plugins.speech.transcript import transcribe_file
 from plugins.translation.translate import spoken_sentences, translated
 from plugins.video.captioned_video import video_exports, write_mp4_disclosure
@@ -57,6 +58,9 @@ class DubParams(engine.Params):
     transcriber: str = Field("whisper", description="speech-to-text engine for the input",
                              json_schema_extra={"registry": "transcribers"})
     glossary: list[str] = Field(default_factory=list, description="terms never translated")
+    pronunciation: dict[str, str] = Field(default_factory=dict, description=(
+        "how the new voice says words, {written: spoken}: whole words, any case; the "
+        "captions keep the written words"))
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,12 @@ class Placed:
 
 class Dub(engine.Transform):
     """Dub a video into another language: transcribe, translate, speak, fit, mix, caption."""
+
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        """The brand's glossary (never translated) and pronunciation lexicon."""
+        return {"glossary": list(brand.words.glossary) or None,
+                "pronunciation": dict(brand.words.pronunciation) or None}
 
     name = "dub"
     version = "2"  # 2: a late sentence is sped up to be back on time; shifts in the manifest
@@ -145,7 +155,8 @@ class Dub(engine.Transform):
         placed: list[Placed] = []
         free_from = 0.0
         for index, (text, (_, start, end)) in enumerate(zip(texts, sentences)):
-            spoken = trim_silence(engine_.synthesize(text, info.name))
+            said = respell(text, params.pronunciation).spoken
+            spoken = trim_silence(engine_.synthesize(said, info.name))
             natural = spoken.duration
             at = max(start, free_from)  # late only when the sentence before overran
             next_start = sentences[index + 1][1] if index + 1 < len(sentences) else duration

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 import engine
 from engine.artifacts import (Artifact, Audio, Document, Script, Storyboard, Video, as_document,
@@ -28,7 +28,9 @@ from plugins.audio.narration import AudioParams, voice_engine, voice_field
 from plugins.text.outputs import TextParams, record_usage, text_generator
 from plugins.video import storyboard as planning
 from plugins.video.captioned_video import video_exports
+from plugins.video.ass import parse_color
 from plugins.video.render import CaptionParams
+from plugins.video.slides import BACKGROUND
 
 class StoryboardParams(TextParams):
     points: int = Field(3, ge=1, le=3, description="key points per scene")
@@ -159,11 +161,37 @@ class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
     tail: float = Field(3.0, ge=0.5, le=15.0, description="seconds the closing card stays")
     scenes_per_segment: int = Field(6, ge=1, le=40, description=(
         "scenes rendered per ffmpeg run (memory stays flat with length)"))
+    heading_font: str | None = Field(None, description=(
+        "font file for titles and headings on slides and the thumbnail; empty: `font`, "
+        "else Roboto Black and Bold"))
+    body_font: str | None = Field(None, description=(
+        "font file for key points, quotes and picture captions; empty: `font`, else "
+        "Roboto Medium"))
+    colors: tuple[str, ...] = Field(BACKGROUND, min_length=1, max_length=2, description=(
+        "the background gradient, top and bottom (one colour: flat)"))
+    accent_color: str | None = Field(None, description=(
+        "one accent for every scene (kickers, bars, stat numbers, the progress bar); "
+        "empty: a designed set taking turns"))
+    marker_color: str | None = Field(None, description=(
+        "the key points' markers; empty: the scene's accent"))
+    channel: str = Field("", max_length=100, description=(
+        "your channel's or publication's name, shown on the thumbnail"))
+
+    @field_validator("colors", "accent_color", "marker_color")
+    @classmethod
+    def _colors(cls, value):
+        for color in ([value] if isinstance(value, str) else value or ()):
+            parse_color(color)
+        return value
 
     @model_validator(mode="after")
     def _storyboard_file(self):
         if self.storyboard and not Path(self.storyboard).expanduser().is_file():
             raise ValueError(f"storyboard {self.storyboard!r} does not exist")
+        for what in ("heading_font", "body_font"):
+            value = getattr(self, what)
+            if value and not Path(value).expanduser().is_file():
+                raise ValueError(f"{what} file {value!r} does not exist")
         return self
 
 
@@ -171,10 +199,22 @@ class ExplainerVideo(Transform):
     """A designed video from a document, narration or podcast: scenes, pictures, captions."""
 
     name = "explainer-video"
-    version = "1"
+    version = "2"  # 2: logo, fonts, palette, bumpers, the soundtrack at -14 LUFS, lexicon
     consumes = ("document", "text", "storyboard", "audio", "script")
     produces = "video"
     Params = ExplainerParams
+
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        """The brand's look (as every video), the narrator's and hosts' voices, the
+        pronunciation lexicon, and what the storyboard takes from a brand."""
+        from plugins.audio.podcast import sound_brand_params
+        from plugins.video.branding import look_params
+
+        return {**StoryboardTransform.brand_params(brand), **look_params(brand),
+                "voices": sound_brand_params(brand)["voices"],
+                "voice": brand.sound.narrator,
+                "pronunciation": dict(brand.words.pronunciation) or None}
 
     def model_identity(self, params: ExplainerParams, ctx: Context) -> str:
         parts = [text_generator(params, ctx).identity()]
@@ -185,7 +225,9 @@ class ExplainerVideo(Transform):
             parts.append(ctx.registry.transcriber(params.transcriber).identity())
         if params.storyboard:
             parts.append(file_sha256(Path(params.storyboard).expanduser()))
-        return "+".join(parts)
+        from plugins.video.branding import files_identity
+
+        return "+".join(filter(None, [*parts, files_identity(params)]))
 
     def run(self, source: Artifact, params: ExplainerParams, ctx: Context) -> Video:
         from plugins.video.explainer_build import build
@@ -212,7 +254,9 @@ class ExplainerVideo(Transform):
             speak = PodcastParams(voices=params.voices, hosts=list(source.speakers) or
                                   list(dict.fromkeys(t.speaker for t in source.turns)),
                                   timing=params.timing, transcriber=params.transcriber,
-                                  speed=params.speed, voice_consent=params.voice_consent)
+                                  speed=params.speed, voice_consent=params.voice_consent,
+                                  pronunciation=params.pronunciation,
+                                  loudness=params.loudness or PodcastParams().loudness)
             return Podcast().run(source, speak, ctx)
         from plugins.audio.narration import Narration, NarrationParams
         from engine.artifacts import Section
@@ -222,7 +266,9 @@ class ExplainerVideo(Transform):
             if scene.narration.strip()))
         speak = NarrationParams(voice=params.voice, speed=params.speed, timing=params.timing,
                                 transcriber=params.transcriber, read_title=False,
-                                voice_consent=params.voice_consent)
+                                voice_consent=params.voice_consent,
+                                pronunciation=params.pronunciation,
+                                loudness=params.loudness or NarrationParams().loudness)
         return Narration().run(doc, speak, ctx)
 
     def exports(self, artifact: Video) -> dict[str, bytes | Path]:

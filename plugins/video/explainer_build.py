@@ -6,6 +6,7 @@ and returns the :class:`Video` with the timed storyboard in its metadata.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from engine import media
@@ -14,9 +15,13 @@ from engine.errors import TransformError
 from engine.transform import Context
 from plugins.video import pictures as pictures_
 from plugins.video.explainer_render import Look, render_explainer
-from plugins.video.layout import Frame, frame_layout
+from plugins.video.branding import LogoArt, cache_root, place_logo, rasterise
+from plugins.video.layout import Frame, caption_frame
 from plugins.video.render import CaptionParams, words_transcript
-from plugins.video.slides import Typeface, draw_background, draw_scene, draw_thumbnail
+from plugins.video.bumpers import attach, shift_transcript
+from plugins.video.soundtrack import soundtrack_gain
+from plugins.video.slides import (Palette, ThumbnailLogo, Typeface, draw_background, draw_scene,
+                                  draw_thumbnail)
 from plugins.video.timeline import Timeline, timeline
 
 #: caption size in an explainer, as a share of the frame's short side (slides carry text too)
@@ -33,21 +38,19 @@ def caption_params(params: CaptionParams) -> CaptionParams:
     return params.model_copy(update={"font_size": round(min(width, height) * CAPTION_SIZE)})
 
 
-def explainer_frame(params: CaptionParams) -> Frame:
-    """The frame, with a caption band where the captions go when there are any."""
+def explainer_frame(params: CaptionParams, cache_dir: Path | None = None) -> Frame:
+    """The frame, with a caption band where the captions go when there are any, and the
+    logo's place (see :func:`branded_frame`)."""
+    return branded_frame(params, cache_dir)[0]
+
+
+def branded_frame(params: CaptionParams, cache_dir: Path | None) -> tuple[Frame, LogoArt | None]:
+    """The frame and the logo (when there is one), in its corner of the safe area away
+    from the caption band; slide text keeps clear of the logo's rows."""
     width, height = params.frame_size()
-    if params.caption_style == "none":
-        return frame_layout(width, height)
-    style = params.caption_style_for(width, height)
-    lines = 1 if style.mode == "phrases" else style.max_lines
-    band = int(style.margin_y + lines * style.font_size * 1.25 + 2 * style.outline)
-    if style.position == "top":
-        return frame_layout(width, height, caption_band=(0, band))
-    if style.position == "middle":
-        middle = height // 2
-        half = band // 2 - style.margin_y // 2
-        return frame_layout(width, height, caption_band=(middle - half, middle + half))
-    return frame_layout(width, height, caption_band=(height - band, height))
+    frame = caption_frame(params, width, height)
+    logo = place_logo(params, frame, cache_dir)
+    return (replace(frame, logo=logo.box) if logo else frame), logo
 
 
 def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
@@ -59,7 +62,7 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
     duration = audio.duration or media.probe(audio.path).duration
     fps = params.fps
     width, height = params.frame_size()
-    frame = explainer_frame(params)
+    frame, logo = branded_frame(params, cache_root(ctx))
     line = timeline(board, words, duration, fps,
                     transition=0.0 if params.transition == "none" else params.transition_seconds,
                     tail=params.tail)
@@ -68,8 +71,10 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
     work = ctx.work_dir
     slides_dir = work / "slides"
     slides_dir.mkdir(parents=True, exist_ok=True)
-    typeface = Typeface.of(params.font)
-    background = draw_background(width, height, slides_dir / "background.png")
+    typeface = Typeface.of(params.font, heading=params.heading_font, body=params.body_font)
+    palette = Palette.of(params)
+    background = draw_background(width, height, slides_dir / "background.png",
+                                 colors=palette.background)
     arts, pictures, originals = {}, {}, {}
     notes: list[str] = []
     # large enough for the zoom on the frame and for the thumbnail
@@ -83,7 +88,8 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
                                               name=f"scene-{index:03d}")
             if note:
                 notes.append(f"scene {index + 1}: {note}")
-        art = draw_scene(board, index, frame, typeface, slides_dir, has_picture=picture is not None)
+        art = draw_scene(board, index, frame, typeface, slides_dir,
+                         has_picture=picture is not None, palette=palette)
         notes += [f"scene {index + 1}: {n}" for n in art.notes]
         if picture is not None and art.picture is not None:
             originals[index] = picture
@@ -95,29 +101,53 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
         ctx.note(note)
     look = Look(transition="fade" if params.transition == "none" else params.transition,
                 zoom=params.zoom, progress_bar=params.progress_bar,
-                scenes_per_segment=params.scenes_per_segment)
+                scenes_per_segment=params.scenes_per_segment, bar_color=palette.accents[0],
+                logo=logo)
     out = work / "explainer.mp4"
+    bumpers = {k: Path(v).expanduser() for k in ("intro", "outro") if (v := getattr(params, k))}
+    main = work / "main.mp4" if bumpers else out
     render_explainer(board, arts, pictures, background, frame, line, look, words,
-                     Path(audio.path), params, out, work,
-                     progress=lambda f: ctx.progress(0.1 + 0.85 * f))
+                     Path(audio.path), params, main, work,
+                     progress=lambda f: ctx.progress(0.1 + 0.85 * f),
+                     gain=_gain(audio, params.loudness))
+    lead, total = 0.0, line.duration
+    if bumpers:
+        lead = attach(main, out, intro=bumpers.get("intro"), outro=bumpers.get("outro"),
+                      width=width, height=height, fps=fps, crf=params.crf,
+                      preset=params.preset, work_dir=work)
+        total = round(media.probe(out).duration, 3)
     key = next((originals[i] for i in line.scenes
                 if i in originals and not pictures_.is_clip(originals[i])), None)
     size = list(WIDE_THUMBNAIL) if width >= height * 1.25 else [width, height]
+    mark = None
+    if params.logo:
+        png, _, _ = rasterise(params, size[0], cache_root(ctx), size[1])
+        mark = ThumbnailLogo(png, params.logo_position)
     thumb, _, thumb_notes = draw_thumbnail(board, key, (size[0], size[1]), typeface,
-                                           work / "thumbnail.jpg")
+                                           work / "thumbnail.jpg", palette=palette, logo=mark,
+                                           channel=params.channel)
     for note in dict.fromkeys(thumb_notes):
         ctx.note(f"thumbnail: {note}")
     kept = _keep(ctx, thumb)
     timed = timed_board(board, line)
     ctx.metrics.update({"size": f"{width}x{height}", "scenes": len(line.scenes),
-                        "pictures": len(pictures), "duration": line.duration})
+                        "pictures": len(pictures), "duration": total})
+    if lead or bumpers:
+        ctx.metrics["bumpers"] = {"intro": lead, "main": line.duration}
     ctx.progress(1.0)
-    return Video(path=out, duration=line.duration, width=width, height=height, fps=fps,
+    captions = words_transcript(words, title=board.title, duration=line.duration)
+    return Video(path=out, duration=total, width=width, height=height, fps=fps,
                  has_audio=True, title=board.title,
-                 captions=words_transcript(words, title=board.title, duration=line.duration),
+                 captions=shift_transcript(captions, lead, total),
                  metadata={"thumbnail": str(kept), "storyboard": timed.model_dump_json(),
                            "caption_style": params.caption_style})
 
+
+
+def _gain(audio: Audio, target: float | None) -> float:
+    """The gain that brings the narration to ``target`` LUFS (0 for None or silence);
+    a narration made here was already mastered to it."""
+    return soundtrack_gain(Path(audio.path), target, audio.loudness_lufs) or 0.0
 
 
 def _fit_picture(path: Path, width: int, height: int, zoom: float) -> Path:

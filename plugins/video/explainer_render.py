@@ -26,7 +26,9 @@ from engine.artifacts import Storyboard, Word
 from plugins.video.ass import Event, ass_document, caption_events
 from plugins.video.layout import Frame
 from plugins.video.pictures import is_clip
+from plugins.video.branding import LogoArt, overlay_logo
 from plugins.video.render import CaptionParams, prepare_font
+from plugins.video.soundtrack import limited, sample_rate_of
 from plugins.video.slides import ACCENTS, SceneArt, rgba
 from plugins.video.timeline import Timeline, speaker_turns
 
@@ -40,6 +42,9 @@ class Look:
     drift: float = 0.12
     progress_bar: bool = True
     scenes_per_segment: int = 6
+    bar_color: str = ACCENTS[0]
+    #: the logo on every frame (``plugins.video.branding.LogoArt``), or None
+    logo: LogoArt | None = None
 
 
 @dataclass(frozen=True)
@@ -201,11 +206,12 @@ def piece_stream(piece: Piece, draw, tag: int):
             .filter("setpts", "PTS-STARTPTS"))
 
 
-def _progress_bar(video, frame: Frame, start: float, duration: float, total: float, fps: float):
+def _progress_bar(video, frame: Frame, start: float, duration: float, total: float, fps: float,
+                  color: str = ACCENTS[0]):
     import ffmpeg
 
     height = max(int(frame.unit * 0.7) // 2 * 2, 2)
-    r, g, b, _ = rgba(ACCENTS[0])
+    r, g, b, _ = rgba(color)
     bar = ffmpeg.input(f"color=c=0x{r:02X}{g:02X}{b:02X}:s={frame.width}x{height}:r={fps:g}"
                        f":d={duration + 1:.3f}", f="lavfi").video
     x = f"-w+w*(t+{start:.4f})/{total:.4f}"
@@ -229,7 +235,7 @@ def render_explainer(board: Storyboard, arts: dict[int, SceneArt], pictures: dic
                      background: Path, frame: Frame, line: Timeline, look: Look,
                      words: Sequence[Word], audio: Path | None, params: CaptionParams,
                      dst: Path, work_dir: Path,
-                     progress: Callable[[float], None] | None = None) -> Path:
+                     progress: Callable[[float], None] | None = None, gain: float = 0.0) -> Path:
     """Render the whole video to ``dst`` (see the module docstring)."""
     fps = params.fps
     events, style, font, fonts_dir = [], None, None, None
@@ -255,7 +261,9 @@ def render_explainer(board: Storyboard, arts: dict[int, SceneArt], pictures: dic
         video = streams[0] if len(streams) == 1 else ffmpeg.concat(*streams, n=len(streams),
                                                                    v=1, a=0)
         if look.progress_bar:
-            video = _progress_bar(video, frame, start, end - start, line.duration, fps)
+            video = _progress_bar(video, frame, start, end - start, line.duration, fps,
+                                  look.bar_color)
+        video = overlay_logo(video, look.logo)
         if events:
             video = _captions(video, events, style, font, fonts_dir, frame, start, end,
                               work_dir / f"captions-{n:03d}.ass")
@@ -269,20 +277,27 @@ def render_explainer(board: Storyboard, arts: dict[int, SceneArt], pictures: dic
                          preset=params.preset, what=f"render part {n + 1} of the explainer",
                          progress=report)
         parts.append(part)
-    _join(parts, audio, dst, line.duration, work_dir)
+    _join(parts, audio, dst, line.duration, work_dir, gain)
     return dst
 
 
 def _join(parts: Sequence[Path], audio: Path | None, dst: Path, duration: float,
-          work_dir: Path) -> None:
-    """The segments joined without re-encoding, with the narration (padded) as AAC."""
+          work_dir: Path, gain: float = 0.0) -> None:
+    """The segments joined without re-encoding, with the narration (padded, ``gain`` dB
+    louder under a true-peak limiter when asked) as AAC."""
+    import ffmpeg
+
     listing = work_dir / "segments.txt"
     listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts), encoding="utf-8")
+    streams = [ffmpeg.input(media.media_path(listing), f="concat", safe=0).video]
+    options = {"vcodec": "copy", "t": f"{duration:.3f}", "movflags": "+faststart",
+               "format": "mp4"}
+    if audio is not None:
+        sound = ffmpeg.input(media.media_path(audio)).audio
+        if abs(gain) >= 0.05:
+            sound = limited(sound, gain, sample_rate_of(audio))
+        streams.append(sound.filter("apad"))
+        options.update({"acodec": "aac", "b:a": "128k"})
     with atomic.replacing(dst) as partial:
-        args = ["-y", "-f", "concat", "-safe", "0", "-i", media.media_path(listing)]
-        if audio is not None:
-            args += ["-i", media.media_path(audio), "-map", "0:v:0", "-map", "1:a:0",
-                     "-af", "apad", "-c:a", "aac", "-b:a", "128k"]
-        args += ["-c:v", "copy", "-t", f"{duration:.3f}", "-movflags", "+faststart",
-                 "-f", "mp4", media.media_path(partial)]
-        media.run_ffmpeg(args, what="join the explainer's parts")
+        args = media.graph_args(ffmpeg.output(*streams, media.media_path(partial), **options))
+        media.run_ffmpeg(["-y", *args], what="join the explainer's parts")

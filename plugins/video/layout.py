@@ -52,6 +52,8 @@ class Frame:
     height: int
     safe: Box
     caption_band: Box | None
+    #: where the logo sits (slide text keeps clear of its rows), None without one
+    logo: Box | None = None
 
     @property
     def landscape(self) -> bool:
@@ -67,20 +69,28 @@ class Frame:
         """The safe area clear of the caption band: where slide text may go (below a
         band at the top, else above the band)."""
         band, safe = self.caption_band, self.safe
-        if band is None:
-            return safe
         gap = int(self.unit * 2)
-        if band.y <= safe.y:
-            top = max(safe.y, band.bottom + gap)
-            return Box(safe.x, top, safe.w, max(safe.bottom - top, 1))
-        bottom = min(safe.bottom, band.y - gap)
-        return Box(safe.x, safe.y, safe.w, max(bottom - safe.y, 1))
+        top, bottom = safe.y, safe.bottom
+        if band is not None:
+            if band.y <= safe.y:
+                top = max(top, band.bottom + gap)
+            else:
+                bottom = min(bottom, band.y - gap)
+        logo = self.logo
+        if logo is not None and logo.y < bottom and logo.bottom > top:
+            # the logo's rows are kept clear: text never runs under it, whatever its width
+            if logo.y + logo.h / 2 < (top + bottom) / 2:
+                top = max(top, logo.bottom + gap)
+            else:
+                bottom = min(bottom, logo.y - gap)
+        return Box(safe.x, top, safe.w, max(bottom - top, 1))
 
 
 def frame_layout(width: int, height: int, *, margin: float = 0.06,
-                 caption_band: tuple[int, int] | None = None) -> Frame:
+                 caption_band: tuple[int, int] | None = None,
+                 logo: Box | None = None) -> Frame:
     """The frame of ``width x height``; ``caption_band`` is the (top, bottom) rows the
-    captions may use."""
+    captions may use, ``logo`` where the logo goes."""
     side = int(round(min(width, height) * margin))
     vertical = height > width * 1.25
     top = int(round(height * 0.06)) if vertical else side
@@ -90,7 +100,24 @@ def frame_layout(width: int, height: int, *, margin: float = 0.06,
     if caption_band is not None:
         top_row, bottom_row = max(caption_band[0], 0), min(caption_band[1], height)
         band = Box(0, top_row, width, max(bottom_row - top_row, 1))
-    return Frame(width, height, safe, band)
+    return Frame(width, height, safe, band, logo)
+
+
+def caption_frame(params, width: int, height: int) -> Frame:
+    """The frame of a captioned video (``params``: caption parameters), with the band its
+    captions use."""
+    if params.caption_style == "none":
+        return frame_layout(width, height)
+    style = params.caption_style_for(width, height)
+    lines = 1 if style.mode == "phrases" else style.max_lines
+    band = int(style.margin_y + lines * style.font_size * 1.25 + 2 * style.outline)
+    if style.position == "top":
+        return frame_layout(width, height, caption_band=(0, band))
+    if style.position == "middle":
+        middle = height // 2
+        half = band // 2 - style.margin_y // 2
+        return frame_layout(width, height, caption_band=(middle - half, middle + half))
+    return frame_layout(width, height, caption_band=(height - band, height))
 
 
 # --------------------------------------------------------------------------- fonts

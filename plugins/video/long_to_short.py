@@ -45,6 +45,8 @@ from engine.errors import TransformError
 from engine.transform import Context
 from plugins.video.captioned_video import SpeechVideoTransform
 from plugins.video import backgrounds
+from plugins.video.branding import cache_root
+from plugins.video.bumpers import shift_transcript
 from plugins.video.highlights import rank_highlights
 from plugins.video.render import (CaptionParams, render, shift_words, source_transcript,
                                   transcript_words, words_transcript)
@@ -68,7 +70,9 @@ class LongToShort(SpeechVideoTransform):
     """The Nth best highlight of a long recording as a captioned vertical clip."""
 
     name = "long-to-short"
-    version = "3"  # 2: captions linger and bridge short pauses; 3: gradients span the frame
+    # 2: captions linger and bridge short pauses; 3: gradients span the frame; 4: logo,
+    # bumpers, the soundtrack at -14 LUFS
+    version = "4"
     Params = LongToShortParams
 
     def run(self, source: Audio | Video, params: LongToShortParams, ctx: Context) -> Video:
@@ -90,19 +94,22 @@ class LongToShort(SpeechVideoTransform):
         clip_words = shift_words(words, clip.start, clip.end)
         out = ctx.work_dir / "clip.mp4"
         ctx.phase("rendering", fraction=0.6)
-        render(video, audio, clip_words, params, dst=out, duration=clip.duration,
-               work_dir=ctx.work_dir,
-               progress=lambda fraction: ctx.phase("rendering", fraction=0.6 + 0.4 * fraction))
+        rendered = render(video, audio, clip_words, params, dst=out, duration=clip.duration,
+                          work_dir=ctx.work_dir,
+                          progress=lambda fraction: ctx.phase("rendering",
+                                                              fraction=0.6 + 0.4 * fraction),
+                          audio_path=Path(source.path), cache_root=cache_root(ctx),
+                          start=clip.start)
         info = clip.manifest()
         ctx.metrics["highlight"] = info
         ctx.note(f"clip {clip.rank} of ~{params.seconds:g} s: {clip.start:.2f}-{clip.end:.2f} s, "
                  f"{clip.title!r}; picked because: {clip.reason}")
         manifest = {"source": source.title, "clip": info,
                     "ranking": [h.manifest() for h in ranking]}
-        return Video(path=out, duration=round(clip.duration, 3), width=width, height=height,
+        captions = words_transcript(clip_words, title=clip.title, duration=clip.duration)
+        return Video(path=out, duration=round(rendered.duration, 3), width=width, height=height,
                      fps=params.fps, has_audio=audio is not None, title=clip.title,
-                     captions=words_transcript(clip_words, title=clip.title,
-                                               duration=clip.duration),
+                     captions=shift_transcript(captions, rendered.lead, rendered.duration),
                      metadata={"highlight": json.dumps(manifest, ensure_ascii=False),
                                "source": source.title, "start": f"{clip.start:.3f}",
                                "end": f"{clip.end:.3f}"})

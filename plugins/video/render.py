@@ -22,7 +22,10 @@ from engine.errors import TransformError
 from engine.transform import Context, Params
 from plugins.speech.captions import estimate_words
 from plugins.video.ass import CaptionStyle, ass_document, caption_events, parse_color
+from plugins.video.branding import overlay_logo, place_logo
 from plugins.video.fonts import Font, load_font
+from plugins.video.layout import caption_frame
+from plugins.video.soundtrack import soundtrack
 
 ASPECTS = {"9:16": (9, 16), "1:1": (1, 1), "16:9": (16, 9), "4:5": (4, 5)}
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
@@ -71,6 +74,22 @@ class CaptionParams(Params):
         "speech-to-text engine when the input carries no word timings"))
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description=(
         "language spoken (ISO 639-1), for the transcriber; empty to detect it"))
+    logo: str | None = Field(None, description=(
+        "logo file (PNG with transparency, or SVG) shown on the whole video, in a corner "
+        "of the safe area clear of captions and slide text; empty for none"))
+    logo_position: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = Field(
+        "top-right", description="the logo's corner (the other vertical side when the "
+                                 "captions take this one)")
+    logo_opacity: float = Field(0.9, ge=0.05, le=1.0, description="the logo's opacity")
+    logo_size: float = Field(0.14, ge=0.03, le=0.5, description=(
+        "the logo's width as a share of the frame's width"))
+    intro: str | None = Field(None, description=(
+        "a video played before this one (a bumper), scaled and padded to the frame, with "
+        "its sound"))
+    outro: str | None = Field(None, description="a video played after this one (a bumper)")
+    loudness: float | None = Field(-14.0, ge=-30.0, le=-9.0, description=(
+        "the soundtrack's integrated loudness in LUFS (EBU R128; -14 suits video "
+        "platforms), under a true-peak limiter; empty keeps the input's level"))
 
     @field_validator("size")
     @classmethod
@@ -96,6 +115,10 @@ class CaptionParams(Params):
     def _font_exists(self):
         if self.font is not None and not Path(self.font).expanduser().is_file():
             raise ValueError(f"font file {self.font!r} does not exist")
+        for what in ("logo", "intro", "outro"):
+            value = getattr(self, what)
+            if value is not None and not Path(value).expanduser().is_file():
+                raise ValueError(f"{what} file {value!r} does not exist")
         return self
 
     def frame_size(self) -> tuple[int, int]:
@@ -173,8 +196,11 @@ class Rendered:
     width: int
     height: int
     fps: float
+    #: the whole video's length, bumpers included
     duration: float
     captions: int
+    #: the intro bumper's length: the captions start this much later
+    lead: float = 0.0
 
 
 def prepare_font(params: CaptionParams, work_dir: Path) -> tuple[Font, Path]:
@@ -204,14 +230,35 @@ def burn_captions(video, words: Sequence[Word], params: CaptionParams, width: in
 
 def render(video, audio, words: Sequence[Word], params: CaptionParams, *, dst: Path,
            duration: float, work_dir: Path,
-           progress: Callable[[float], None] | None = None) -> Rendered:
-    """Captions on ``video`` (a stream already ``frame_size()``), muxed with ``audio``."""
+           progress: Callable[[float], None] | None = None, audio_path: Path | None = None,
+           loudness: float | None = None, cache_root: Path | None = None,
+           start: float | None = None) -> Rendered:
+    """Captions and the logo on ``video`` (a stream already ``frame_size()``), muxed with
+    ``audio`` brought to ``params.loudness`` (``loudness``: the input's own, when known;
+    else ``audio_path`` is measured, from ``start`` for ``duration`` when the video is a
+    part of it), then the bumpers joined around it."""
+    from plugins.video.bumpers import attach
+
     width, height = params.frame_size()
     captioned, count = burn_captions(video, words, params, width, height, work_dir)
-    media.render_mp4(captioned, audio, dst, duration=duration, fps=params.fps, crf=params.crf,
+    frame = caption_frame(params, width, height)
+    logo = place_logo(params, frame, cache_root)
+    captioned = overlay_logo(captioned, logo)
+    if audio is not None and audio_path is not None:
+        window = (start, duration) if start is not None else None
+        audio = soundtrack(audio, params.loudness, audio_path, loudness, window)
+    bumpers = {k: Path(v).expanduser() for k in ("intro", "outro") if (v := getattr(params, k))}
+    main = work_dir / "main.mp4" if bumpers else dst
+    media.render_mp4(captioned, audio, main, duration=duration, fps=params.fps, crf=params.crf,
                      preset=params.preset, what="render the captioned video",
                      progress=progress)
-    return Rendered(dst, width, height, params.fps, duration, count)
+    lead, total = 0.0, duration
+    if bumpers:
+        lead = attach(main, dst, intro=bumpers.get("intro"), outro=bumpers.get("outro"),
+                      width=width, height=height, fps=params.fps, crf=params.crf,
+                      preset=params.preset, work_dir=work_dir)
+        total = media.probe(dst).duration
+    return Rendered(dst, width, height, params.fps, total, count, lead)
 
 
 def shift_words(words: Sequence[Word], start: float, end: float) -> list[Word]:

@@ -13,7 +13,7 @@ keeps the boxes so tests can check them against the pixels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.artifacts import Scene, Storyboard
@@ -39,13 +39,48 @@ class Typeface:
     quote: Path
 
     @classmethod
-    def of(cls, font: str | None) -> "Typeface":
+    def of(cls, font: str | None, *, heading: str | None = None,
+           body: str | None = None) -> "Typeface":
+        """Roboto's weights; ``font`` for all text; ``heading`` (titles and headings) and
+        ``body`` (points, quotes, captions of pictures) over it where given."""
+        folder = default_font_path().parent
         if font:
             path = Path(font).expanduser().resolve()
-            return cls(path, path, path, path)
-        folder = default_font_path().parent
-        return cls(folder / "Roboto-Black.ttf", folder / "Roboto-Bold.ttf",
-                   folder / "Roboto-Medium.ttf", folder / "Roboto-MediumItalic.ttf")
+            face = cls(path, path, path, path)
+        else:
+            face = cls(folder / "Roboto-Black.ttf", folder / "Roboto-Bold.ttf",
+                       folder / "Roboto-Medium.ttf", folder / "Roboto-MediumItalic.ttf")
+        if heading:
+            path = Path(heading).expanduser().resolve()
+            face = replace(face, title=path, heading=path)
+        if body:
+            path = Path(body).expanduser().resolve()
+            face = replace(face, body=path, quote=path)
+        return face
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The slides' colours: the background gradient (top, bottom), the text, the accents
+    (kicker, bars, stat numbers, the progress bar: one per scene, in turn) and the
+    key-point markers (the scene's accent when None)."""
+
+    background: tuple[str, ...] = BACKGROUND
+    text: str = TEXT
+    accents: tuple[str, ...] = ACCENTS
+    marker: str | None = None
+
+    @classmethod
+    def of(cls, params) -> "Palette":
+        """From a video's parameters: ``colors``, ``text_color``, ``accent_color`` (one
+        accent for every scene) and ``marker_color``."""
+        accent = getattr(params, "accent_color", None)
+        return cls(background=tuple(getattr(params, "colors", None) or BACKGROUND),
+                   text=params.text_color, accents=(accent,) if accent else ACCENTS,
+                   marker=getattr(params, "marker_color", None))
+
+    def accent(self, index: int) -> str:
+        return self.accents[index % len(self.accents)]
 
 
 @dataclass(frozen=True)
@@ -151,19 +186,20 @@ class Canvas:
 # --------------------------------------------------------------------------- scenes
 
 def draw_scene(board: Storyboard, index: int, frame: Frame, typeface: Typeface,
-               folder: Path, *, has_picture: bool) -> SceneArt:
+               folder: Path, *, has_picture: bool, palette: Palette = Palette()) -> SceneArt:
     """The layers of scene ``index`` (see the module docstring)."""
     scene = board.scenes[index]
     folder.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
     boxes: list[Box] = []
     base = Canvas(frame, notes, boxes)
-    accent = ACCENTS[index % len(ACCENTS)]
+    accent = palette.accent(index)
+    text = palette.text
     u = frame.unit
     c = frame.content
     art = SceneArt(None, [], None, text_boxes=boxes, notes=notes)
     if scene.kind in ("title", "closing"):
-        _card(board, scene, base, frame, typeface, accent)
+        _card(board, scene, base, frame, typeface, accent, text)
     else:
         sections = sum(1 for s in board.scenes if s.kind not in ("title", "closing"))
         number = sum(1 for s in board.scenes[:index] if s.kind not in ("title", "closing")) + 1
@@ -175,7 +211,7 @@ def draw_scene(board: Storyboard, index: int, frame: Frame, typeface: Typeface,
         if heading:
             block = base.fit(heading, typeface.heading, (6.2 if frame.landscape else 7.0) * u,
                              Box(c.x, top, c.w, int(c.h * 0.24)), max_lines=3)
-            art.heading = base.text(block, c.x, top, c.w, TEXT)
+            art.heading = base.text(block, c.x, top, c.w, text)
             top += block.height + int(2.5 * u)
         body = Box(c.x, top, c.w, max(c.bottom - top, int(4 * u)))
         text_area, picture = _split(body, frame, has_picture)
@@ -194,7 +230,8 @@ def draw_scene(board: Storyboard, index: int, frame: Frame, typeface: Typeface,
         if scene.kind == "chapter" and board.speakers:
             text_area, art.speakers = _speakers(board, scene, base, text_area, typeface, folder,
                                                 index, accent, frame)
-        art.points = _points(scene, base, frame, text_area, typeface, folder, index, accent)
+        art.points = _points(scene, base, frame, text_area, typeface, folder, index, accent,
+                             palette)
     art.base = base.save(folder / f"scene-{index:03d}-base.png")
     return art
 
@@ -221,7 +258,7 @@ def _split(body: Box, frame: Frame, has_picture: bool) -> tuple[Box, Box | None]
 
 
 def _points(scene: Scene, canvas: Canvas, frame: Frame, area: Box, typeface: Typeface,
-            folder: Path, index: int, accent: str) -> list[Layer]:
+            folder: Path, index: int, accent: str, palette: Palette) -> list[Layer]:
     """One layer per point (in point order), fitted together into ``area`` on a panel."""
     u = frame.unit
     items: list[tuple[str, str]] = []   # (kind, text)
@@ -237,7 +274,7 @@ def _points(scene: Scene, canvas: Canvas, frame: Frame, area: Box, typeface: Typ
     gap = int(1.6 * u)      # between cards
     size = (4.0 if frame.landscape else 4.8 if frame.width >= frame.height else 5.6) * u
     for _ in range(14):   # one size for all points, shrunk until their cards fit together
-        blocks = _point_blocks(items, canvas, scene, typeface, inner, size, u)
+        blocks = _point_blocks(items, canvas, scene, typeface, inner, size, u, palette)
         total = sum(h + 2 * pad for _, h in blocks) + gap * (len(blocks) - 1)
         if total <= area.h or size <= 1.8 * u:
             break
@@ -258,7 +295,7 @@ def _points(scene: Scene, canvas: Canvas, frame: Frame, area: Box, typeface: Typ
                 dot = int(block.size * 0.32)
                 cy = yy + int(block.size * 0.62)
                 target.draw.ellipse((inner.x, cy - dot // 2, inner.x + dot, cy + dot // 2),
-                                    fill=rgba(accent))
+                                    fill=rgba(palette.marker or accent))
             target.text(block, inner.x + indent, yy, inner.w - indent, color)
             yy += block.height + int(0.6 * u)
         if target is not canvas:
@@ -268,7 +305,7 @@ def _points(scene: Scene, canvas: Canvas, frame: Frame, area: Box, typeface: Typ
 
 
 def _point_blocks(items, canvas: Canvas, scene: Scene, typeface: Typeface, inner: Box,
-                  size: float, u: float):
+                  size: float, u: float, palette: Palette):
     """Each item as fitted text blocks (with colour and indent) and its height."""
     out = []
     indent = int(size * 0.9)
@@ -278,15 +315,15 @@ def _point_blocks(items, canvas: Canvas, scene: Scene, typeface: Typeface, inner
                                 Box(0, 0, inner.w, int(size * 4.2)), max_lines=1)
             label = canvas.fit(text, typeface.body, size * 0.9, Box(0, 0, inner.w, int(size * 4)),
                                max_lines=3)
-            parts = [(number, ACCENTS[0], 0), (label, SOFT, 0)]
+            parts = [(number, palette.accents[0], 0), (label, SOFT, 0)]
         elif kind == "quote":
             block = canvas.fit(text, typeface.quote, size * 1.15,
                                Box(0, 0, inner.w, int(size * 7)), max_lines=5)
-            parts = [(block, TEXT, 0)]
+            parts = [(block, palette.text, 0)]
         else:
             block = canvas.fit(text, typeface.body, size, Box(0, 0, inner.w - indent,
                                                               int(size * 6)), max_lines=4)
-            parts = [(block, TEXT, indent)]
+            parts = [(block, palette.text, indent)]
         height = sum(b.height for b, _, _ in parts) + int(0.6 * u) * (len(parts) - 1)
         out.append((parts, height))
     return out
@@ -322,7 +359,7 @@ def _speakers(board: Storyboard, scene: Scene, canvas: Canvas, area: Box, typefa
 
 
 def _card(board: Storyboard, scene: Scene, canvas: Canvas, frame: Frame, typeface: Typeface,
-          accent: str) -> None:
+          accent: str, text: str = TEXT) -> None:
     """The title card (title, byline, date, hosts) or the closing card (title, call to
     action, link), centred vertically in the content area."""
     u = frame.unit
@@ -330,7 +367,7 @@ def _card(board: Storyboard, scene: Scene, canvas: Canvas, frame: Frame, typefac
     parts: list[tuple[TextBlock, str]] = []
     if scene.kind == "title":
         parts.append((canvas.fit(board.title, typeface.title, (8.5 if frame.landscape else 9.5) * u,
-                                 Box(0, 0, c.w, int(c.h * 0.55)), max_lines=5), TEXT))
+                                 Box(0, 0, c.w, int(c.h * 0.55)), max_lines=5), text))
         for line, color in ((board.byline, SOFT), (board.date, SOFT),
                             ("with " + " & ".join(board.speakers) if board.speakers else "", accent)):
             if line:
@@ -338,7 +375,7 @@ def _card(board: Storyboard, scene: Scene, canvas: Canvas, frame: Frame, typefac
                                          Box(0, 0, c.w, int(c.h * 0.1)), max_lines=2), color))
     else:
         parts.append((canvas.fit(board.title, typeface.heading, 6.0 * u,
-                                 Box(0, 0, c.w, int(c.h * 0.4)), max_lines=4), TEXT))
+                                 Box(0, 0, c.w, int(c.h * 0.4)), max_lines=4), text))
         if board.call_to_action:
             parts.append((canvas.fit(board.call_to_action, typeface.heading, 4.6 * u,
                                      Box(0, 0, c.w, int(c.h * 0.2)), max_lines=3), accent))
@@ -358,7 +395,8 @@ def _card(board: Storyboard, scene: Scene, canvas: Canvas, frame: Frame, typefac
 
 # --------------------------------------------------------------------------- background
 
-def draw_background(width: int, height: int, path: Path, *, margin: float = 0.12) -> Path:
+def draw_background(width: int, height: int, path: Path, *, margin: float = 0.12,
+                    colors: tuple[str, ...] = BACKGROUND) -> Path:
     """A dark gradient with soft coloured glows, ``1 + 2 * margin`` times the frame, so a
     slowly moving crop of it gives a subtle moving background."""
     import numpy as np
@@ -366,14 +404,15 @@ def draw_background(width: int, height: int, path: Path, *, margin: float = 0.12
 
     w, h = int(width * (1 + 2 * margin)) // 2 * 2, int(height * (1 + 2 * margin)) // 2 * 2
     small_w, small_h = max(w // 8, 2), max(h // 8, 2)
-    top, bottom = np.array(parse_color(BACKGROUND[0])[:3]), np.array(parse_color(BACKGROUND[1])[:3])
+    top, bottom = (np.array(parse_color(c)[:3]) for c in (colors[0], colors[-1]))
     ramp = np.linspace(0, 1, small_h)[:, None, None]
     pixels = (top * (1 - ramp) + bottom * ramp).repeat(small_w, axis=1)
     image = Image.fromarray(pixels.astype("uint8"), "RGB")
     glow = Image.new("RGB", (small_w, small_h), (0, 0, 0))
     draw = ImageDraw.Draw(glow)
     spots = ((0.18, 0.22, 0.38), (0.82, 0.55, 0.42), (0.35, 0.88, 0.34))
-    for (fx, fy, fr), color in zip(spots, GLOWS):
+    glows = GLOWS if tuple(colors) == BACKGROUND else [_lighter(c) for c in (*colors, colors[0])]
+    for (fx, fy, fr), color in zip(spots, glows):
         r = fr * min(small_w, small_h)
         draw.ellipse((fx * small_w - r, fy * small_h - r, fx * small_w + r, fy * small_h + r),
                      fill=parse_color(color)[:3])
@@ -384,25 +423,48 @@ def draw_background(width: int, height: int, path: Path, *, margin: float = 0.12
     return path
 
 
+def _lighter(color: str, amount: float = 0.3) -> str:
+    """``color`` moved ``amount`` of the way to white: a glow of a brand's own colour."""
+    r, g, b, _ = parse_color(color)
+    return "#" + "".join(f"{int(v + (255 - v) * amount):02X}" for v in (r, g, b))
+
+
 # --------------------------------------------------------------------------- thumbnail
 
+@dataclass(frozen=True)
+class ThumbnailLogo:
+    """A logo already rasterised at its width on the thumbnail, and its corner."""
+
+    path: Path
+    position: str = "top-right"
+
+
 def draw_thumbnail(board: Storyboard, picture: Path | None, size: tuple[int, int],
-                   typeface: Typeface, dst: Path) -> tuple[Path, list[Box], list[str]]:
-    """A JPEG of ``size``: the background, the key visual (when there is one) and the
-    title; returns the text boxes and notes too."""
+                   typeface: Typeface, dst: Path, *, palette: Palette = Palette(),
+                   logo: ThumbnailLogo | None = None,
+                   channel: str = "") -> tuple[Path, list[Box], list[str]]:
+    """A JPEG of ``size``: the background, the key visual (when there is one), the
+    channel's name, the title and the logo (text keeps clear of the logo's rows);
+    returns the text boxes and notes too."""
     from PIL import Image
 
+    from plugins.video.branding import logo_box
     from plugins.video.layout import frame_layout
 
     width, height = size
     frame = frame_layout(width, height)
+    mark = None
+    if logo is not None:
+        mark = Image.open(logo.path).convert("RGBA")
+        frame = frame_layout(width, height, logo=logo_box(frame.safe, mark.width, mark.height,
+                                                          logo.position))
     notes: list[str] = []
     boxes: list[Box] = []
     background = dst.with_suffix(".background.png")
-    draw_background(width, height, background, margin=0.0)
+    draw_background(width, height, background, margin=0.0, colors=palette.background)
     image = Image.open(background).convert("RGBA")
     background.unlink()
-    c = frame.safe
+    c = frame.content
     u = frame.unit
     text_box = c
     if picture is not None:
@@ -413,17 +475,38 @@ def draw_thumbnail(board: Storyboard, picture: Path | None, size: tuple[int, int
                 text_box = Box(c.x, c.y, c.w // 2 - int(3 * u), c.h)
             else:
                 box = Box(0, 0, width, int(height * 0.45))
-                text_box = Box(c.x, box.bottom + int(3 * u), c.w, c.bottom - box.bottom - int(3 * u))
+                top = max(box.bottom + int(3 * u), c.y)
+                text_box = Box(c.x, top, c.w, c.bottom - top)
             image.paste(_cover(pic, box.w, box.h), (box.x, box.y))
     canvas = Canvas(frame, notes, boxes)
     bar = int(1.4 * u)
+    accent = palette.accents[0]
+    label = None
+    if channel.strip():
+        label = canvas.fit(channel.strip().upper(), typeface.heading, 3.4 * u,
+                           Box(0, 0, text_box.w, int(5 * u)), max_lines=1)
+    above = label.height + bar * 2 if label else 0
     title = canvas.fit(board.title, typeface.title, 10 * u,
-                       Box(0, 0, text_box.w, text_box.h - bar * 4), max_lines=5)
-    y = text_box.y + max((text_box.h - title.height - bar * 3) // 2, 0)
-    canvas.draw.rectangle((text_box.x, y, text_box.x + int(16 * u), y + bar),
-                          fill=rgba(ACCENTS[0]))
-    canvas.text(title, text_box.x, y + bar * 3, text_box.w, TEXT)
+                       Box(0, 0, text_box.w, text_box.h - bar * 4 - above), max_lines=5)
+    y = text_box.y + max((text_box.h - title.height - bar * 3 - above) // 2, 0)
+    if label is not None:
+        canvas.text(label, text_box.x, y, text_box.w, accent)
+        y += above
+    canvas.draw.rectangle((text_box.x, y, text_box.x + int(16 * u), y + bar), fill=rgba(accent))
+    canvas.text(title, text_box.x, y + bar * 3, text_box.w, palette.text)
     image.alpha_composite(canvas.image)
+    if mark is not None:
+        if picture is not None:   # a plate of the background's colour keeps it readable
+            from PIL import ImageDraw
+
+            box, pad = frame.logo, int(1.2 * u)
+            plate = Image.new("RGBA", image.size, (0, 0, 0, 0))
+            ImageDraw.Draw(plate).rounded_rectangle(
+                (box.x - pad, box.y - pad, box.right + pad, box.bottom + pad), radius=pad,
+                fill=rgba(palette.background[-1], 215))
+            image.alpha_composite(plate)
+        image.alpha_composite(mark, (frame.logo.x, frame.logo.y))
+        mark.close()
     image.convert("RGB").save(dst, "JPEG", quality=90)
     return dst, boxes, notes
 
@@ -435,4 +518,4 @@ def _cover(image, width: int, height: int):
     return ImageOps.fit(image, (max(width, 1), max(height, 1)), Image.LANCZOS)
 
 
-__all__ = ["Layer", "SceneArt", "Typeface", "draw_background", "draw_scene", "draw_thumbnail"]
+__all__ = ["Layer", "Palette", "SceneArt", "ThumbnailLogo", "Typeface", "draw_background", "draw_scene", "draw_thumbnail"]
