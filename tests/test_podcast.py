@@ -191,6 +191,25 @@ def test_music_bed_ducks_under_speech_after_the_intro(registry, tmp_path):
     ctx.cleanup()
 
 
+@pytest.mark.slow
+def test_one_sting_as_intro_and_outro(registry, tmp_path):
+    """A brand commonly names one sting for both ends: the file is read once and split."""
+    sting = media_helpers.tone(tmp_path / "sting.wav", 0.8, frequency=880, sample_rate=44100)
+    script = Script(title="Stings", speakers=("A", "B"), turns=(
+        Turn(speaker="A", text="Welcome to the show.", chapter="Hello"),
+        Turn(speaker="B", text="Thanks for having me.", chapter="Hello")))
+    step = registry.transform("podcast")
+    ctx = context(registry)
+    audio = step.run(script, step.Params(intro=str(sting), outro=str(sting), timing="estimated"),
+                     ctx)
+    samples = media.decode_audio(audio.path, 16000)
+    end = len(samples) / 16000
+    assert tone_level(samples, 16000, 0.1, 0.7, 880) > 0.01           # the intro
+    assert tone_level(samples, 16000, end - 0.7, end - 0.1, 880) > 0.01  # the outro
+    assert audio.words[0].start >= 0.8
+    ctx.cleanup()
+
+
 def test_feed_lists_every_successful_episode_and_escapes_titles(tmp_path):
     import feedparser
     from types import SimpleNamespace as NS

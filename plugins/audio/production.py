@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -227,10 +228,20 @@ def mixed(spoken: Sequence[Spoken], gaps: Sequence[float], *, intro: Path | None
     outro, and an optional music bed ducked under the speech, mono at ``sample_rate``."""
     import ffmpeg
 
+    # ffmpeg-python makes one input of equal inputs, so a file used twice (one sting as
+    # intro and outro) is read once and split
+    uses = Counter(str(p) for p in [intro, *(item.path for item in spoken), outro] if p)
+    copies: dict[str, list] = {}
+
     def prepared(path: Path):
-        return (ffmpeg.input(media.media_path(path)).audio
-                .filter("aresample", sample_rate)
-                .filter("aformat", sample_fmts="fltp", channel_layouts="mono"))
+        key = str(path)
+        if key not in copies:
+            stream = (ffmpeg.input(media.media_path(path)).audio
+                      .filter("aresample", sample_rate)
+                      .filter("aformat", sample_fmts="fltp", channel_layouts="mono"))
+            split = stream.filter_multi_output("asplit", uses[key]) if uses[key] > 1 else None
+            copies[key] = [split[i] for i in range(uses[key])] if split else [stream]
+        return copies[key].pop()
 
     parts = []
     if intro is not None:
