@@ -166,6 +166,48 @@ def compare_mastering(registry, passages, gap: float, ctx: Context) -> str:
             f"{abs(a.integrated_lufs - b.integrated_lufs):.1f} LU (target <= 0.5)")
 
 
+def lame_effects(registry, doc, tmp: Path) -> None:
+    """What LAME does to our voices' masters, per sample rate and bitrate: the loudness it
+    takes away and how much higher the mp3's true peak is than the master's as measured
+    in the mastering run (``production.LAME_EFFECTS`` is set from this). The narration of
+    the article with hibari (24 kHz) and its first three sections with piper (22.05 kHz),
+    each mastered once at the voice's own rate and at 44.1 and 48 kHz and encoded at every
+    bitrate the rate allows; the master and the mp3 are measured by ffmpeg's ``ebur128``
+    (true peak), as a player's meter would."""
+    from engine import media
+    from plugins.audio import production
+    from plugins.audio.loudness import predict
+    from plugins.audio.narration import SECTION_PAUSE, narration_blocks
+
+    blocks = narration_blocks(doc)
+    for spec, count in (("hibari:heart", len(blocks)), ("piper:joe", 3)):
+        name, voice = spec.split(":")
+        engine = registry.voice_engine(name)
+        ctx = context(registry, "lame", tmp, Cache(tmp / "cache-lame"))
+        spoken = production.speak([production.Passage(text, engine, voice, chapter=chapter)
+                                   for chapter, text in blocks[:count]], ctx)
+        gaps = [SECTION_PAUSE] * (len(spoken) - 1) + [0.0]
+        work_rate = max(production.wav_rate(s.path) for s in spoken)
+        gain = predict([s.path for s in spoken], gaps, target=production.TARGET_LUFS,
+                       ceiling_dbtp=production.TARGET_TP).gain_db
+        parts = production.chapter_parts(spoken, gaps, ctx.work_dir)
+        for rate in (work_rate, 44100, 48000):
+            build = production.parts_mix(parts, work_rate, rate)
+            kbps = [64, 96, 128, 160] + ([192, 256] if rate >= 32000 else [])
+            for bitrate in kbps:
+                out = production.delivery(ctx.work_dir, f"{rate}-{bitrate}", f"{bitrate}k",
+                                          rate)
+                run = production.deliver(*build(gain, production.TARGET_TP), out)
+                master, mp3 = media.measure_loudness(out.wav), media.measure_loudness(out.mp3)
+                print(f"lame {spec} {rate} Hz {bitrate}k: master {master.integrated_lufs} LUFS "
+                      f"{master.true_peak_dbfs} dBTP (run's own meter {run.true_peak_dbfs}); "
+                      f"mp3 {mp3.integrated_lufs} LUFS {mp3.true_peak_dbfs} dBTP: takes "
+                      f"{master.integrated_lufs - mp3.integrated_lufs:.1f} LU, true peak "
+                      f"{mp3.true_peak_dbfs - run.true_peak_dbfs:+.2f} dB over the run's",
+                      flush=True)
+        ctx.cleanup()
+
+
 def p90(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[int(0.9 * (len(ordered) - 1))]
@@ -175,10 +217,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--passes", type=int, default=2, help="word-timing passes")
+    parser.add_argument("--lame", action="store_true",
+                        help="only measure what LAME does to the masters (LAME_EFFECTS)")
     args = parser.parse_args()
 
     registry = build_registry(PluginConfig(load_entry_points=False))
     doc = registry.loader_for(ARTICLE).load(ARTICLE)
+    if args.lame:
+        with tempfile.TemporaryDirectory() as folder:
+            lame_effects(registry, doc, Path(folder))
+        return
     podcast = registry.transform("podcast")
     narration = registry.transform("narration")
     pod_params = podcast.Params(minutes=args.minutes)
