@@ -554,23 +554,25 @@ def deliver(limited, extra: list, out: Delivery, *, progress: Progress | None = 
     the ``extra`` outputs its graph needs. Returns the measurement; ``progress`` gets the
     fraction written when the ``duration`` expected is given.
 
-    Loudness is ffmpeg's ``ebur128`` (without its frame log); the true peak is the
-    highest sample of the delivered signal upsampled 4x by the SoX resampler
-    (``astats``). That is the true-peak meter of ITU-R BS.1770 with a sharper
-    interpolation filter: on our speech it reads the same as ``ebur128=peak=true`` or up
-    to 0.15 dB higher (never lower), at half the cost."""
+    Loudness is ffmpeg's ``ebur128`` (without its frame log) on the way to the wav (it
+    passes the audio through unchanged); the true peak is the highest sample of the
+    delivered signal upsampled 4x by the SoX resampler (``astats``). That is the
+    true-peak meter of ITU-R BS.1770 with a sharper interpolation filter: on our speech
+    it reads the same as ``ebur128=peak=true`` or up to 0.15 dB higher (never lower), at
+    half the cost. The meter's branch passes on only its first frame, so no upsampled
+    audio is handed to an output."""
     import ffmpeg
 
     rate = out.sample_rate
-    branches = limited.filter_multi_output("asplit", 4 if out.mp3 is not None else 3)
-    outputs = [branches[0].output(media.media_path(out.wav), format="wav", acodec="pcm_s16le",
-                                  ar=rate, ac=1),
-               branches[1].filter("ebur128", framelog="verbose").output("-", format="null"),
-               branches[2].filter("aresample", PEAK_OVERSAMPLING * rate, resampler="soxr")
+    branches = limited.filter_multi_output("asplit", 3 if out.mp3 is not None else 2)
+    outputs = [branches[0].filter("ebur128", framelog="verbose")
+               .output(media.media_path(out.wav), format="wav", acodec="pcm_s16le", ar=rate,
+                       ac=1),
+               branches[1].filter("aresample", PEAK_OVERSAMPLING * rate, resampler="soxr")
                .filter("astats", measure_overall="Peak_level", measure_perchannel="none")
-               .output("-", format="null"), *extra]
+               .filter("aselect", "eq(n,0)").output("-", format="null"), *extra]
     if out.mp3 is not None:
-        outputs.append(branches[3].output(media.media_path(out.mp3), format="mp3",
+        outputs.append(branches[2].output(media.media_path(out.mp3), format="mp3",
                                           **{"b:a": out.bitrate, "compression_level": 7},
                                           ar=rate, ac=1))
     what = f"master {out.wav.stem!r}"
