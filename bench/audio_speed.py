@@ -5,7 +5,7 @@
    script's sentences alone with the same voices (target: at most 1.5x).
 2. Narration of samples/article.md end to end against synthesising its sentences alone
    (target: at most 1.4x), delivered as the step does by default (the voice's own 24 kHz,
-   a 64k mp3), and what each part of it costs in CPU seconds: synthesis inside the step
+   a 96k mp3), and what each part of it costs in CPU seconds: synthesis inside the step
    (with the sentence cache), predicting the gain, the mastering run and, measured
    alone on the delivered master, what its parts cost (LAME encoding the mp3, the
    loudness meter, the true-peak meter, reading the audio; the rest of the run is
@@ -137,14 +137,25 @@ class StageClocks:
         return False
 
 
-def bare_run(args: list[str]) -> float:
-    """CPU seconds of one ffmpeg run."""
+def mean(a: Clock, b: Clock) -> Clock:
+    """The average of two measurements of the same work (a shared machine's speed drifts:
+    the work measured before and after what it is compared with)."""
+    both = Clock()
+    both.wall, both.cpu = (a.wall + b.wall) / 2, (a.cpu + b.cpu) / 2
+    return both
+
+
+def bare_run(args: list[str], times: int = 2) -> float:
+    """CPU seconds of an ffmpeg run (the least of ``times``: they vary on a shared machine)."""
     from engine import media
 
-    with Clock() as clock:
-        media.run_ffmpeg(["-y", *args], what="measure a part of the mastering run",
-                         loglevel="info")
-    return clock.cpu
+    seconds = []
+    for _ in range(times):
+        with Clock() as clock:
+            media.run_ffmpeg(["-y", *args], what="measure a part of the mastering run",
+                             loglevel="info")
+        seconds.append(clock.cpu)
+    return min(seconds)
 
 
 def narration_measures(registry, doc, tmp: Path) -> list[str]:
@@ -160,7 +171,7 @@ def narration_measures(registry, doc, tmp: Path) -> list[str]:
     engine = registry.voice_engine(name)
     pairs = [(engine, voice, s) for _, block in narration_blocks(doc)
              for s, _ in sentence_plan(block)]
-    plain = plain_synthesis(pairs)
+    before = plain_synthesis(pairs)
     ctx = context(registry, "narration", tmp, Cache(tmp / "cache-narration"))
     stages = StageClocks((production, "speak"), (narration_module, "predict"),
                          (production, "master"))
@@ -169,6 +180,7 @@ def narration_measures(registry, doc, tmp: Path) -> list[str]:
         spoken = narration.run(doc, params, ctx)
     delivered = media.measure_loudness(spoken.path)
     ctx.cleanup()
+    plain = mean(before, plain_synthesis(pairs))   # synthesis alone, before and after
     # the parts of the mastering run, each alone on the delivered master
     wav = media.media_path(spoken.metadata["wav"])
     rate = spoken.sample_rate

@@ -66,10 +66,10 @@ def test_narrate_recipe_writes_mp3_wav_and_exact_word_timings(invoke, source, tm
     mp3, wav = folder / "narration.mp3", folder / "narration.wav"
     side = json.loads((folder / "narration.json").read_text())
     assert media.probe(mp3).container == "mp3" and media.probe(wav).container == "wav"
-    # delivered at the voice's own rate (hibari speaks at 24 kHz), the mp3 at 64 kbit/s
+    # delivered at the voice's own rate (hibari speaks at 24 kHz), the mp3 at 96 kbit/s
     assert [media.probe(f).audio[0].sample_rate for f in (mp3, wav)] == [24000, 24000]
     assert side["sample_rate"] == 24000
-    assert 60_000 <= mp3.stat().st_size * 8 / media.probe(mp3).duration <= 70_000
+    assert 90_000 <= mp3.stat().st_size * 8 / media.probe(mp3).duration <= 102_000
 
     # the captions are exactly the script, timed monotonically within the audio
     assert side["script"] == SCRIPT_TEXT
