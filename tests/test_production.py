@@ -185,7 +185,8 @@ def test_the_gain_predicted_from_the_passages_masters_in_one_run(registry, tmp_p
                                    chapter="Two")]
     spoken = production.speak(passages, ctx)
     gaps = [0.45, 0.9, 0.0]
-    predicted = predict([s.path for s in spoken], gaps, target=-16.0, ceiling_dbtp=-2.0,
+    predicted = predict([s.path for s in spoken], gaps, target=-16.0,
+                        ceiling_dbtp=production.TARGET_TP,
                         extra_db=production.LOSSY_LOUDNESS_LOSS)
     measured = production.mix(spoken, gaps, tmp_path / "mix.wav")
     # the passages' own loudness is the mix's, without mixing (voices at 24 and 22.05 kHz)

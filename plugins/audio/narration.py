@@ -3,9 +3,10 @@
 Writes ``narration.mp3`` (ID3 tagged: title, artist = the voice, album = the source's
 title, chapters, the voice engine's disclosure statements as TXXX frames),
 ``narration.wav`` (the same master, lossless) and ``narration.json`` (word timings,
-chapters, loudness, the exact script). Loudness is -16 LUFS integrated (EBU R128,
-measured while mixing, corrected in one run that writes wav and mp3), true peak below
--1 dBTP.
+chapters, loudness, the exact script), at the voice's own sample rate unless
+``sample_rate`` asks for 44.1 or 48 kHz. Loudness is -16 LUFS integrated (EBU R128,
+predicted from the passages, measured in the one run that writes wav and mp3), true
+peak below -1 dBTP.
 
 Word timings are the script's own words (captions show what was written): sentence
 boundaries come from synthesis, and within sentences they come from the voice engine's
