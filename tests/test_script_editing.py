@@ -92,5 +92,5 @@ def test_editing_one_turn_resynthesises_only_its_sentences(invoke, tmp_path, mon
     assert metrics["mastering"]["gain"] == "predicted"
     assert metrics["mastering"]["ffmpeg_runs"] == 1
     # the chapters the edit left alone come back mastered from the cache
-    assert (metrics["mastering"]["parts"], metrics["mastering"]["parts_from_cache"]) == (3, 2)
+    assert (metrics["mastering"]["parts"], metrics["mastering"]["parts_from_cache"]) == (3, 2), metrics
     assert abs(metrics["loudness_lufs"] + 16) <= 0.5 and metrics["true_peak_dbtp"] < -1
