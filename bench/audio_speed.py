@@ -4,8 +4,12 @@
    (synthesis, mixing, mastering, word timings, tags) against synthesising the same
    script's sentences alone with the same voices (target: at most 1.5x).
 2. Narration of samples/article.md end to end against synthesising its sentences alone
-   (target: at most 1.4x), and beside it what LAME alone costs to encode the narration's
-   master as the step does (the floor of that ratio while the mp3 is 44.1 kHz, 192k).
+   (target: at most 1.4x), delivered as the step does by default (the voice's own 24 kHz,
+   a 96k mp3), and what each part of it costs in CPU seconds: synthesis inside the step
+   (with the sentence cache), predicting the gain, the mastering run and, measured
+   alone on the delivered master, what its parts cost (LAME encoding the mp3, the
+   loudness meter, the true-peak meter, reading the audio; the rest of the run is
+   mixing, the limiter at 2x and writing the wav), and the rest of the step.
 3. Re-render after editing one turn of that podcast, with the step's sentence cache,
    against the first render (target: at most 15%).
 4. Mastering in one pass at the gain predicted from the passages (what the steps do for
@@ -22,7 +26,10 @@ Both sides of every ratio run in this process with models loaded beforehand, one
 synthesis thread (``ctx.threads = 1``, so the ratios measure the pipeline, not the
 cores), and a fresh step cache in a temporary folder.
 
-    python bench/audio_speed.py [--minutes 5] [--passes 2]
+    python bench/audio_speed.py [--minutes 5] [--passes 2] [--narration] [--lame]
+
+``--narration`` measures the narration alone (2 and its part of 4); ``--lame`` only what
+LAME does to the masters at each sample rate and bitrate (``production.LAME_EFFECTS``).
 """
 
 from __future__ import annotations
@@ -47,8 +54,11 @@ ARTICLE = ROOT / "samples" / "article.md"
 
 
 def context(registry, step: str, tmp: Path, cache: Cache | None) -> Context:
+    """A step's context as the runner makes it: scratch files on the cache's disk, so
+    the cache adopts them by renaming."""
     return Context(registry=registry, step_id=step, source_name=ARTICLE.name,
-                   scratch_root=tmp / "work", cache=cache, threads=1)
+                   scratch_root=cache.work_root if cache else tmp / "work", cache=cache,
+                   threads=1)
 
 
 def cold() -> None:
@@ -99,6 +109,122 @@ def timed_run(step, source, params, ctx) -> tuple[Clock, object]:
     return clock, artifact
 
 
+class StageClocks:
+    """CPU seconds spent inside named functions of modules while the block runs (each
+    function wrapped for the block only): where a step's time goes."""
+
+    def __init__(self, *targets: tuple[object, str]):
+        self.targets, self.cpu = targets, {name: 0.0 for _, name in targets}
+
+    def __enter__(self):
+        import functools
+
+        self.saved = [(module, name, getattr(module, name)) for module, name in self.targets]
+        for module, name, function in self.saved:
+            @functools.wraps(function)
+            def timed(*args, _function=function, _name=name, **kwargs):
+                started = _cpu()
+                try:
+                    return _function(*args, **kwargs)
+                finally:
+                    self.cpu[_name] += _cpu() - started
+            setattr(module, name, timed)
+        return self
+
+    def __exit__(self, *exc):
+        for module, name, function in self.saved:
+            setattr(module, name, function)
+        return False
+
+
+def mean(a: Clock, b: Clock) -> Clock:
+    """The average of two measurements of the same work (a shared machine's speed drifts:
+    the work measured before and after what it is compared with)."""
+    both = Clock()
+    both.wall, both.cpu = (a.wall + b.wall) / 2, (a.cpu + b.cpu) / 2
+    return both
+
+
+def bare_run(args: list[str], times: int = 2) -> float:
+    """CPU seconds of an ffmpeg run (the least of ``times``: they vary on a shared machine)."""
+    from engine import media
+
+    seconds = []
+    for _ in range(times):
+        with Clock() as clock:
+            media.run_ffmpeg(["-y", *args], what="measure a part of the mastering run",
+                             loglevel="info")
+        seconds.append(clock.cpu)
+    return min(seconds)
+
+
+def narration_measures(registry, doc, tmp: Path) -> list[str]:
+    """Measure 2 (and the narration's part of 4): the lines to print."""
+    from engine import media
+    from plugins.audio import narration as narration_module
+    from plugins.audio import production
+    from plugins.audio.narration import SECTION_PAUSE, narration_blocks
+
+    narration = registry.transform("narration")
+    params = narration.Params()
+    name, voice = params.voice.split(":")
+    engine = registry.voice_engine(name)
+    pairs = [(engine, voice, s) for _, block in narration_blocks(doc)
+             for s, _ in sentence_plan(block)]
+    before = plain_synthesis(pairs)
+    ctx = context(registry, "narration", tmp, Cache(tmp / "cache-narration"))
+    stages = StageClocks((production, "speak"), (narration_module, "predict"),
+                         (production, "master"))
+    cold()
+    with stages, Clock() as seconds:
+        spoken = narration.run(doc, params, ctx)
+    delivered = media.measure_loudness(spoken.path)
+    ctx.cleanup()
+    plain = mean(before, plain_synthesis(pairs))   # synthesis alone, before and after
+    # the parts of the mastering run, each alone on the delivered master
+    wav = media.media_path(spoken.metadata["wav"])
+    rate = spoken.sample_rate
+    decode = bare_run(["-i", wav, "-f", "null", "-"])
+    lame = bare_run(["-i", wav, "-b:a", params.bitrate, "-compression_level", "7", "-f", "mp3",
+                     media.media_path(tmp / "floor.mp3")]) - decode
+    loudness = bare_run(["-i", wav, "-af", "ebur128=framelog=verbose", "-f", "null", "-"]) - decode
+    peak = bare_run(["-i", wav, "-af", f"aresample={production.PEAK_OVERSAMPLING * rate}:"
+                     "resampler=soxr,astats=measure_overall=Peak_level:measure_perchannel=none",
+                     "-f", "null", "-"]) - decode
+    mastering = stages.cpu["master"]
+    synthesis = stages.cpu["speak"]
+    rest = seconds.cpu - synthesis - stages.cpu["predict"] - mastering
+    base = plain.cpu
+
+    def part(label: str, cpu: float) -> str:
+        return f"    {label}: {cpu:.2f} s ({cpu / base:.2f}x synthesis)"
+
+    mastering_check = compare_mastering(registry, [
+        production.Passage(text, engine, voice) for _, text in narration_blocks(doc)],
+        SECTION_PAUSE, context(registry, "narration", tmp, Cache(tmp / "cache-narration")),
+        bitrate=params.bitrate, sample_rate=None)
+    return [
+        f"narration: {len(pairs)} sentences, {spoken.duration / 60:.2f} min at {rate} Hz, mp3 "
+        f"{params.bitrate}; stages {ctx.metrics['seconds']}; mastering "
+        f"{ctx.metrics['mastering']}; the mp3 measured: {delivered.integrated_lufs} LUFS, "
+        f"true peak {delivered.true_peak_dbfs} dBTP (targets -16 +-0.5, <= -1)",
+        f"  end to end / synthesis alone: {ratio(seconds, plain)} (target <= 1.4x)",
+        f"  where the CPU goes, against synthesis alone ({base:.2f} s):",
+        part("synthesis inside the step, with the sentence cache", synthesis),
+        part("predicting the gain (loudness.predict)", stages.cpu["predict"]),
+        part(f"the mastering run{'s' if ctx.metrics['mastering']['mastering_runs'] > 1 else ''}",
+             mastering),
+        part("  of which LAME encoding the mp3 (alone)", lame),
+        part("  of which the loudness meter (ebur128, alone)", loudness),
+        part("  of which the true-peak meter (4x SoX + astats, alone)", peak),
+        part("  of which reading the audio (alone)", decode),
+        part("  the rest: mixing, the limiter at 2x, the wav, the run's own overhead",
+             mastering - lame - loudness - peak - decode),
+        part("the rest of the step (chapter masters and the wav into the cache, word "
+             "timings, tags)", rest),
+        f"mastering, narration: {mastering_check}"]
+
+
 def ratio(a: Clock, b: Clock) -> str:
     return f"{a.wall / b.wall:.2f}x wall ({a.wall:.1f} s / {b.wall:.1f} s), " \
            f"{a.cpu / b.cpu:.2f}x CPU ({a.cpu:.1f} s / {b.cpu:.1f} s)"
@@ -136,34 +262,79 @@ def _onset(samples, trimmed) -> int:
     raise ValueError("trimmed audio not found")
 
 
-def compare_mastering(registry, passages, gap: float, ctx: Context) -> str:
+def compare_mastering(registry, passages, gap: float, ctx: Context, *, bitrate: str = "192k",
+                      sample_rate: int | None = 44100) -> str:
     """The mp3 loudness of ``passages`` mastered in one pass (predicted gain) and in two
-    (mix measured first), and the ffmpeg runs each took."""
+    (mix measured first), at ``sample_rate`` (None: the voices' own) and ``bitrate``, and
+    the ffmpeg runs each took."""
     from engine import media
     from plugins.audio import production
     from plugins.audio.loudness import predict
 
     spoken = production.speak(passages, ctx)
     gaps = [gap] * (len(spoken) - 1) + [0.0]
-    lossy = production.LOSSY_LOUDNESS_LOSS
-    one = production.delivery(ctx.work_dir, "one-pass", "192k")
+    work_rate = max(production.wav_rate(s.path) for s in spoken)
+    rate = sample_rate or work_rate
+    one = production.delivery(ctx.work_dir, "one-pass", bitrate, rate)
     predicted = predict([s.path for s in spoken], gaps, target=production.TARGET_LUFS,
-                        ceiling_dbtp=production.TARGET_TP, extra_db=lossy)
+                        ceiling_dbtp=production.TARGET_TP, extra_db=one.lossy_loss)
     _, _, _, one_runs = production.master(
         production.parts_mix(production.chapter_parts(spoken, gaps, ctx.work_dir),
-                             predicted.sample_rate), one, gain_db=predicted.gain_db)
-    two = production.delivery(ctx.work_dir, "two-pass", "192k")
+                             work_rate, rate), one, gain_db=predicted.gain_db)
+    two = production.delivery(ctx.work_dir, "two-pass", bitrate, rate)
     level = production.mix(spoken, gaps, ctx.work_dir / "mix.wav")
     _, _, _, two_runs = production.master(
-        production.whole_mix(ctx.work_dir / "mix.wav"), two,
+        production.whole_mix(ctx.work_dir / "mix.wav", rate), two,
         gain_db=production.TARGET_LUFS - level.loudness.integrated_lufs + level.limiter_loss
-        + lossy)
+        + two.lossy_loss)
     a, b = media.measure_loudness(one.mp3), media.measure_loudness(two.mp3)
     ctx.cleanup()
     return (f"one pass {a.integrated_lufs} LUFS, true peak {a.true_peak_dbfs} dBTP "
             f"({one_runs} ffmpeg run); two passes {b.integrated_lufs} LUFS, true peak "
             f"{b.true_peak_dbfs} dBTP ({two_runs + 1} ffmpeg runs); difference "
             f"{abs(a.integrated_lufs - b.integrated_lufs):.1f} LU (target <= 0.5)")
+
+
+def lame_effects(registry, doc, tmp: Path) -> None:
+    """What LAME does to our voices' masters, per sample rate and bitrate: the loudness it
+    takes away and how much higher the mp3's true peak is than the master's as measured
+    in the mastering run (``production.LAME_EFFECTS`` is set from this). The narration of
+    the article with hibari (24 kHz) and its first three sections with piper (22.05 kHz),
+    each mastered once at the voice's own rate and at 44.1 and 48 kHz and encoded at every
+    bitrate the rate allows; the master and the mp3 are measured by ffmpeg's ``ebur128``
+    (true peak), as a player's meter would."""
+    from engine import media
+    from plugins.audio import production
+    from plugins.audio.loudness import predict
+    from plugins.audio.narration import SECTION_PAUSE, narration_blocks
+
+    blocks = narration_blocks(doc)
+    for spec, count in (("hibari:heart", len(blocks)), ("piper:joe", 3)):
+        name, voice = spec.split(":")
+        engine = registry.voice_engine(name)
+        ctx = context(registry, "lame", tmp, Cache(tmp / "cache-lame"))
+        spoken = production.speak([production.Passage(text, engine, voice, chapter=chapter)
+                                   for chapter, text in blocks[:count]], ctx)
+        gaps = [SECTION_PAUSE] * (len(spoken) - 1) + [0.0]
+        work_rate = max(production.wav_rate(s.path) for s in spoken)
+        gain = predict([s.path for s in spoken], gaps, target=production.TARGET_LUFS,
+                       ceiling_dbtp=production.TARGET_TP).gain_db
+        parts = production.chapter_parts(spoken, gaps, ctx.work_dir)
+        for rate in (work_rate, 44100, 48000):
+            build = production.parts_mix(parts, work_rate, rate)
+            kbps = [64, 96, 128, 160] + ([192, 256] if rate >= 32000 else [])
+            for bitrate in kbps:
+                out = production.delivery(ctx.work_dir, f"{rate}-{bitrate}", f"{bitrate}k",
+                                          rate)
+                run = production.deliver(*build(gain, production.TARGET_TP), out)
+                master, mp3 = media.measure_loudness(out.wav), media.measure_loudness(out.mp3)
+                print(f"lame {spec} {rate} Hz {bitrate}k: master {master.integrated_lufs} LUFS "
+                      f"{master.true_peak_dbfs} dBTP (run's own meter {run.true_peak_dbfs}); "
+                      f"mp3 {mp3.integrated_lufs} LUFS {mp3.true_peak_dbfs} dBTP: takes "
+                      f"{master.integrated_lufs - mp3.integrated_lufs:.1f} LU, true peak "
+                      f"{mp3.true_peak_dbfs - run.true_peak_dbfs:+.2f} dB over the run's",
+                      flush=True)
+        ctx.cleanup()
 
 
 def p90(values: list[float]) -> float:
@@ -175,10 +346,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--passes", type=int, default=2, help="word-timing passes")
+    parser.add_argument("--lame", action="store_true",
+                        help="only measure what LAME does to the masters (LAME_EFFECTS)")
+    parser.add_argument("--narration", action="store_true", help="only the narration")
     args = parser.parse_args()
 
     registry = build_registry(PluginConfig(load_entry_points=False))
     doc = registry.loader_for(ARTICLE).load(ARTICLE)
+    if args.lame:
+        with tempfile.TemporaryDirectory() as folder:
+            lame_effects(registry, doc, Path(folder))
+        return
     podcast = registry.transform("podcast")
     narration = registry.transform("narration")
     pod_params = podcast.Params(minutes=args.minutes)
@@ -186,6 +364,10 @@ def main() -> None:
     for spec in [*pod_params.voices, nar_params.voice]:   # load the models first
         name, voice = spec.split(":")
         registry.voice_engine(name).synthesize("Hello there.", voice)
+    if args.narration:
+        with tempfile.TemporaryDirectory() as folder:
+            print("\n".join(narration_measures(registry, doc, Path(folder))))
+        return
 
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -209,30 +391,11 @@ def main() -> None:
         edit_seconds, _ = timed_run(podcast, edited, pod_params,
                                     edit_ctx := context(registry, "podcast", tmp, cache))
 
-        # 2: narration, cold cache
-        engine = registry.voice_engine(nar_params.voice.split(":")[0])
-        from plugins.audio.narration import narration_blocks
-        nar_pairs = [(engine, nar_params.voice.split(":")[1], s)
-                     for _, block in narration_blocks(doc) for s, _ in sentence_plan(block)]
-        nar_plain = plain_synthesis(nar_pairs)
-        nar_seconds, spoken = timed_run(narration, doc, nar_params,
-                                        nar_ctx := context(registry, "narration", tmp,
-                                                           Cache(tmp / "cache-narration")))
-
-        # the floor: LAME alone, encoding the narration's master as the step does
-        from engine import media
-        with Clock() as lame:
-            media.run_ffmpeg(["-y", "-i", media.media_path(spoken.metadata["wav"]), "-b:a",
-                              "192k", "-compression_level", "7", "-f", "mp3",
-                              media.media_path(tmp / "floor.mp3")], what="encode an mp3")
+        # 2: narration, cold cache, and its part of 4
+        narration_lines = narration_measures(registry, doc, tmp)
 
         # 4: one-pass mastering against two-pass, on the same (cached) sentences
         from plugins.audio import production
-        from plugins.audio.narration import SECTION_PAUSE
-        nar_voice = engine, nar_params.voice.split(":")[1]
-        nar_mastering = compare_mastering(registry, [
-            production.Passage(text, *nar_voice) for _, text in narration_blocks(doc)],
-            SECTION_PAUSE, context(registry, "narration", tmp, Cache(tmp / "cache-narration")))
         pod_mastering = compare_mastering(registry, [
             production.Passage(t.text, registry.voice_engine(voices[t.speaker][0]),
                                voices[t.speaker][1]) for t in script.turns],
@@ -249,14 +412,7 @@ def main() -> None:
           f"{ratio(edit_seconds, pod_seconds)} (target <= 15%); "
           f"sentences {edit_ctx.metrics['sentences']}; stages {edit_ctx.metrics['seconds']}; "
           f"mastering {edit_ctx.metrics['mastering']}")
-    print(f"narration: {len(nar_pairs)} sentences, {spoken.duration / 60:.2f} min; stages "
-          f"{nar_ctx.metrics['seconds']}; mastering {nar_ctx.metrics['mastering']}, "
-          f"{spoken.loudness_lufs} LUFS")
-    print(f"  end to end / synthesis alone: {ratio(nar_seconds, nar_plain)} (target <= 1.4x)")
-    print(f"  of which a bare mp3 encode of the master alone is {lame.cpu / nar_plain.cpu:.2f}x "
-          f"synthesis CPU ({lame.cpu:.1f} s): end to end cannot go below "
-          f"{1 + lame.cpu / nar_plain.cpu:.2f}x while the mp3 is 44.1 kHz at 192k")
-    print(f"mastering, narration: {nar_mastering}")
+    print("\n".join(narration_lines))
     print(f"mastering, podcast: {pod_mastering}")
     errors = [abs(e) for e in engine_ms]
     print(f"word start error, engine timings: median {statistics.median(errors):.0f} ms, "

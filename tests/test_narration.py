@@ -66,6 +66,10 @@ def test_narrate_recipe_writes_mp3_wav_and_exact_word_timings(invoke, source, tm
     mp3, wav = folder / "narration.mp3", folder / "narration.wav"
     side = json.loads((folder / "narration.json").read_text())
     assert media.probe(mp3).container == "mp3" and media.probe(wav).container == "wav"
+    # delivered at the voice's own rate (hibari speaks at 24 kHz), the mp3 at 96 kbit/s
+    assert [media.probe(f).audio[0].sample_rate for f in (mp3, wav)] == [24000, 24000]
+    assert side["sample_rate"] == 24000
+    assert 90_000 <= mp3.stat().st_size * 8 / media.probe(mp3).duration <= 102_000
 
     # the captions are exactly the script, timed monotonically within the audio
     assert side["script"] == SCRIPT_TEXT
@@ -91,6 +95,7 @@ def test_narrate_recipe_writes_mp3_wav_and_exact_word_timings(invoke, source, tm
     for path in (mp3, wav):
         loudness = media.measure_loudness(path)
         assert abs(loudness.integrated_lufs + 16) <= 1 and loudness.true_peak_dbfs < -1
+    assert abs(media.measure_loudness(mp3).integrated_lufs + 16) <= 0.5
 
 
 @pytest.mark.slow
@@ -99,12 +104,33 @@ def test_voice_is_set_from_the_command_line(invoke, source, tmp_path):
 
     out = tmp_path / "out"
     result = invoke("run", RECIPES / "narrate.yaml", source, "-o", out,
-                    "--set", "narration.voice=piper:joe", "--set", "narration.timing=estimated")
+                    "--set", "narration.voice=piper:joe", "--set", "narration.timing=estimated",
+                    "--set", "narration.sample_rate=48000", "--set", "narration.bitrate=192k")
     assert result.exit_code == 0, result.output
-    assert ID3(str(out / "parks" / "narration.mp3"))["TPE1"].text[0] == "piper:joe"
+    mp3 = out / "parks" / "narration.mp3"
+    assert ID3(str(mp3))["TPE1"].text[0] == "piper:joe"
+    # piper speaks at 22.05 kHz; a rate asked for is the rate delivered
+    assert media.probe(mp3).audio[0].sample_rate == 48000
+    loudness = media.measure_loudness(mp3)
+    assert abs(loudness.integrated_lufs + 16) <= 0.5 and loudness.true_peak_dbfs < -1
     manifest = json.loads((out / "parks" / "manifest.json").read_text())
     (step,) = manifest["steps"]
     assert step["model"].startswith("piper:joe@")
+
+
+@pytest.mark.slow
+def test_a_bitrate_mp3_cannot_carry_at_the_voices_rate_is_lowered_and_noted(invoke, tmp_path):
+    source = tmp_path / "short.md"
+    source.write_text("A short note, read aloud.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("run", RECIPES / "narrate.yaml", source, "-o", out,
+                    "--set", "narration.bitrate=192k", "--set", "narration.timing=estimated")
+    assert result.exit_code == 0, result.output
+    mp3 = out / "short" / "narration.mp3"
+    assert media.probe(mp3).audio[0].sample_rate == 24000
+    assert 150_000 <= mp3.stat().st_size * 8 / media.probe(mp3).duration <= 175_000
+    manifest = json.loads((out / "short" / "manifest.json").read_text())
+    assert any("mp3 written at 160k" in note for note in manifest["steps"][0]["notes"])
 
 
 def test_unknown_voice_engine_fails_validation(invoke):

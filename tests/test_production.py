@@ -185,7 +185,8 @@ def test_the_gain_predicted_from_the_passages_masters_in_one_run(registry, tmp_p
                                    chapter="Two")]
     spoken = production.speak(passages, ctx)
     gaps = [0.45, 0.9, 0.0]
-    predicted = predict([s.path for s in spoken], gaps, target=-16.0, ceiling_dbtp=-2.0,
+    predicted = predict([s.path for s in spoken], gaps, target=-16.0,
+                        ceiling_dbtp=production.TARGET_TP,
                         extra_db=production.LOSSY_LOUDNESS_LOSS)
     measured = production.mix(spoken, gaps, tmp_path / "mix.wav")
     # the passages' own loudness is the mix's, without mixing (voices at 24 and 22.05 kHz)
@@ -201,6 +202,9 @@ def test_the_gain_predicted_from_the_passages_masters_in_one_run(registry, tmp_p
     mp3 = media.measure_loudness(out.mp3)
     assert abs(mp3.integrated_lufs + 16) <= 0.5 and mp3.true_peak_dbfs < -1
     assert delivered.integrated_lufs == pytest.approx(mp3.integrated_lufs, abs=0.2)
+    # the run's own true-peak meter reads as ffmpeg's ebur128 does, or a little higher
+    wav = media.measure_loudness(out.wav)
+    assert wav.true_peak_dbfs - 0.05 <= delivered.true_peak_dbfs <= wav.true_peak_dbfs + 0.3
     # each chapter's stretch of the master, cut out and read back, gives the same master
     production.cut_parts(out.wav, parts)
     cached = [production.Part(p.spoken, p.gaps, p.master, gain) for p in parts]
@@ -225,3 +229,24 @@ def test_progress_inside_a_share_of_the_step_never_runs_back(registry):
     ctx.phase("translating", 3, 10, "sentences", fraction=0.7)
     assert seen == [(0.2, "transcribing"), (0.6, "transcribing"),
                     (0.7, "translating 3/10 sentences")]
+
+
+def test_mp3_bitrates_stay_inside_what_the_sample_rate_allows():
+    assert production.mp3_bitrate("192k", 24000) == "160k"     # MPEG-2 layer III
+    assert production.mp3_bitrate("64k", 22050) == "64k"
+    assert production.mp3_bitrate("320k", 44100) == "320k"
+
+
+def test_the_mp3_is_measured_again_only_where_lames_effect_is_unknown(tmp_path):
+    def effect(bitrate: str, rate: int):
+        return production.delivery(tmp_path, "x", bitrate, rate).lame_effect
+
+    assert effect("64k", 24000) == effect("160k", 22050) == effect("96k", 48000) == (0.45, 0.1)
+    assert effect("192k", 44100) == (production.LOSSY_LOUDNESS_LOSS, 0.0)
+    assert effect("320k", 44100) is None and effect("64k", 16000) is None
+    master = media.Loudness(-15.55, 2.0, -1.4)
+    delivered = production.delivered_loudness(master, production.delivery(tmp_path, "x", "64k",
+                                                                          24000))
+    assert delivered == media.Loudness(-16.0, 2.0, -1.3)
+    wav_only = production.Delivery(tmp_path / "x.wav", None, "64k", 24000)
+    assert production.delivered_loudness(master, wav_only) == master and wav_only.lossy_loss == 0

@@ -3,9 +3,10 @@
 Writes ``narration.mp3`` (ID3 tagged: title, artist = the voice, album = the source's
 title, chapters, the voice engine's disclosure statements as TXXX frames),
 ``narration.wav`` (the same master, lossless) and ``narration.json`` (word timings,
-chapters, loudness, the exact script). Loudness is -16 LUFS integrated (EBU R128,
-measured while mixing, corrected in one run that writes wav and mp3), true peak below
--1 dBTP.
+chapters, loudness, the exact script), at the voice's own sample rate unless
+``sample_rate`` asks for 44.1 or 48 kHz. Loudness is -16 LUFS integrated (EBU R128,
+predicted from the passages, measured in the one run that writes wav and mp3), true
+peak below -1 dBTP.
 
 Word timings are the script's own words (captions show what was written): sentence
 boundaries come from synthesis, and within sentences they come from the voice engine's
@@ -48,14 +49,18 @@ def voice_field(default: str, description: str):
                  json_schema_extra={"registry": "voices"})
 
 
+Bitrate = Literal["64k", "96k", "128k", "160k", "192k", "256k", "320k"]
+
+
 class AudioParams(Params):
     """What narration and podcasts share."""
 
     speed: float = Field(1.0, ge=0.5, le=2.0, description="speaking pace: 1.0 natural, "
                          "0.8 slower, 1.25 faster (the pitch stays the same)")
-    bitrate: Literal["64k", "96k", "128k", "160k", "192k", "256k", "320k"] = Field(
-        "192k", description="mp3 bitrate; below 192k, mp3's coding noise can push the true "
-        "peak of synthetic speech above -1 dBTP")
+    bitrate: Bitrate = Field(
+        "192k", description="mp3 bitrate; the loudness and true peak of the mp3 are "
+        "checked either way (measured on the mp3 itself where mp3's effect on our voices "
+        "at that rate and bitrate is not known)")
     timing: Literal["engine", "aligned", "estimated"] = Field(
         "engine", description="word timings: 'engine' takes them from the voice engine's "
         "phoneme durations (fast; sentences the engine cannot time are aligned), "
@@ -84,6 +89,14 @@ class AudioParams(Params):
 
 
 class NarrationParams(AudioParams):
+    sample_rate: Literal["native", 44100, 48000] = Field(
+        "native", description="sample rate of the mp3 and wav: 'native' keeps the voice's "
+        "own (hibari 24 kHz, piper 22.05 kHz: resampling synthetic speech up adds nothing "
+        "to it), 44100 or 48000 where a platform asks for one")
+    bitrate: Bitrate = Field(
+        "96k", description="mp3 bitrate (mono): 64k-96k is the usual rate for spoken word; "
+        "at 96k the transcriber hears the narration as well as at 192k; at sample rates "
+        "below 32 kHz mp3 allows at most 160k")
     voice: str = voice_field("hibari:heart", "voice as ENGINE:VOICE (`remixer voices` lists "
                              "them), or a path to a reference recording to clone")
     read_title: bool = Field(True, description="read the title before the text")
@@ -187,15 +200,17 @@ class Rendered:
     starts: list[float]
     words: list
     chapters: list
+    sample_rate: int
 
 
 def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
            params: AudioParams, ctx: Context, timer: Callable[[str, float], None], *,
            intro: Path | None = None, outro: Path | None = None,
-           bed: production.Bed | None = None) -> Rendered:
-    """Mix and master to wav and mp3, and time every word with the method
-    ``params.timing`` names; the manifest records the timing method used and how the
-    master was made.
+           bed: production.Bed | None = None,
+           sample_rate: int | None = production.MIX_RATE) -> Rendered:
+    """Mix and master to wav and mp3 at ``sample_rate`` (None: the voices' own rate), and
+    time every word with the method ``params.timing`` names; the manifest records the
+    timing method used and how the master was made.
 
     Speech alone is mixed and mastered in one ffmpeg run, at the gain its passages call
     for (:mod:`plugins.audio.loudness`); each chapter's stretch of the master is kept in
@@ -205,14 +220,14 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
     mastered as a whole."""
     started = time.perf_counter()
     offset = production.media_duration(intro) if intro else 0.0
-    out = production.delivery(ctx.work_dir, stem, params.bitrate)
-    lossy = production.LOSSY_LOUDNESS_LOSS if out.mp3 is not None else 0.0
     parts: list[production.Part] = []
     if intro is None and outro is None and bed is None:
         ctx.phase("measuring loudness", fraction=0.72)
+        rate = max(production.wav_rate(s.path) for s in spoken)
+        out = delivery(stem, params, ctx, sample_rate or rate)
         predicted = predict([s.path for s in spoken], gaps, target=params.loudness,
-                            ceiling_dbtp=production.TARGET_TP, extra_db=lossy)
-        rate, gain = predicted.sample_rate, predicted.gain_db
+                            ceiling_dbtp=production.TARGET_TP, extra_db=out.lossy_loss)
+        gain = predicted.gain_db
         silent = predicted.speech_lufs < SILENCE_LUFS
         # a gain used before for these voices, when within a hair of the prediction:
         # then the chapters an edit left alone come back mastered from the cache
@@ -223,19 +238,21 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
         used = ctx.recall("mastering-gain", level_key)
         if isinstance(used, Text) and abs(float(used.body) - gain) <= production.GAIN_REUSE_DB:
             gain = float(used.body)
-        parts = production.cached_parts(spoken, gaps, gain, rate, ctx)
-        build = production.parts_mix(parts, rate)
+        parts = production.cached_parts(spoken, gaps, gain, rate, out.sample_rate, ctx)
+        build = production.parts_mix(parts, rate, out.sample_rate)
         how = {"gain": "predicted", "speech_lufs": predicted.speech_lufs,
                "limiter_loss_lu": predicted.limiter_loss, "predicted_gain_db": predicted.gain_db}
         timer("loudness", time.perf_counter() - started)
     else:
         ctx.phase("mixing", fraction=0.72)
+        out = delivery(stem, params, ctx, sample_rate or production.MIX_RATE)
         mixed = ctx.work_dir / "mix.wav"
         level = production.mix(spoken, gaps, mixed, intro=intro, outro=outro, bed=bed)
         first = level.loudness.integrated_lufs
         silent = first < SILENCE_LUFS
-        gain = 0.0 if silent else params.loudness - first + level.limiter_loss + lossy
-        build = production.whole_mix(mixed)
+        gain = 0.0 if silent else (params.loudness - first + level.limiter_loss
+                                   + out.lossy_loss)
+        build = production.whole_mix(mixed, out.sample_rate)
         how = {"gain": "measured", "mix_lufs": first, "limiter_loss_lu": level.limiter_loss}
         timer("mixing", time.perf_counter() - started)
 
@@ -247,10 +264,10 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
     delivered, gain, ceiling, runs = production.master(
         build, out, gain_db=gain, silent=silent, duration=expected, target=params.loudness,
         progress=lambda f: ctx.phase("mastering", fraction=0.75 + 0.15 * f))
-    duration = production.media_duration(out.wav)
+    duration = production.wav_duration(out.wav)
     if parts:
         how["parts_from_cache"] = production.keep_parts(parts, out.wav, gain, ceiling, rate,
-                                                          ctx)
+                                                        out.sample_rate, ctx)
         how["parts"] = len(parts)
         ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
     timer("mastering", time.perf_counter() - started)
@@ -269,7 +286,19 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
                                    methods=methods)
     ctx.metrics["timing"] = {"requested": params.timing, "sentences": methods}
     chapters = production.chapters_of(spoken, starts, duration)
-    return Rendered(out.wav, out.mp3, delivered, duration, starts, words, chapters)
+    return Rendered(out.wav, out.mp3, delivered, duration, starts, words, chapters,
+                    out.sample_rate)
+
+
+def delivery(stem: str, params: AudioParams, ctx: Context,
+             sample_rate: int) -> production.Delivery:
+    """Where and how the step's files are written: at ``sample_rate``, the mp3 at the
+    bitrate asked for, or the highest the rate allows (noted)."""
+    bitrate = production.mp3_bitrate(params.bitrate, sample_rate)
+    if bitrate != params.bitrate:
+        ctx.note(f"mp3 written at {bitrate}, the most mp3 allows at {sample_rate} Hz "
+                 f"({params.bitrate} asked for; set sample_rate: 44100 for more)")
+    return production.delivery(ctx.work_dir, stem, bitrate, sample_rate)
 
 
 def speaking_progress(ctx: Context, share: float = 0.7) -> Callable[[int, int], None]:
@@ -285,7 +314,8 @@ class Narration(Transform):
     """Read a text, document or script aloud in one voice: mp3, wav and word timings."""
 
     name = "narration"
-    version = "3"  # 3: mastered in one run at a predicted gain, chapter by chapter
+    version = "4"  # 4: the voice's own sample rate, 96k mp3, limited at 2x
+    # 3: mastered in one run at a predicted gain, chapter by chapter
     consumes = ("text", "document", "script")
     produces = "audio"
     Params = NarrationParams
@@ -334,7 +364,8 @@ class Narration(Transform):
                                   progress=speaking_progress(ctx), lexicon=params.pronunciation)
         timer("synthesis", time.perf_counter() - started)
         gaps = [production.pause(SECTION_PAUSE / params.speed, s.passage.text) for s in spoken[:-1]] + [0.0]
-        out = render(spoken, gaps, "narration", params, ctx, timer)
+        out = render(spoken, gaps, "narration", params, ctx, timer,
+                     sample_rate=None if params.sample_rate == "native" else params.sample_rate)
         wav, mp3, loudness, duration = out.wav, out.mp3, out.loudness, out.duration
         words, chapters = out.words, out.chapters
         ctx.phase("tagging", fraction=0.95)
@@ -352,7 +383,7 @@ class Narration(Transform):
                     "true_peak_dbtp": f"{loudness.true_peak_dbfs:.2f}",
                     **record_disclosure(disclosure, ctx)}
         master = keep_file(ctx, "narration-wav", Audio(path=wav, duration=duration,
-                                                       sample_rate=production.MIX_RATE, title=title))
+                                                       sample_rate=out.sample_rate, title=title))
         metadata["wav"] = str(master.path)
         ctx.metrics.update({"loudness_lufs": loudness.integrated_lufs,
                             "true_peak_dbtp": loudness.true_peak_dbfs,
@@ -361,7 +392,7 @@ class Narration(Transform):
         if timings.get("synthesis"):
             ctx.metrics["synthesis_realtime_factor"] = round(duration / timings["synthesis"], 2)
         ctx.progress(1.0)
-        return Audio(path=mp3, duration=duration, sample_rate=production.MIX_RATE, channels=1,
+        return Audio(path=mp3, duration=duration, sample_rate=out.sample_rate, channels=1,
                      title=title, loudness_lufs=round(loudness.integrated_lufs, 2),
                      words=tuple(words), chapters=tuple(chapters), metadata=metadata)
 

@@ -13,9 +13,10 @@ mastering and tagging.
   ducked under speech (``sidechaincompress``); :func:`mix` writes and measures such a
   mix (EBU R128) when its loudness cannot be predicted from the passages
   (:mod:`plugins.audio.loudness`).
-* :func:`master` applies the gain under a 4x-oversampled true-peak limiter and writes
-  the wav and the mp3 in one run that also measures the master (a second run only when
-  it misses by more than 0.5 LU); :func:`write_tags` writes ID3 tags, the voice
+* :func:`master` applies the gain under a 2x-oversampled true-peak limiter and writes
+  the wav and the mp3, at the delivery's sample rate, in one run that also measures the
+  master's loudness and true peak (a second run only when it misses by more than 0.5 LU
+  or peaks too high); :func:`write_tags` writes ID3 tags, the voice
   engines' disclosure statements (TXXX), chapters (CHAP/CTOC, in time order) and a
   cover (APIC).
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,21 +45,37 @@ from plugins.speech.lexicon import respell
 
 #: the loudness of the finished file (EBU R128 integrated, podcast standard)
 TARGET_LUFS = -16.0
-#: true-peak ceiling of the limiter; below the -1 dBTP promise so mp3 encoding's
-#: small overshoots stay under it
-TARGET_TP = -2.0
-#: loudness lossy encoding takes away (LAME at 192k, measured on our voices): added to
-#: the first gain so one pass usually lands within tolerance
+#: true-peak ceiling of the limiter; below the -1 dBTP promise: limited at twice the
+#: rate, the master's true peak lands 0.6-0.8 dB above it, and mp3 encoding's small
+#: overshoots (``LAME_EFFECTS``) must stay under the promise too
+TARGET_TP = -2.3
+#: loudness lossy encoding takes away (LAME at 192k and 44.1 kHz, measured on our
+#: voices): added to the first gain so one pass usually lands within tolerance; other
+#: rates and bitrates: :data:`LAME_EFFECTS`
 LOSSY_LOUDNESS_LOSS = 0.3
 #: the gain at which a mix's limiter loss is measured: what our voices usually need
 #: (their speech mixes at about -26 LUFS)
 PROBE_GAIN = 10.0
-#: the sample rate the finished files use
+#: the sample rate podcasts are delivered at (Apple's podcast spec), and the rate music,
+#: intros and outros are mixed at; narration is delivered at its voice's own rate
 MIX_RATE = 44100
-#: mp3 bitrates (kbit/s) from which LAME's loudness loss is steady (``LOSSY_LOUDNESS_LOSS``)
-#: and its true peaks no higher than the master's, measured on our voices: the mp3 is not
-#: decoded again to be measured
-STEADY_BITRATE_KBPS = 192
+#: the true-peak limiter runs at this many times the working rate (it then sees most of
+#: the peaks between samples; the true peak of the result is measured, not assumed)
+OVERSAMPLING = 2
+#: what LAME does to our voices' masters, measured by ``bench/audio_speed.py --lame``
+#: (hibari and piper, at their own rates, 44.1 and 48 kHz):
+#: (lowest and highest sample rate, lowest and highest bitrate in kbit/s) ->
+#: (loudness it takes away in LU, the most it raises the true peak over the mastering
+#: run's meter in dB). Its lowpass takes the treble K-weighting counts: 0.4-0.5 LU up to
+#: 160k, 0.2-0.3 at 192k, none at 256k; true peaks rose by at most 0.08 dB. In these
+#: ranges the mp3 is not decoded again to be measured; elsewhere it is.
+LAME_EFFECTS: dict[tuple[int, int, int, int], tuple[float, float]] = {
+    (22050, 48000, 64, 160): (0.45, 0.1),
+    (32000, 48000, 192, 192): (LOSSY_LOUDNESS_LOSS, 0.0),
+    (32000, 48000, 256, 256): (0.0, 0.1),
+}
+#: the highest mp3 bitrate at sample rates below 32 kHz (MPEG-2 layer III)
+MPEG2_MAX_KBPS = 160
 
 Progress = Callable[[float], None]
 
@@ -313,23 +331,41 @@ def media_duration(path: Path) -> float:
     return media.probe(path).duration
 
 
+def wav_rate(path: Path) -> int:
+    """The sample rate of a WAV this module wrote (read from its header)."""
+    import wave
+
+    with wave.open(str(path), "rb") as source:
+        return source.getframerate()
+
+
+def wav_duration(path: Path) -> float:
+    """The duration of a WAV this module wrote, from its header (no ffmpeg run)."""
+    import wave
+
+    with wave.open(str(path), "rb") as source:
+        return source.getnframes() / source.getframerate()
+
+
 # --------------------------------------------------------------------------- mastering
 
-def _limited(stream, gain_db: float, true_peak: float, work_rate: int,
-             sample_rate: int = MIX_RATE):
+def _limited(stream, gain_db: float, true_peak: float, work_rate: int, sample_rate: int):
     """``stream`` (at ``work_rate``) with one gain applied and true peaks held under
     ``true_peak``, at ``sample_rate``.
 
-    The limiter runs at four times the working rate, so it sees the peaks between
-    samples (true peak, ITU-R BS.1770) and not only the samples themselves; the SoX
-    resampler (in the bundled ffmpeg and Debian's) does the oversampling at about half
-    the cost of ffmpeg's own at the same quality, and brings the result straight to the
-    delivery rate. It only touches the rare peaks above the ceiling, so the balance of
-    pauses, voices and music stays as mixed (a single linear gain, unlike loudnorm's
-    dynamic mode).
+    The limiter runs at ``OVERSAMPLING`` times the working rate, so it sees most of the
+    peaks between samples (true peak, ITU-R BS.1770) and not only the samples
+    themselves; the SoX resampler (in the bundled ffmpeg and Debian's) does the
+    oversampling at about half the cost of ffmpeg's own at the same quality, and brings
+    the result straight to the delivery rate. Twice the rate costs 0.4 s of CPU less
+    than four times on an 8.8-minute narration and leaves the delivered true peak about
+    0.2 dB higher, which the ceiling (``TARGET_TP``) allows for; :func:`deliver` measures
+    it on the way. The limiter only touches
+    the rare peaks above the ceiling, so the balance of pauses, voices and music stays
+    as mixed (a single linear gain, unlike loudnorm's dynamic mode).
     """
     return (stream.filter("volume", f"{gain_db:.3f}dB", precision="double")
-            .filter("aresample", 4 * work_rate, resampler="soxr")
+            .filter("aresample", OVERSAMPLING * work_rate, resampler="soxr")
             .filter("alimiter", limit=f"{10 ** (true_peak / 20):.5f}", attack=1, release=60,
                     level="false", latency="true")
             .filter("aresample", sample_rate, resampler="soxr")
@@ -341,9 +377,11 @@ def _limited(stream, gain_db: float, true_peak: float, work_rate: int,
 Build = Callable[[float, float], tuple[Any, list]]
 
 
-def whole_mix(path: Path) -> Build:
-    """Mastering a written mix (:func:`mix`) as a whole."""
-    return lambda gain, ceiling: (_limited(wav_stream(path), gain, ceiling, MIX_RATE), [])
+def whole_mix(path: Path, sample_rate: int = MIX_RATE) -> Build:
+    """Mastering a written mix (:func:`mix`, at ``MIX_RATE``) as a whole, delivered at
+    ``sample_rate``."""
+    return lambda gain, ceiling: (_limited(wav_stream(path), gain, ceiling, MIX_RATE,
+                                           sample_rate), [])
 
 
 @dataclass(frozen=True)
@@ -370,12 +408,12 @@ def chapter_parts(spoken: Sequence[Spoken], gaps: Sequence[float], work: Path) -
     return parts
 
 
-def parts_mix(parts: Sequence[Part], work_rate: int) -> Build:
-    """Mastering speech by chapter parts, in one run: a part mastered before at the same
-    gain and ceiling (``TARGET_TP``) is read back; the others are mixed from their
-    passages at ``work_rate`` and limited (all of them as one stream when none was
-    mastered before). The limiter lets go within 60 ms, far shorter than any pause, so
-    limiting part by part sounds as limiting the whole."""
+def parts_mix(parts: Sequence[Part], work_rate: int, sample_rate: int = MIX_RATE) -> Build:
+    """Mastering speech by chapter parts, in one run, delivered at ``sample_rate``: a part
+    mastered before at the same gain and ceiling (``TARGET_TP``) is read back; the others
+    are mixed from their passages at ``work_rate`` and limited (all of them as one stream
+    when none was mastered before). The limiter lets go within 60 ms, far shorter than
+    any pause, so limiting part by part sounds as limiting the whole."""
     import ffmpeg
 
     def build(gain: float, ceiling: float):
@@ -384,30 +422,31 @@ def parts_mix(parts: Sequence[Part], work_rate: int) -> Build:
             spoken = [s for p in parts for s in p.spoken]
             gaps = [g for p in parts for g in p.gaps]
             return _limited(mixed(spoken, gaps, sample_rate=work_rate), gain, ceiling,
-                            work_rate), []
+                            work_rate, sample_rate), []
         streams = [wav_stream(p.master).filter("aformat", sample_fmts="fltp",
-                                               sample_rates=MIX_RATE, channel_layouts="mono")
+                                               sample_rates=sample_rate,
+                                               channel_layouts="mono")
                    if cached else
                    _limited(mixed(p.spoken, p.gaps, sample_rate=work_rate), gain, ceiling,
-                            work_rate)
+                            work_rate, sample_rate)
                    for p, cached in zip(parts, reused)]
         return (ffmpeg.concat(*streams, v=0, a=1) if len(streams) > 1 else streams[0]), []
     return build
 
 
 def cut_parts(master: Path, parts: Sequence[Part]) -> None:
-    """Write each part's stretch of the finished ``master`` (a 16-bit wav at
-    ``MIX_RATE``) to its ``master`` file, cut where the layout puts the part; parts read
-    from the cache are left as they are."""
+    """Write each part's stretch of the finished ``master`` (a 16-bit mono wav) to its
+    ``master`` file, cut where the layout puts the part; parts read from the cache are
+    left as they are."""
     import wave
 
     with wave.open(str(master), "rb") as source:
-        frames = source.getnframes()
+        frames, rate = source.getnframes(), source.getframerate()
         at = 0.0
         for part in parts:
             length = sum(s.duration for s in part.spoken) + sum(part.gaps)
-            first = min(int(round(at * MIX_RATE)), frames)
-            last = frames if part is parts[-1] else min(int(round((at + length) * MIX_RATE)),
+            first = min(int(round(at * rate)), frames)
+            last = frames if part is parts[-1] else min(int(round((at + length) * rate)),
                                                         frames)
             at += length
             if part.cached_at is not None:
@@ -416,12 +455,12 @@ def cut_parts(master: Path, parts: Sequence[Part]) -> None:
             with wave.open(str(part.master), "wb") as out:
                 out.setnchannels(1)
                 out.setsampwidth(2)
-                out.setframerate(MIX_RATE)
+                out.setframerate(rate)
                 out.writeframes(source.readframes(last - first))
 
 
 #: bump when the mastering chain changes: parts mastered before are kept by it
-MASTERING_VERSION = "1"
+MASTERING_VERSION = "2"   # 2: limited at twice the working rate, delivered at any rate
 #: a gain used before for the same voices is used again when the prediction is this
 #: close to it, so the unchanged parts of an edited script come back from the cache
 #: instead of being limited again. 0.3 dB is inaudible and well inside mastering's
@@ -432,23 +471,23 @@ GAIN_REUSE_DB = 0.3
 _PART = "mastered-part"
 
 
-def _part_key(part: Part, gain: float, work_rate: int) -> dict:
+def _part_key(part: Part, gain: float, work_rate: int, sample_rate: int) -> dict:
     from engine.artifacts import file_sha256
 
     return {"passages": [file_sha256(s.path) for s in part.spoken], "gaps": list(part.gaps),
             "gain": gain, "ceiling": TARGET_TP, "work_rate": work_rate,
-            "version": MASTERING_VERSION}
+            "sample_rate": sample_rate, "version": MASTERING_VERSION}
 
 
 def cached_parts(spoken: Sequence[Spoken], gaps: Sequence[float], gain: float,
-                 work_rate: int, ctx: Context) -> list[Part]:
+                 work_rate: int, sample_rate: int, ctx: Context) -> list[Part]:
     """The chapter parts (:func:`chapter_parts`), each read back from the step cache
-    when it was mastered before at ``gain``."""
+    when it was mastered before at ``gain`` for delivery at ``sample_rate``."""
     from engine.artifacts import Audio
 
     parts = []
     for part in chapter_parts(spoken, gaps, ctx.work_dir):
-        hit = ctx.recall(_PART, _part_key(part, gain, work_rate))
+        hit = ctx.recall(_PART, _part_key(part, gain, work_rate, sample_rate))
         if isinstance(hit, Audio) and hit.path.is_file():
             part = Part(part.spoken, part.gaps, hit.path, gain)
         parts.append(part)
@@ -456,9 +495,10 @@ def cached_parts(spoken: Sequence[Spoken], gaps: Sequence[float], gain: float,
 
 
 def keep_parts(parts: Sequence[Part], master: Path, gain: float, ceiling: float,
-               work_rate: int, ctx: Context) -> int:
+               work_rate: int, sample_rate: int, ctx: Context) -> int:
     """Store in the step cache each part of the finished ``master`` (made at ``gain`` and
-    ``ceiling``) that did not come from it (:func:`cut_parts`); returns how many did."""
+    ``ceiling``, at ``sample_rate``) that did not come from it (:func:`cut_parts`);
+    returns how many did."""
     from engine.artifacts import Audio
 
     if ceiling != TARGET_TP:   # a corrected ceiling: nothing a later render would ask for
@@ -472,66 +512,111 @@ def keep_parts(parts: Sequence[Part], master: Path, gain: float, ceiling: float,
     for part in fresh:
         if part.cached_at is None:
             seconds = sum(s.duration for s in part.spoken) + sum(part.gaps)
-            ctx.remember(_PART, _part_key(part, gain, work_rate),
+            ctx.remember(_PART, _part_key(part, gain, work_rate, sample_rate),
                          Audio(path=part.master, duration=round(seconds, 3),
-                               sample_rate=MIX_RATE))
+                               sample_rate=sample_rate))
     return len(reused)
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """The files mastering writes."""
+    """The files mastering writes, and their sample rate."""
 
     wav: Path
     mp3: Path | None = None
     bitrate: str = "192k"
+    sample_rate: int = MIX_RATE
 
     @property
-    def steady_mp3(self) -> bool:
-        """Whether LAME's effect on loudness and peaks is known at this bitrate (then the
-        mp3 is not decoded to be measured)."""
-        return self.mp3 is not None and int(self.bitrate.rstrip("k")) >= STEADY_BITRATE_KBPS
+    def lame_effect(self) -> tuple[float, float] | None:
+        """(loudness LAME takes away in LU, the most it raises the true peak in dB) when
+        known for this rate and bitrate (:data:`LAME_EFFECTS`; then the mp3 is not decoded
+        to be measured), else None."""
+        kbps = int(self.bitrate.rstrip("k"))
+        return next((effect for (low, high, least, most), effect in LAME_EFFECTS.items()
+                     if low <= self.sample_rate <= high and least <= kbps <= most), None)
+
+    @property
+    def lossy_loss(self) -> float:
+        """The loudness the mp3 is expected to lose, added to the first gain."""
+        if self.mp3 is None:
+            return 0.0
+        effect = self.lame_effect
+        return effect[0] if effect else LOSSY_LOUDNESS_LOSS
 
 
-def delivery(work: Path, stem: str, bitrate: str) -> Delivery:
-    """Where mastering writes ``STEM.wav`` and ``STEM.mp3`` in ``work``."""
-    return Delivery(work / f"{stem}.wav", work / f"{stem}.mp3", bitrate)
+def delivery(work: Path, stem: str, bitrate: str, sample_rate: int = MIX_RATE) -> Delivery:
+    """Where mastering writes ``STEM.wav`` and ``STEM.mp3`` in ``work``, at
+    ``sample_rate``."""
+    return Delivery(work / f"{stem}.wav", work / f"{stem}.mp3", bitrate, sample_rate)
 
 
-def deliver(limited, extra: list, out: Delivery, *, sample_rate: int = MIX_RATE,
-            progress: Progress | None = None, duration: float | None = None
-            ) -> media.Loudness:
-    """One ffmpeg run: the ``limited`` master written to the 16-bit wav and the mp3
-    (LAME's fast mode, compression level 7: about twice as fast as its default, and at
-    192k the same loudness and peaks on our speech), measured on the way (loudness and
-    true peak), with the ``extra`` outputs its graph needs. Returns the measurement;
-    ``progress`` gets the fraction written when the ``duration`` expected is given."""
+def mp3_bitrate(bitrate: str, sample_rate: int) -> str:
+    """``bitrate``, or the highest mp3 allows at ``sample_rate`` when it is lower (below
+    32 kHz, MPEG-2 layer III stops at 160 kbit/s)."""
+    if sample_rate < 32000 and int(bitrate.rstrip("k")) > MPEG2_MAX_KBPS:
+        return f"{MPEG2_MAX_KBPS}k"
+    return bitrate
+
+
+#: the true peak is measured on the delivered signal upsampled this many times (ITU-R
+#: BS.1770's meter oversamples 4x)
+PEAK_OVERSAMPLING = 4
+_PEAK_LEVEL = re.compile(r"Peak level dB:\s*(-?[\d.]+|-?inf)")
+
+
+def deliver(limited, extra: list, out: Delivery, *, progress: Progress | None = None,
+            duration: float | None = None) -> media.Loudness:
+    """One ffmpeg run: the ``limited`` master written to the 16-bit wav and the mp3 at
+    ``out.sample_rate`` (LAME's fast mode, compression level 7: about twice as fast as its
+    default, with the same loudness and peaks on our speech), measured on the way, with
+    the ``extra`` outputs its graph needs. Returns the measurement; ``progress`` gets the
+    fraction written when the ``duration`` expected is given.
+
+    Loudness is ffmpeg's ``ebur128`` (without its frame log) on the way to the wav (it
+    passes the audio through unchanged); the true peak is the highest sample of the
+    delivered signal upsampled 4x by the SoX resampler (``astats``). That is the
+    true-peak meter of ITU-R BS.1770 with a sharper interpolation filter: on our speech
+    it reads the same as ``ebur128=peak=true`` or up to 0.15 dB higher (never lower), at
+    half the cost. The meter's branch passes on only its first frame, so no upsampled
+    audio is handed to an output."""
     import ffmpeg
 
+    rate = out.sample_rate
     branches = limited.filter_multi_output("asplit", 3 if out.mp3 is not None else 2)
-    outputs = [branches[0].output(media.media_path(out.wav), format="wav", acodec="pcm_s16le",
-                                  ar=sample_rate, ac=1),
-               branches[-1].filter("ebur128", peak="true").output("-", format="null"), *extra]
+    outputs = [branches[0].filter("ebur128", framelog="verbose")
+               .output(media.media_path(out.wav), format="wav", acodec="pcm_s16le", ar=rate,
+                       ac=1),
+               branches[1].filter("aresample", PEAK_OVERSAMPLING * rate, resampler="soxr")
+               .filter("astats", measure_overall="Peak_level", measure_perchannel="none")
+               .filter("aselect", "eq(n,0)").output("-", format="null"), *extra]
     if out.mp3 is not None:
-        outputs.append(branches[1].output(media.media_path(out.mp3), format="mp3",
+        outputs.append(branches[2].output(media.media_path(out.mp3), format="mp3",
                                           **{"b:a": out.bitrate, "compression_level": 7},
-                                          ar=sample_rate, ac=1))
+                                          ar=rate, ac=1))
+    what = f"master {out.wav.stem!r}"
     result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(*outputs))],
-                              what=f"master {out.wav.stem!r}", loglevel="info",
-                              progress=progress, duration=duration)
-    return media.loudness_of(result, f"master {out.wav.stem!r}")
+                              what=what, loglevel="info", progress=progress, duration=duration)
+    loudness = media.loudness_of(result, what)
+    peaks = _PEAK_LEVEL.findall(result.stderr)
+    if not peaks:
+        raise media.media_error(what, result.stderr, result.argv)
+    return media.Loudness(loudness.integrated_lufs, loudness.range_lu,
+                          round(float(peaks[-1]), 2))
 
 
 def delivered_loudness(master: media.Loudness, out: Delivery) -> media.Loudness:
-    """The loudness of the file people get: the master's own without an mp3; with one at a
-    steady bitrate, the master's less ``LOSSY_LOUDNESS_LOSS`` (LAME at 192k and above
-    lowers true peaks too, so the master's peak bounds the mp3's); at lower bitrates the
-    mp3 decoded and measured."""
+    """The loudness of the file people get: the master's own without an mp3; with one at
+    a rate and bitrate where LAME's effect is known (:attr:`Delivery.lame_effect`), the
+    master's less the loudness LAME takes, its true peak plus the most LAME adds;
+    otherwise the mp3 decoded and measured."""
     if out.mp3 is None:
         return master
-    if out.steady_mp3:
-        return media.Loudness(round(master.integrated_lufs - LOSSY_LOUDNESS_LOSS, 2),
-                              master.range_lu, master.true_peak_dbfs)
+    effect = out.lame_effect
+    if effect is not None:
+        loss, rise = effect
+        return media.Loudness(round(master.integrated_lufs - loss, 2), master.range_lu,
+                              round(master.true_peak_dbfs + rise, 2))
     return media.measure_loudness(out.mp3)
 
 
