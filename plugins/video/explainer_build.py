@@ -121,16 +121,16 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
 
 
 def _fit_picture(path: Path, width: int, height: int, zoom: float) -> Path:
-    """The picture cropped to the box's shape, at the size the zoom needs (so the
-    zoompan scales it down, never up)."""
+    """The picture cropped to the box's shape and ``zoom`` times its size: the pan's
+    window (the box) glides across it without scaling anything per frame."""
     from PIL import Image, ImageOps
 
-    scale = max(zoom, 1.0) * 1.2
-    target = (max(int(width * scale) // 2 * 2, 2), max(int(height * scale) // 2 * 2, 2))
+    scale = max(zoom, 1.0)
+    target = (max(int(width * scale) // 2 * 2, width), max(int(height * scale) // 2 * 2, height))
     with Image.open(path) as image:
         fitted = ImageOps.fit(image.convert("RGB"), target, Image.LANCZOS)
     dst = path.with_name(path.stem + f"-{width}x{height}.png")
-    fitted.save(dst, compress_level=1)
+    fitted.save(dst, compress_level=0)
     return dst
 
 

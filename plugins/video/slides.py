@@ -380,7 +380,8 @@ def draw_background(width: int, height: int, path: Path, *, margin: float = 0.12
     glow = glow.filter(ImageFilter.GaussianBlur(min(small_w, small_h) * 0.16))
     image = Image.blend(image, Image.fromarray(
         np.maximum(np.asarray(image), np.asarray(glow)).astype("uint8")), 0.55)
-    image.resize((w, h), Image.BICUBIC).save(path, compress_level=1)
+    # stored, not compressed: it is big, read once and thrown away
+    image.resize((w, h), Image.BICUBIC).save(path, compress_level=0)
     return path
 
 
