@@ -111,6 +111,87 @@ def test_storyboard_of_the_sample_article(generator):
     assert "## 3. section: Why a canopy matters" in markdown or "Why a canopy matters" in markdown
 
 
+def test_sample_article_points_are_whole_sentences(generator):
+    """Every key point on the sample's slides is a complete sentence short enough for a
+    slide: never cut with an ellipsis (the committed frames once showed "…trees makes…")."""
+    from plugins.video.storyboard import POINT_WORDS, plan_document
+
+    for narrate in ("full", "key-points"):
+        board = plan_document(sample_doc(), generator, narrate=narrate, points=3)
+        points = [p.text for s in board.scenes for p in s.points]
+        assert points
+        for text in points:
+            assert "…" not in text and text.rstrip("”’\"')")[-1] in ".!?", text
+            assert len(text.split()) <= POINT_WORDS or any("shown in full" in n
+                                                          for n in board.notes), text
+    walk = next(p.text for s in board.scenes for p in s.points if p.text.startswith("Walk down"))
+    assert walk == ("Walk down an old residential street on a hot afternoon and you can feel "
+                    "the difference a row of mature trees makes.")
+
+
+def test_long_points_are_cut_at_a_clause_that_stands_alone():
+    from plugins.video.storyboard import shorten
+
+    long = ("The city planted four thousand young trees along its busiest roads last spring, "
+            "which cost more than the council had set aside for the whole decade.")
+    assert shorten(long) == ("The city planted four thousand young trees along its busiest "
+                             "roads last spring.")
+    # a trailing "because" clause goes; the main clause stays whole
+    assert shorten("Foresters in most northern cities now refuse to plant more than one in ten "
+                   "street trees of any single species because a new pest could strike at any "
+                   "time.") == ("Foresters in most northern cities now refuse to plant more "
+                                "than one in ten street trees of any single species.")
+    # not inside a list ("the layer of leaves." says something else), not a leading
+    # subordinate clause, not a question, not an "if" (its loss changes the claim)
+    assert shorten("A canopy is the layer of leaves, branches and stems that covers the ground "
+                   "when you look down from above and it tracks what residents notice.") == ""
+    assert shorten("Because whole neighbourhoods had been planted with a single species, whole "
+                   "neighbourhoods lost their shade within a few summers and never saw such "
+                   "tall arches again.") == ""
+    assert shorten("Why would a city with old combined sewers that overflow into rivers care "
+                   "so much about rain that the trees hold back before it reaches drains?") == ""
+    assert shorten("Young street trees in dry summers will die within two or three years of "
+                   "planting in the city if nobody waters them every week.") == ""
+    assert shorten("Short points stay as they are.") == "Short points stay as they are."
+
+
+def test_a_point_without_a_short_whole_sentence_gives_way_to_another():
+    from plugins.video.storyboard import _slide_points
+
+    long = ("Young street trees in dry summers will die within two or three years of planting "
+            "in the city if nobody waters them every single week.")
+    short = "Soil cells carry the pavement."
+    other = "Roots need loose soil."
+    sentences = [other, long, short]
+    notes: list[str] = []
+    picked = _slide_points([other, long], sentences, [other, long, short], notes, "Roots")
+    assert picked == [(other, other), (short, short)] and not notes
+    # nothing to stand in: the point is shown whole (the slide shrinks it) and noted
+    picked = _slide_points([long], sentences, [], notes, "Roots")
+    assert picked == [(long, long)]
+    assert any("shown in full" in n and "Roots" in n for n in notes)
+
+
+def test_layout_shrinks_text_before_cutting_it_and_notes_a_cut(tmp_path):
+    from plugins.video.layout import Box, PillowFont, frame_layout, text_fit
+    from plugins.video.slides import Canvas, Typeface
+
+    font = PillowFont(Typeface.of(None).body)
+    words = ("Walk down an old residential street on a hot afternoon and you can feel the "
+             "difference a row of mature trees makes before you can explain it.")
+    block = text_fit(words, font, 60, 700, 300, max_lines=4, min_size=20)
+    assert not block.cut and " ".join(block.lines) == words     # every word kept...
+    assert 20 <= block.size < 60                                  # ...in smaller type
+    assert all(font.width(line, block.size) <= 700 for line in block.lines)
+    huge = " ".join([words] * 12)   # more than the box holds even in the smallest type
+    block = text_fit(huge, font, 60, 700, 300, max_lines=4, min_size=20)
+    assert block.cut and block.size == 20 and block.lines[-1].endswith("…")
+    notes: list[str] = []
+    canvas = Canvas(frame_layout(1080, 1920), notes, [])
+    canvas.fit(huge, Typeface.of(None).body, 60, Box(0, 0, 600, 200), max_lines=2)
+    assert any("did not fit even in the smallest type" in n for n in notes)
+
+
 def test_stat_detection():
     from plugins.video.storyboard import find_stat
 

@@ -116,7 +116,7 @@ class StoryboardTransform(Transform):
     """Plan an explainer video: title card, a scene per section, closing card (JSON, Markdown)."""
 
     name = "storyboard"
-    version = "1"
+    version = "2"
     consumes = ("document", "text", "transcript", "script", "audio")
     produces = "storyboard"
     Params = StoryboardParams
@@ -171,7 +171,7 @@ class ExplainerVideo(Transform):
     """A designed video from a document, narration or podcast: scenes, pictures, captions."""
 
     name = "explainer-video"
-    version = "1"
+    version = "2"
     consumes = ("document", "text", "storyboard", "audio", "script")
     produces = "video"
     Params = ExplainerParams

@@ -105,8 +105,12 @@ class Canvas:
             sample = missing[:12]
             self.notes.append(f"the fonts here lack glyphs for {sample!r}: left out of "
                               f"{text[:40]!r}; give a `font` that has them")
-        return text_fit(shown, PillowFont(font_path), size, box.w, box.h, max_lines=max_lines,
-                        min_size=min_size or max(self.frame.unit * 1.6, 8))
+        block = text_fit(shown, PillowFont(font_path), size, box.w, box.h, max_lines=max_lines,
+                         min_size=min_size or max(self.frame.unit * 1.6, 8))
+        if block.cut:   # the last resort, after shrinking to the smallest readable size
+            self.notes.append(f"{shown[:60]!r} did not fit even in the smallest type: cut "
+                              f"with '…'")
+        return block
 
     def text(self, block: TextBlock, x: int, y: int, width: int, color: str, *,
              center: bool = False) -> Box:
