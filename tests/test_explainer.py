@@ -850,3 +850,20 @@ def test_video_podcast_lights_the_host_who_speaks(tmp_path, ctx):
     assert lit(sam, "Sam") < lit(sam, "Alex")
     alex = media.frame_at(video.path, scene.end - 0.8)            # Alex closes it
     assert lit(alex, "Alex") < lit(alex, "Sam")
+
+
+@pytest.mark.slow
+def test_explainer_reports_its_phases(tmp_path, registry):
+    """Progress comes with labels: the slides drawn, each segment rendered, the join."""
+    from plugins.video.explainer_build import build
+
+    labels: list[str] = []
+    ctx = Context(registry=registry, step_id="explainer", source_name="test",
+                  scratch_root=tmp_path / "scratch",
+                  progress=lambda fraction, label="": labels.append(label))
+    board = small_board()
+    audio = narrated(board, tmp_path)
+    build(board, audio, render_params(aspect="1:1", tail=0.5, scenes_per_segment=1), ctx)
+    assert "drawing slides 1/3" in labels and "drawing slides 3/3" in labels
+    assert "rendering segment 1/3" in labels and "rendering segment 3/3" in labels
+    assert labels.index("rendering segment 3/3") < labels.index("joining")

@@ -84,6 +84,7 @@ class CaptionedVideo(SpeechVideoTransform):
     Params = CaptionedVideoParams
 
     def run(self, source: Audio | Video, params: CaptionedVideoParams, ctx: Context) -> Video:
+        ctx.phase("timing the words", fraction=0.0)
         transcript = source_transcript(source, params, ctx)
         words = transcript_words(transcript)
         duration = source.duration or media.probe(source.path).duration
@@ -92,8 +93,10 @@ class CaptionedVideo(SpeechVideoTransform):
         width, height = params.frame_size()
         video, audio = background_streams(source, params, width, height, duration)
         out = ctx.work_dir / "captioned.mp4"
+        ctx.phase("rendering", fraction=0.05)
         rendered = render(video, audio, words, params, dst=out, duration=duration,
-                          work_dir=ctx.work_dir, progress=ctx.progress)
+                          work_dir=ctx.work_dir,
+                          progress=lambda f: ctx.phase("rendering", fraction=0.05 + 0.95 * f))
         ctx.metrics["captions"] = rendered.captions
         ctx.metrics["size"] = f"{width}x{height}"
         disclosure = carried_disclosure(source)

@@ -152,7 +152,9 @@ class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
                         "dissolve", "none"] = Field("fade", description=(
                             "how one scene gives way to the next (ffmpeg xfade), or none"))
     transition_seconds: float = Field(0.5, ge=0.1, le=2.0, description="length of a transition")
-    zoom: float = Field(1.12, ge=1.0, le=1.5, description="how far pictures zoom over a scene")
+    zoom: float = Field(1.12, ge=1.0, le=1.5, description=(
+        "Ken Burns: a picture is shown this much enlarged and pans slowly across (one way "
+        "in a scene, back in the next); 1 holds it still"))
     progress_bar: bool = Field(True, description="a thin bar along the bottom edge")
     fetch_images: bool = Field(False, description=(
         "download the source's remote images (http/https); off: remote images are left out"))
@@ -190,6 +192,7 @@ class ExplainerVideo(Transform):
     def run(self, source: Artifact, params: ExplainerParams, ctx: Context) -> Video:
         from plugins.video.explainer_build import build
 
+        ctx.phase("planning", fraction=0.0)
         if params.storyboard:
             board = planning.read_storyboard(Path(params.storyboard))
         else:
@@ -198,7 +201,7 @@ class ExplainerVideo(Transform):
                          "portrait" if height > width * 1.1 else "square")
         for note in board.notes:
             ctx.note(note)
-        audio = self._audio(source, board, params, ctx)
+        audio = self._audio(source, board, params, ctx)   # its own phases: synthesising...
         return build(board, audio, params, ctx)
 
     def _audio(self, source: Artifact, board: Storyboard, params: ExplainerParams,

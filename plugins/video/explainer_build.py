@@ -90,7 +90,8 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
             pictures[index] = picture if pictures_.is_clip(picture) else \
                 _fit_picture(picture, art.picture.w, art.picture.h, params.zoom)
         arts[index] = art
-        ctx.progress(0.1 * (slot + 1) / len(line.scenes))
+        ctx.phase("drawing slides", slot + 1, len(line.scenes), fraction=0.1 * (slot + 1) /
+                  len(line.scenes))
     for note in dict.fromkeys(notes):
         ctx.note(note)
     look = Look(transition="fade" if params.transition == "none" else params.transition,
@@ -99,7 +100,7 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
     out = work / "explainer.mp4"
     render_explainer(board, arts, pictures, background, frame, line, look, words,
                      Path(audio.path), params, out, work,
-                     progress=lambda f: ctx.progress(0.1 + 0.85 * f))
+                     progress=lambda label, f: ctx.phase(label, fraction=0.1 + 0.85 * f))
     key = next((originals[i] for i in line.scenes
                 if i in originals and not pictures_.is_clip(originals[i])), None)
     size = list(WIDE_THUMBNAIL) if width >= height * 1.25 else [width, height]

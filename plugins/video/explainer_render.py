@@ -2,17 +2,27 @@
 
 Each scene is a stream of the frame size built from images drawn once
 (:mod:`plugins.video.slides`): the background, a crop of a larger gradient that drifts
-slowly with the video's clock; the picture with a slow pan and zoom (``zoompan``); the
-slide's base layer; each key point faded in when its sentence is spoken; for a video
-podcast, the host cards lit while each host speaks. Scenes are joined by ``xfade``;
-the progress bar, then the captions (libass, the same events as ``captioned-video``)
-go on top.
+slowly with the video's clock; the picture panning slowly (a window gliding across the
+picture drawn larger: a moving ``crop``, nothing scaled per frame); the slide's base
+layer; each key point faded in when its sentence is spoken; for a video podcast, the
+host cards lit while each host speaks; the progress bar. Scenes are joined by ``xfade``
+fed only the overlapping frames; the captions (libass, the same events as
+``captioned-video``) go on top.
+
+What keeps it near the cost of encoding alone (``bench/explainer_speed.py``):
+
+* a drawn layer reaches ``overlay`` as one frame, held (see :class:`Stills`), and every
+  image is decoded once per run;
+* between its changes a scene is composed ten times a second (the drift, the pan and
+  the bar move a pixel every few frames) and each composed frame held; a key point's
+  fade, a transition, and every frame where a caption changes are composed exactly (see
+  :class:`Piece`), and the captions are drawn on the composed frames, before they are
+  held, so x264 receives repeated frames it codes almost for free.
 
 Memory stays flat with length: the video is rendered in segments of a few scenes, each
-one ffmpeg run of its own, cut where a transition starts (the segment that follows
-draws the outgoing scene's last moment again, as a function of the same clock, so the
-cut does not show). The segments are joined without re-encoding, and the narration is
-added (and padded under the closing card) in a last pass.
+one ffmpeg run of its own, cut where a scene body ends (the drift follows the video's
+clock, so the cut does not show). The segments are joined without re-encoding, and the
+narration is added (and padded under the closing card) in a last pass.
 """
 
 from __future__ import annotations
@@ -34,7 +44,8 @@ from plugins.video.timeline import Timeline, speaker_turns
 
 @dataclass(frozen=True)
 class Look:
-    """How the render moves: transition kind, picture zoom, background drift, progress bar."""
+    """How the render moves: transition kind, how much larger than its box a picture is
+    drawn (its pan travels the difference), background drift, progress bar."""
 
     transition: str = "fade"
     zoom: float = 1.12
@@ -364,8 +375,9 @@ def render_explainer(board: Storyboard, arts: dict[int, SceneArt], pictures: dic
                      background: Path, frame: Frame, line: Timeline, look: Look,
                      words: Sequence[Word], audio: Path | None, params: CaptionParams,
                      dst: Path, work_dir: Path,
-                     progress: Callable[[float], None] | None = None) -> Path:
-    """Render the whole video to ``dst`` (see the module docstring)."""
+                     progress: Callable[[str, float], None] | None = None) -> Path:
+    """Render the whole video to ``dst`` (see the module docstring); ``progress(label,
+    fraction)`` hears "rendering segment 2/5" and "joining" as they go."""
     fps = params.fps
     events, style, font, fonts_dir = [], None, None, None
     if params.caption_style != "none" and words:
@@ -407,12 +419,15 @@ def render_explainer(board: Storyboard, arts: dict[int, SceneArt], pictures: dic
 
         def report(fraction: float, n=n) -> None:
             if progress:
-                progress((n + fraction) / len(groups))
+                progress(f"rendering segment {n + 1}/{len(groups)}", 0.97 * (n + fraction)
+                         / len(groups))
 
         media.render_mp4(video, None, part, duration=end - start, fps=fps, crf=params.crf,
                          preset=params.preset, what=f"render part {n + 1} of the explainer",
                          progress=report)
         parts.append(part)
+    if progress:
+        progress("joining", 0.97)
     _join(parts, audio, dst, line.duration, work_dir)
     return dst
 
