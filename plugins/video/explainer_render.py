@@ -56,6 +56,10 @@ class Look:
 
 #: seconds a key point takes to fade in
 POINT_FADE = 0.3
+#: the background's drift: seconds per radian across and down (at 1080x1920 it moves
+#: about 5 pixels a second at most: seen over a scene, and each move costs x264 a frame
+#: of motion search, so it moves no faster than that)
+DRIFT_PACE = (18, 26)
 
 
 @dataclass(frozen=True)
@@ -274,8 +278,8 @@ def scene_stream(clip: Clip, job: Job, stills: Stills,
     width, height = frame.width, frame.height
     offset = clip.start  # video time of the clip's first frame
     # the drift follows the video's clock, so it is continuous across scenes and segments
-    dx = f"(iw-{width})/2*(1+{look.drift * 5:.3f}*sin((t+{offset:.4f})/9))"
-    dy = f"(ih-{height})/2*(1+{look.drift * 5:.3f}*cos((t+{offset:.4f})/13))"
+    dx = f"(iw-{width})/2*(1+{look.drift * 5:.3f}*sin((t+{offset:.4f})/{DRIFT_PACE[0]}))"
+    dy = f"(ih-{height})/2*(1+{look.drift * 5:.3f}*cos((t+{offset:.4f})/{DRIFT_PACE[1]}))"
     video = stills.held(job.background, frames, "yuv420p", when=when).filter(
         "crop", width, height, x=f"min(max({dx},0),iw-{width})",
         y=f"min(max({dy},0),ih-{height})")
