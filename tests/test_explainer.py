@@ -636,7 +636,7 @@ def test_sample_article_explainer_every_heading_on_screen_and_few_flat_frames(tm
     try:
         ctx = Context(registry=build_registry(PluginConfig(load_entry_points=False)),
                       step_id="v", source_name="article", scratch_root=tmp_path)
-        # 30 fps (the default): a picture's zoompan stream once ran 6/5 long at 30 fps and
+        # 30 fps (the default): a picture's stream (zoompan then) once ran 6/5 long at 30 fps and
         # pushed every later scene late; the heading check catches that
         params = ExplainerParams(aspect="16:9", resolution=360, preset="ultrafast",
                                  narrate="key-points", points=2, max_scenes=5)
@@ -782,6 +782,10 @@ def test_stock_pictures_through_the_provider_hook_with_credits(tmp_path, ctx, mo
     with FakePexels(key="k-123", video=video, photo=photo) as server:
         monkeypatch.setenv("PEXELS_API_URL", server.base_url)
         board = from_stock(three_scene_board(), "pexels", "landscape", ctx)
+        seen = len(server.requests)
+        # clips instead: Pexels' videos endpoint, each a video file to play in the box
+        clipped = from_stock(three_scene_board(), "pexels", "landscape", ctx, media="video")
+        paths = [r.path for r in server.requests[seen:]]
     pictured = [s.visual for s in board.scenes if s.visual is not None]
     assert len(pictured) == 3 and all(v.origin == "stock" for v in pictured)
     assert all(Path(v.path).is_file() and "Pexels" in v.credit for v in pictured)
@@ -789,6 +793,11 @@ def test_stock_pictures_through_the_provider_hook_with_credits(tmp_path, ctx, mo
     assert credits.startswith("Stock media in this video") and "Pexels License" in credits
     assert ctx.metrics["stock_media"] and ctx.metrics["licences"]
     assert "k-123" not in json.dumps(ctx.metrics) + credits
+    clips = [s.visual for s in clipped.scenes if s.visual is not None]
+    assert len(clips) == 3 and all(v.media == "video" and v.origin == "stock" for v in clips)
+    assert all(media.probe(v.path).video for v in clips)
+    assert "/videos/search" in paths and "/v1/search" not in paths
+    assert any("clips for 3 scenes" in n for n in ctx.notes)
 
 
 def test_stock_without_a_key_is_one_line_naming_the_variable(ctx, monkeypatch):

@@ -49,6 +49,8 @@ class StoryboardParams(TextParams):
     stock: str | None = Field(None, description=(
         "a stock provider (`pexels`, with PEXELS_API_KEY) for scenes that still have no "
         "picture; credited in credits.txt and the manifest; off by default"))
+    stock_media: Literal["photo", "video"] = Field("photo", description=(
+        "stock: photos, or clips (they play in the picture's box, panning like a photo)"))
 
     @model_validator(mode="after")
     def _library(self):
@@ -70,7 +72,7 @@ def plan(source: Artifact, params: StoryboardParams, ctx: Context,
         board = visuals.from_library(board, Path(params.media_library).expanduser(), ctx,
                                      threshold=params.library_threshold)
     if params.stock:
-        board = visuals.from_stock(board, params.stock, orientation, ctx)
+        board = visuals.from_stock(board, params.stock, orientation, ctx, params.stock_media)
     return board
 
 

@@ -248,20 +248,26 @@ class Stills:
                 .filter("setpts", f"({when})/({self.fps:g}*TB)+{at:.6f}/TB"))
 
 
-def pan(clip: Clip, box, line: Timeline, look: Look, stills: Stills, picture: Path,
-        frames: int, when: str):
-    """Ken Burns on a still: a window of the box's size gliding across the picture drawn
-    ``look.zoom`` times larger (a moving ``crop``: no scaling per frame, and motion x264
-    predicts exactly), one way on even scenes and back on odd ones, over the scene's
-    whole length so a transition continues the same glide."""
+def glide(clip: Clip, line: Timeline) -> tuple[str, str]:
+    """Ken Burns as a moving window: ``crop`` x and y expressions (of the clip's ``t``)
+    taking the window across the picture over the scene's whole length, one way on even
+    scenes and back on odd ones, so a transition continues the same glide."""
     span = max(line.frames(line.ends[clip.slot] - clip.origin), 1)
     first = line.frames(clip.start - clip.origin)
     progress = f"((t*{line.fps:g}+{first})/{span})"
     if clip.slot % 2:
         progress = f"(1-{progress})"
+    return f"(iw-ow)*{progress}", f"(ih-oh)*(0.25+0.5*{progress})"
+
+
+def pan(clip: Clip, box, line: Timeline, stills: Stills, picture: Path, frames: int,
+        when: str):
+    """A still's Ken Burns: the box's window gliding across the picture drawn
+    ``look.zoom`` times larger (a moving ``crop``: nothing scaled per frame, and motion
+    x264 predicts exactly)."""
+    x, y = glide(clip, line)
     return stills.held(picture, frames, "yuv420p", when=when).filter(
-        "crop", box.w, box.h, x=f"(iw-ow)*{progress}", y=f"(ih-oh)*(0.25+0.5*{progress})",
-        exact=1)
+        "crop", box.w, box.h, x=x, y=y, exact=1)
 
 
 def scene_stream(clip: Clip, job: Job, stills: Stills,
@@ -286,16 +292,21 @@ def scene_stream(clip: Clip, job: Job, stills: Stills,
     if picture is not None and art.picture is not None and is_clip(picture):
         box = art.picture
         first = line.frames(clip.start - clip.origin)
+        wide, high = (max(int(side * look.zoom) // 2 * 2, side) for side in (box.w, box.h))
         pic = (stills.clip(picture)
                .filter("fps", f"{fps:g}")
                .filter("trim", start_frame=first, end_frame=first + frames)
                .filter("setpts", "PTS-STARTPTS")
-               .filter("scale", box.w, box.h, force_original_aspect_ratio="increase")
-               .filter("crop", box.w, box.h).filter("setsar", 1).filter("format", "yuv420p"))
+               .filter("scale", wide, high, force_original_aspect_ratio="increase")
+               .filter("crop", wide, high))
+        if look.zoom > 1:   # the same slow glide as a still's
+            x, y = glide(clip, line)
+            pic = pic.filter("crop", box.w, box.h, x=x, y=y, exact=1)
+        pic = pic.filter("setsar", 1).filter("format", "yuv420p")
         video = ffmpeg.overlay(video, pic, x=box.x, y=box.y, eof_action="repeat")
     elif picture is not None and art.picture is not None:
         box = art.picture
-        video = ffmpeg.overlay(video, pan(clip, box, line, look, stills, picture, frames, when),
+        video = ffmpeg.overlay(video, pan(clip, box, line, stills, picture, frames, when),
                                x=box.x, y=box.y, eof_action="repeat")
     if art.base is not None:
         video = ffmpeg.overlay(video, stills.frame(art.base.path, "yuva420p"),
