@@ -364,13 +364,13 @@ def piece_stream(piece: Piece, draw, transition: str, fps: float, at: float):
     return video.filter("setpts", f"PTS-STARTPTS+{at:.6f}/TB")
 
 
-def _bar(frame: Frame, work_dir: Path) -> Path:
-    """The progress bar's image: the accent colour, the frame's width, a thin strip."""
+def _bar(frame: Frame, work_dir: Path, color: str = ACCENTS[0]) -> Path:
+    """The progress bar's image: ``color``, the frame's width, a thin strip."""
     from PIL import Image
 
     height = max(int(frame.unit * 0.7) // 2 * 2, 2)
     path = work_dir / "progress-bar.png"
-    Image.new("RGB", (frame.width, height), rgba(ACCENTS[0])[:3]).save(path)
+    Image.new("RGB", (frame.width, height), rgba(color)[:3]).save(path)
     return path
 
 
