@@ -275,8 +275,8 @@ def main() -> None:
     parser.add_argument("--sample", action="store_true", help="also measure the sample's frames")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory")
     parser.add_argument("--skip-speed", action="store_true")
-    parser.add_argument("--per-segment", type=int, default=6,
-                        help="scenes per ffmpeg run (the transform's default: 6)")
+    parser.add_argument("--per-segment", type=int, default=3,
+                        help="scenes per ffmpeg run (the transform's default: 3)")
     parser.add_argument("--memory-size", default="320x180", help="frame size of the memory runs")
     parser.add_argument("--memory-fps", type=float, default=10)
     parser.add_argument("--memory-minutes", type=float, nargs="+", default=[2, 20])

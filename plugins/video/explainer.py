@@ -161,7 +161,7 @@ class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
     fetch_images: bool = Field(False, description=(
         "download the source's remote images (http/https); off: remote images are left out"))
     tail: float = Field(3.0, ge=0.5, le=15.0, description="seconds the closing card stays")
-    scenes_per_segment: int = Field(6, ge=1, le=40, description=(
+    scenes_per_segment: int = Field(3, ge=1, le=40, description=(
         "scenes rendered per ffmpeg run (memory stays flat with length)"))
 
     @model_validator(mode="after")

@@ -51,7 +51,7 @@ class Look:
     zoom: float = 1.12
     drift: float = 0.12
     progress_bar: bool = True
-    scenes_per_segment: int = 6
+    scenes_per_segment: int = 3
 
 
 #: seconds a key point takes to fade in
