@@ -111,6 +111,87 @@ def test_storyboard_of_the_sample_article(generator):
     assert "## 3. section: Why a canopy matters" in markdown or "Why a canopy matters" in markdown
 
 
+def test_sample_article_points_are_whole_sentences(generator):
+    """Every key point on the sample's slides is a complete sentence short enough for a
+    slide: never cut with an ellipsis (the committed frames once showed "…trees makes…")."""
+    from plugins.video.storyboard import POINT_WORDS, plan_document
+
+    for narrate in ("full", "key-points"):
+        board = plan_document(sample_doc(), generator, narrate=narrate, points=3)
+        points = [p.text for s in board.scenes for p in s.points]
+        assert points
+        for text in points:
+            assert "…" not in text and text.rstrip("”’\"')")[-1] in ".!?", text
+            assert len(text.split()) <= POINT_WORDS or any("shown in full" in n
+                                                          for n in board.notes), text
+    walk = next(p.text for s in board.scenes for p in s.points if p.text.startswith("Walk down"))
+    assert walk == ("Walk down an old residential street on a hot afternoon and you can feel "
+                    "the difference a row of mature trees makes.")
+
+
+def test_long_points_are_cut_at_a_clause_that_stands_alone():
+    from plugins.video.storyboard import shorten
+
+    long = ("The city planted four thousand young trees along its busiest roads last spring, "
+            "which cost more than the council had set aside for the whole decade.")
+    assert shorten(long) == ("The city planted four thousand young trees along its busiest "
+                             "roads last spring.")
+    # a trailing "because" clause goes; the main clause stays whole
+    assert shorten("Foresters in most northern cities now refuse to plant more than one in ten "
+                   "street trees of any single species because a new pest could strike at any "
+                   "time.") == ("Foresters in most northern cities now refuse to plant more "
+                                "than one in ten street trees of any single species.")
+    # not inside a list ("the layer of leaves." says something else), not a leading
+    # subordinate clause, not a question, not an "if" (its loss changes the claim)
+    assert shorten("A canopy is the layer of leaves, branches and stems that covers the ground "
+                   "when you look down from above and it tracks what residents notice.") == ""
+    assert shorten("Because whole neighbourhoods had been planted with a single species, whole "
+                   "neighbourhoods lost their shade within a few summers and never saw such "
+                   "tall arches again.") == ""
+    assert shorten("Why would a city with old combined sewers that overflow into rivers care "
+                   "so much about rain that the trees hold back before it reaches drains?") == ""
+    assert shorten("Young street trees in dry summers will die within two or three years of "
+                   "planting in the city if nobody waters them every week.") == ""
+    assert shorten("Short points stay as they are.") == "Short points stay as they are."
+
+
+def test_a_point_without_a_short_whole_sentence_gives_way_to_another():
+    from plugins.video.storyboard import _slide_points
+
+    long = ("Young street trees in dry summers will die within two or three years of planting "
+            "in the city if nobody waters them every single week.")
+    short = "Soil cells carry the pavement."
+    other = "Roots need loose soil."
+    sentences = [other, long, short]
+    notes: list[str] = []
+    picked = _slide_points([other, long], sentences, [other, long, short], notes, "Roots")
+    assert picked == [(other, other), (short, short)] and not notes
+    # nothing to stand in: the point is shown whole (the slide shrinks it) and noted
+    picked = _slide_points([long], sentences, [], notes, "Roots")
+    assert picked == [(long, long)]
+    assert any("shown in full" in n and "Roots" in n for n in notes)
+
+
+def test_layout_shrinks_text_before_cutting_it_and_notes_a_cut(tmp_path):
+    from plugins.video.layout import Box, PillowFont, frame_layout, text_fit
+    from plugins.video.slides import Canvas, Typeface
+
+    font = PillowFont(Typeface.of(None).body)
+    words = ("Walk down an old residential street on a hot afternoon and you can feel the "
+             "difference a row of mature trees makes before you can explain it.")
+    block = text_fit(words, font, 60, 700, 300, max_lines=4, min_size=20)
+    assert not block.cut and " ".join(block.lines) == words     # every word kept...
+    assert 20 <= block.size < 60                                  # ...in smaller type
+    assert all(font.width(line, block.size) <= 700 for line in block.lines)
+    huge = " ".join([words] * 12)   # more than the box holds even in the smallest type
+    block = text_fit(huge, font, 60, 700, 300, max_lines=4, min_size=20)
+    assert block.cut and block.size == 20 and block.lines[-1].endswith("…")
+    notes: list[str] = []
+    canvas = Canvas(frame_layout(1080, 1920), notes, [])
+    canvas.fit(huge, Typeface.of(None).body, 60, Box(0, 0, 600, 200), max_lines=2)
+    assert any("did not fit even in the smallest type" in n for n in notes)
+
+
 def test_stat_detection():
     from plugins.video.storyboard import find_stat
 
@@ -555,7 +636,7 @@ def test_sample_article_explainer_every_heading_on_screen_and_few_flat_frames(tm
     try:
         ctx = Context(registry=build_registry(PluginConfig(load_entry_points=False)),
                       step_id="v", source_name="article", scratch_root=tmp_path)
-        # 30 fps (the default): a picture's zoompan stream once ran 6/5 long at 30 fps and
+        # 30 fps (the default): a picture's stream (zoompan then) once ran 6/5 long at 30 fps and
         # pushed every later scene late; the heading check catches that
         params = ExplainerParams(aspect="16:9", resolution=360, preset="ultrafast",
                                  narrate="key-points", points=2, max_scenes=5)
@@ -701,6 +782,10 @@ def test_stock_pictures_through_the_provider_hook_with_credits(tmp_path, ctx, mo
     with FakePexels(key="k-123", video=video, photo=photo) as server:
         monkeypatch.setenv("PEXELS_API_URL", server.base_url)
         board = from_stock(three_scene_board(), "pexels", "landscape", ctx)
+        seen = len(server.requests)
+        # clips instead: Pexels' videos endpoint, each a video file to play in the box
+        clipped = from_stock(three_scene_board(), "pexels", "landscape", ctx, media="video")
+        paths = [r.path for r in server.requests[seen:]]
     pictured = [s.visual for s in board.scenes if s.visual is not None]
     assert len(pictured) == 3 and all(v.origin == "stock" for v in pictured)
     assert all(Path(v.path).is_file() and "Pexels" in v.credit for v in pictured)
@@ -708,6 +793,11 @@ def test_stock_pictures_through_the_provider_hook_with_credits(tmp_path, ctx, mo
     assert credits.startswith("Stock media in this video") and "Pexels License" in credits
     assert ctx.metrics["stock_media"] and ctx.metrics["licences"]
     assert "k-123" not in json.dumps(ctx.metrics) + credits
+    clips = [s.visual for s in clipped.scenes if s.visual is not None]
+    assert len(clips) == 3 and all(v.media == "video" and v.origin == "stock" for v in clips)
+    assert all(media.probe(v.path).video for v in clips)
+    assert "/videos/search" in paths and "/v1/search" not in paths
+    assert any("clips for 3 scenes" in n for n in ctx.notes)
 
 
 def test_stock_without_a_key_is_one_line_naming_the_variable(ctx, monkeypatch):
@@ -769,3 +859,20 @@ def test_video_podcast_lights_the_host_who_speaks(tmp_path, ctx):
     assert lit(sam, "Sam") < lit(sam, "Alex")
     alex = media.frame_at(video.path, scene.end - 0.8)            # Alex closes it
     assert lit(alex, "Alex") < lit(alex, "Sam")
+
+
+@pytest.mark.slow
+def test_explainer_reports_its_phases(tmp_path, registry):
+    """Progress comes with labels: the slides drawn, each segment rendered, the join."""
+    from plugins.video.explainer_build import build
+
+    labels: list[str] = []
+    ctx = Context(registry=registry, step_id="explainer", source_name="test",
+                  scratch_root=tmp_path / "scratch",
+                  progress=lambda fraction, label="": labels.append(label))
+    board = small_board()
+    audio = narrated(board, tmp_path)
+    build(board, audio, render_params(aspect="1:1", tail=0.5, scenes_per_segment=1), ctx)
+    assert "drawing slides 1/3" in labels and "drawing slides 3/3" in labels
+    assert "rendering segment 1/3" in labels and "rendering segment 3/3" in labels
+    assert labels.index("rendering segment 3/3") < labels.index("joining")

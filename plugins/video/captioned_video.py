@@ -98,6 +98,7 @@ class CaptionedVideo(SpeechVideoTransform):
     Params = CaptionedVideoParams
 
     def run(self, source: Audio | Video, params: CaptionedVideoParams, ctx: Context) -> Video:
+        ctx.phase("timing the words", fraction=0.0)
         transcript = source_transcript(source, params, ctx)
         words = transcript_words(transcript)
         duration = source.duration or media.probe(source.path).duration
@@ -106,8 +107,10 @@ class CaptionedVideo(SpeechVideoTransform):
         width, height = params.frame_size()
         video, audio = background_streams(source, params, width, height, duration)
         out = ctx.work_dir / "captioned.mp4"
+        ctx.phase("rendering", fraction=0.05)
         rendered = render(video, audio, words, params, dst=out, duration=duration,
-                          work_dir=ctx.work_dir, progress=ctx.progress,
+                          work_dir=ctx.work_dir,
+                          progress=lambda f: ctx.phase("rendering", fraction=0.05 + 0.95 * f),
                           audio_path=Path(source.path), cache_root=cache_root(ctx),
                           loudness=source.loudness_lufs if isinstance(source, Audio) else None)
         ctx.metrics["captions"] = rendered.captions

@@ -51,6 +51,8 @@ class StoryboardParams(TextParams):
     stock: str | None = Field(None, description=(
         "a stock provider (`pexels`, with PEXELS_API_KEY) for scenes that still have no "
         "picture; credited in credits.txt and the manifest; off by default"))
+    stock_media: Literal["photo", "video"] = Field("photo", description=(
+        "stock: photos, or clips (they play in the picture's box, panning like a photo)"))
 
     @model_validator(mode="after")
     def _library(self):
@@ -72,7 +74,7 @@ def plan(source: Artifact, params: StoryboardParams, ctx: Context,
         board = visuals.from_library(board, Path(params.media_library).expanduser(), ctx,
                                      threshold=params.library_threshold)
     if params.stock:
-        board = visuals.from_stock(board, params.stock, orientation, ctx)
+        board = visuals.from_stock(board, params.stock, orientation, ctx, params.stock_media)
     return board
 
 
@@ -118,7 +120,7 @@ class StoryboardTransform(Transform):
     """Plan an explainer video: title card, a scene per section, closing card (JSON, Markdown)."""
 
     name = "storyboard"
-    version = "1"
+    version = "2"
     consumes = ("document", "text", "transcript", "script", "audio")
     produces = "storyboard"
     Params = StoryboardParams
@@ -154,12 +156,14 @@ class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
                         "dissolve", "none"] = Field("fade", description=(
                             "how one scene gives way to the next (ffmpeg xfade), or none"))
     transition_seconds: float = Field(0.5, ge=0.1, le=2.0, description="length of a transition")
-    zoom: float = Field(1.12, ge=1.0, le=1.5, description="how far pictures zoom over a scene")
+    zoom: float = Field(1.12, ge=1.0, le=1.5, description=(
+        "Ken Burns: a picture is shown this much enlarged and pans slowly across (one way "
+        "in a scene, back in the next); 1 holds it still"))
     progress_bar: bool = Field(True, description="a thin bar along the bottom edge")
     fetch_images: bool = Field(False, description=(
         "download the source's remote images (http/https); off: remote images are left out"))
     tail: float = Field(3.0, ge=0.5, le=15.0, description="seconds the closing card stays")
-    scenes_per_segment: int = Field(6, ge=1, le=40, description=(
+    scenes_per_segment: int = Field(3, ge=1, le=40, description=(
         "scenes rendered per ffmpeg run (memory stays flat with length)"))
     heading_font: str | None = Field(None, description=(
         "font file for titles and headings on slides and the thumbnail; empty: `font`, "
@@ -199,7 +203,7 @@ class ExplainerVideo(Transform):
     """A designed video from a document, narration or podcast: scenes, pictures, captions."""
 
     name = "explainer-video"
-    version = "2"  # 2: logo, fonts, palette, bumpers, the soundtrack at -14 LUFS, lexicon
+    version = "3"  # 2: logo, fonts, palette, bumpers, -14 LUFS, lexicon; 3: whole key points, held frames, panning pictures
     consumes = ("document", "text", "storyboard", "audio", "script")
     produces = "video"
     Params = ExplainerParams
@@ -232,6 +236,7 @@ class ExplainerVideo(Transform):
     def run(self, source: Artifact, params: ExplainerParams, ctx: Context) -> Video:
         from plugins.video.explainer_build import build
 
+        ctx.phase("planning", fraction=0.0)
         if params.storyboard:
             board = planning.read_storyboard(Path(params.storyboard))
         else:
@@ -240,7 +245,7 @@ class ExplainerVideo(Transform):
                          "portrait" if height > width * 1.1 else "square")
         for note in board.notes:
             ctx.note(note)
-        audio = self._audio(source, board, params, ctx)
+        audio = self._audio(source, board, params, ctx)   # its own phases: synthesising...
         return build(board, audio, params, ctx)
 
     def _audio(self, source: Artifact, board: Storyboard, params: ExplainerParams,

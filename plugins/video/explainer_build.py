@@ -96,7 +96,8 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
             pictures[index] = picture if pictures_.is_clip(picture) else \
                 _fit_picture(picture, art.picture.w, art.picture.h, params.zoom)
         arts[index] = art
-        ctx.progress(0.1 * (slot + 1) / len(line.scenes))
+        ctx.phase("drawing slides", slot + 1, len(line.scenes), fraction=0.1 * (slot + 1) /
+                  len(line.scenes))
     for note in dict.fromkeys(notes):
         ctx.note(note)
     look = Look(transition="fade" if params.transition == "none" else params.transition,
@@ -108,10 +109,11 @@ def build(board: Storyboard, audio: Audio, params, ctx: Context) -> Video:
     main = work / "main.mp4" if bumpers else out
     render_explainer(board, arts, pictures, background, frame, line, look, words,
                      Path(audio.path), params, main, work,
-                     progress=lambda f: ctx.progress(0.1 + 0.85 * f),
+                     progress=lambda label, f: ctx.phase(label, fraction=0.1 + 0.85 * f),
                      gain=_gain(audio, params.loudness))
     lead, total = 0.0, line.duration
     if bumpers:
+        ctx.phase("adding the bumpers", fraction=0.96)
         lead = attach(main, out, intro=bumpers.get("intro"), outro=bumpers.get("outro"),
                       width=width, height=height, fps=fps, crf=params.crf,
                       preset=params.preset, work_dir=work)
@@ -151,16 +153,16 @@ def _gain(audio: Audio, target: float | None) -> float:
 
 
 def _fit_picture(path: Path, width: int, height: int, zoom: float) -> Path:
-    """The picture cropped to the box's shape, at the size the zoom needs (so the
-    zoompan scales it down, never up)."""
+    """The picture cropped to the box's shape and ``zoom`` times its size: the pan's
+    window (the box) glides across it without scaling anything per frame."""
     from PIL import Image, ImageOps
 
-    scale = max(zoom, 1.0) * 1.2
-    target = (max(int(width * scale) // 2 * 2, 2), max(int(height * scale) // 2 * 2, 2))
+    scale = max(zoom, 1.0)
+    target = (max(int(width * scale) // 2 * 2, width), max(int(height * scale) // 2 * 2, height))
     with Image.open(path) as image:
         fitted = ImageOps.fit(image.convert("RGB"), target, Image.LANCZOS)
     dst = path.with_name(path.stem + f"-{width}x{height}.png")
-    fitted.save(dst, compress_level=1)
+    fitted.save(dst, compress_level=0)
     return dst
 
 

@@ -228,6 +228,8 @@ class TextBlock:
     size: int
     font: PillowFont
     rtl: bool
+    #: the text did not fit even at the smallest size: its last line ends in "…"
+    cut: bool = False
 
     @property
     def line_height(self) -> int:
@@ -254,7 +256,7 @@ def text_fit(text: str, font: PillowFont, size: float, width: int, height: int, 
     while True:
         lines, fitted = fit_lines(words, font, size, width, max_lines=max_lines)
         fitted = int(fitted)
-        if all(font.width(line, fitted) <= width for line in lines) \
+        if fitted >= int(min_size) and all(font.width(line, fitted) <= width for line in lines) \
                 and round(fitted * LEADING) * len(lines) <= height:
             return TextBlock(tuple(lines), fitted, font, rtl)
         if fitted <= min_size:
@@ -264,7 +266,7 @@ def text_fit(text: str, font: PillowFont, size: float, width: int, height: int, 
     size = int(min_size)
     fitting = max(int(height // round(size * LEADING)), 1)
     lines = _cut_lines(words, font, size, width, fitting)
-    return TextBlock(tuple(lines), size, font, rtl)
+    return TextBlock(tuple(lines), size, font, rtl, cut=" ".join(lines) != " ".join(words))
 
 
 def _cut_lines(words: Sequence[str], font: PillowFont, size: int, width: int,

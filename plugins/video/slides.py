@@ -140,8 +140,12 @@ class Canvas:
             sample = missing[:12]
             self.notes.append(f"the fonts here lack glyphs for {sample!r}: left out of "
                               f"{text[:40]!r}; give a `font` that has them")
-        return text_fit(shown, PillowFont(font_path), size, box.w, box.h, max_lines=max_lines,
-                        min_size=min_size or max(self.frame.unit * 1.6, 8))
+        block = text_fit(shown, PillowFont(font_path), size, box.w, box.h, max_lines=max_lines,
+                         min_size=min_size or max(self.frame.unit * 1.6, 8))
+        if block.cut:   # the last resort, after shrinking to the smallest readable size
+            self.notes.append(f"{shown[:60]!r} did not fit even in the smallest type: cut "
+                              f"with '…'")
+        return block
 
     def text(self, block: TextBlock, x: int, y: int, width: int, color: str, *,
              center: bool = False) -> Box:
@@ -419,7 +423,8 @@ def draw_background(width: int, height: int, path: Path, *, margin: float = 0.12
     glow = glow.filter(ImageFilter.GaussianBlur(min(small_w, small_h) * 0.16))
     image = Image.blend(image, Image.fromarray(
         np.maximum(np.asarray(image), np.asarray(glow)).astype("uint8")), 0.55)
-    image.resize((w, h), Image.BICUBIC).save(path, compress_level=1)
+    # stored, not compressed: it is big, read once and thrown away
+    image.resize((w, h), Image.BICUBIC).save(path, compress_level=0)
     return path
 
 

@@ -27,7 +27,8 @@ from pydantic import ValidationError
 from engine.artifacts import (Audio, Document, Point, Scene, Script, Section, Storyboard,
                               Visual)
 from engine.errors import TransformError
-from engine.sentences import normalize_space, split_sentences, truncate_words
+from engine.sentences import (compressions, count_words, normalize_space, split_sentences,
+                              truncate_words)
 from engine.textgen import TextGenerator
 
 #: at most this many words of a sentence on a slide; longer ones are cut at a clause
@@ -51,16 +52,73 @@ def sentence(text: str) -> str:
     return text if not text or text[-1:] in ".!?:" else text + "."
 
 
+#: a trailing clause that can go, leaving the sentence before it true and whole ("...
+#: makes before you can explain it"): not "if", "unless" or "until", whose loss would
+#: change what the rest says
+_TRAILING_CLAUSE = re.compile(r",?\s+(?:because|although|though|whereas|before|after|while|"
+                              r"since|so that)\s", re.IGNORECASE)
+#: a sentence opening with one of these is itself a subordinate clause, not a statement
+_SUBORDINATE_OPENERS = {"because", "although", "though", "whereas", "before", "after", "while",
+                        "since", "when", "if", "unless", "until", "as", "once"}
+
+
 def shorten(text: str, words: int = POINT_WORDS) -> str:
-    """A sentence short enough for a slide: cut at a clause boundary, else at a word."""
-    tokens = text.split()
-    if len(tokens) <= words:
+    """A point short enough for a slide that is still a whole sentence, or ''.
+
+    The sentence itself when it fits; else its longest main clause that fits: cut at
+    clause punctuation whose left side stands alone (:func:`engine.sentences.compress`:
+    ``The city planted 4,000 trees, which ...`` -> ``The city planted 4,000 trees.``), or
+    before a trailing ``because``/``before``/``although``... clause. '' when there is no
+    such cut: the planner then chooses another sentence (see :func:`_slide_points`).
+    """
+    if count_words(text) <= words:
         return text
-    head = " ".join(tokens[:words])
-    cut = max(head.rfind(", "), head.rfind("; "), head.rfind(" — "), head.rfind(": "))
-    if cut > len(head) // 2:
-        return head[:cut].rstrip(",;:— ") + "…"
-    return truncate_words(text, len(head) + 1)
+    for short in compressions(text):
+        if count_words(short) <= words and not _cuts_a_list(text, short):
+            return short
+    if not text.rstrip().rstrip("”’\"')").endswith("."):
+        return ""   # a question or exclamation cut short asks or says something else
+    first = text.split()[0].strip("“\"'(").lower()
+    if first in _SUBORDINATE_OPENERS:
+        return ""
+    heads = [text[:m.start()].rstrip(" ,;:—–-") for m in _TRAILING_CLAUSE.finditer(text)]
+    fitting = [h for h in heads if 5 <= count_words(h) <= words]
+    return max(fitting, key=len) + "." if fitting else ""
+
+
+def _cuts_a_list(text: str, short: str) -> bool:
+    """Whether ``short`` ends where ``text`` lists on ("the layer of leaves, branches and
+    stems": cut after "leaves" it says something else)."""
+    rest = text[len(short) - 1:] if text.startswith(short[:-1]) else ""
+    match = re.match(r",\s+((?:\S+\s+){0,3}?)(?:and|or)\s", rest)
+    return bool(match) and "," not in match[1]
+
+
+def _slide_points(chosen: Sequence[str], sentences: Sequence[str], more: Sequence[str],
+                  notes: list[str], heading: str) -> list[tuple[str, str]]:
+    """``(cue sentence, point)`` for each chosen key point, in narration order, one per
+    sentence, each point a whole sentence short enough for a slide: a point that cannot
+    be shortened into one gives way to the next of ``more`` (further key points) that
+    can; when none can, the point stays whole (the slide shrinks its text to fit) and a
+    note says so."""
+    picked: dict[str, str] = {}
+    spare = [p for p in more if p not in chosen]
+    for point in chosen:
+        cue = _best_sentence(point, sentences)
+        if not cue or cue in picked:
+            continue
+        short = shorten(point)
+        while not short and spare:
+            other = spare.pop(0)
+            other_cue = _best_sentence(other, sentences)
+            if other_cue and other_cue not in picked and shorten(other):
+                cue, short = other_cue, shorten(other)
+        if not short:
+            short = point
+            notes.append(f"a key point of {heading!r} has no shorter whole sentence; it is "
+                         f"shown in full, in smaller type: {point[:60]!r}")
+        picked[cue] = short
+    return sorted(picked.items(), key=lambda item: sentences.index(item[0]))
 
 
 def find_stat(text: str) -> str:
@@ -152,11 +210,11 @@ def plan_document(doc: Document, generator: TextGenerator, *, points: int = 3,
         sentences = split_sentences(text)
         part = Document(title=heading or title, sections=(Section(paragraphs=tuple(paragraphs)),))
         chosen = generator.key_points(part, count=points, tone=tone) if sentences else []
-        cues = [_best_sentence(p, sentences) for p in chosen]
-        # in narration order, one point per sentence
-        ordered = sorted({c: p for p, c in zip(chosen, cues) if c}.items(),
-                         key=lambda item: sentences.index(item[0]))
-        scene_points = tuple(Point(text=shorten(p), cue=c) for c, p in ordered)
+        more: list[str] = []
+        if any(not shorten(p) for p in chosen):   # candidates to stand in for a long one
+            more = generator.key_points(part, count=min(len(sentences), points + 4), tone=tone)
+        ordered = _slide_points(chosen, sentences, more, notes, heading or title)
+        scene_points = tuple(Point(text=p, cue=c) for c, p in ordered)
         if narrate == "full":
             narration = " ".join(([sentence(heading)] if heading else []) + paragraphs)
         else:
@@ -206,21 +264,22 @@ def plan_podcast(title: str, speakers: Sequence[str], chapters: Sequence[tuple[s
         if not rest:
             chapters = chapters[1:]
     scenes = [Scene(kind="title", heading=title, narration=opening)]
+    notes: list[str] = []
     for heading, text in chapters:
         sentences = split_sentences(text)
         part = Document(title=heading, sections=(Section(paragraphs=(text,)),))
         chosen = generator.key_points(part, count=points) if sentences else []
-        cues = {_best_sentence(p, sentences): p for p in chosen}
-        ordered = sorted((c, p) for c, p in cues.items() if c)
-        ordered.sort(key=lambda item: sentences.index(item[0]))
+        more = generator.key_points(part, count=min(len(sentences), points + 4)) \
+            if any(not shorten(p) for p in chosen) else []
+        ordered = _slide_points(chosen, sentences, more, notes, heading)
         scenes.append(Scene(kind="chapter", heading=heading, narration=text,
-                            points=tuple(Point(text=shorten(p), cue=c) for c, p in ordered)))
+                            points=tuple(Point(text=p, cue=c) for c, p in ordered)))
     scenes.append(Scene(kind="closing", heading=title,
                         narration=sentence(call_to_action) if call_to_action else ""))
     return Storyboard(title=title, byline=metadata.get("author", ""),
                       date=_date(metadata.get("date", "")), link=link,
                       call_to_action=call_to_action, speakers=tuple(speakers),
-                      scenes=tuple(scenes))
+                      scenes=tuple(scenes), notes=tuple(notes))
 
 
 def podcast_chapters(audio: Audio) -> list[tuple[str, str]]:

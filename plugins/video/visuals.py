@@ -51,9 +51,10 @@ def from_library(board: Storyboard, folder: Path, ctx: Context, *,
 
 
 def from_stock(board: Storyboard, provider_name: str, orientation: str,
-               ctx: Context) -> Storyboard:
-    """Scenes without a picture get a stock photo found by their heading; the items used
-    go into the manifest (``stock_media``, ``licences``)."""
+               ctx: Context, media: str = "photo") -> Storyboard:
+    """Scenes without a picture get a stock photo (or, with ``media="video"``, a clip)
+    found by their heading; the items used go into the manifest (``stock_media``,
+    ``licences``)."""
     from plugins.video.credits import credits_manifest
 
     provider = ctx.registry.media_provider(provider_name)
@@ -64,7 +65,7 @@ def from_stock(board: Storyboard, provider_name: str, orientation: str,
     for index, scene in enumerate(scenes):
         if scene.kind not in PICTURED or scene.visual is not None:
             continue
-        items = provider.search((scene.heading or scene_text(scene))[:100], kind="photo",
+        items = provider.search((scene.heading or scene_text(scene))[:100], kind=media,
                                 orientation=orientation, count=1)
         if not items:
             continue
@@ -72,11 +73,13 @@ def from_stock(board: Storyboard, provider_name: str, orientation: str,
         path = provider.download(item, folder)
         used.append(item)
         scenes[index] = scene.model_copy(update={"visual": Visual(
-            origin="stock", media="image", path=str(path), url=item.page_url,
+            origin="stock", media="video" if media == "video" else "image", path=str(path),
+            url=item.page_url,
             sha256=file_sha256(path), credit=item.attribution, license=item.licence)})
     if used:
         ctx.metrics.update(credits_manifest(used))
-    ctx.note(f"stock ({provider_name}): pictures for {len(used)} scenes")
+    what = "clips" if media == "video" else "pictures"
+    ctx.note(f"stock ({provider_name}): {what} for {len(used)} scenes")
     return board.model_copy(update={"scenes": tuple(scenes)})
 
 
