@@ -228,6 +228,26 @@ def test_sixty_sections_are_merged_with_a_note(generator):
     assert all(f"tree number {i}." in board.script() for i in range(60))
 
 
+def test_merged_sections_show_and_say_each_heading_where_its_text_begins(generator):
+    from plugins.video.storyboard import plan_document
+
+    doc = Document(title="Trees", sections=(
+        Section(paragraphs=("Street trees shade the city in summer.",)),
+        Section(heading="Why shade matters", paragraphs=("Shade cools the pavement by ten degrees.",)),
+        Section(heading="Soil", paragraphs=("Roots need loose soil to grow old.",)),
+        Section(heading="Water", paragraphs=("Young trees need water every week.",))))
+    board = plan_document(doc, generator, max_scenes=2)
+    first, second = board.scenes[1], board.scenes[2]
+    # the untitled opening takes the next heading, said once, first
+    assert first.heading == "Why shade matters"
+    assert first.narration.startswith("Why shade matters. Street trees shade")
+    assert first.narration.count("Why shade matters") == 1
+    # a scene of two sections shows both headings and says the second where it begins
+    assert second.heading == "Soil · Water"
+    assert second.narration == ("Soil. Roots need loose soil to grow old. "
+                                "Water. Young trees need water every week.")
+
+
 # --------------------------------------------------------------------------- hand edits
 
 def write_board(tmp_path: Path, board: Storyboard) -> Path:

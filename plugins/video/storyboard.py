@@ -188,7 +188,26 @@ def scene_groups(doc: Document, max_scenes: int) -> tuple[list[tuple[str, list[S
         size = len(groups) / max_scenes
         groups = [sum(groups[int(round(i * size)):int(round((i + 1) * size))], [])
                   for i in range(max_scenes)]
-    return [(next((s.heading for s in g if s.heading), "") or "", g) for g in groups if g], notes
+    return [(merged_heading(g), g) for g in groups if g], notes
+
+
+def _section_of(cues: Sequence[str], sections: Sequence[Section]) -> list[int]:
+    """For each cue sentence, the index of the merged section it comes from (in order;
+    a cue found in none keeps the previous one's)."""
+    texts = [" ".join(normalize_space(p) for p in s.paragraphs) for s in sections]
+    found, last = [], 0
+    for cue in cues:
+        last = next((i for i in range(last, len(texts)) if cue in texts[i]), last)
+        found.append(last)
+    return found
+
+
+def merged_heading(sections: Sequence[Section]) -> str:
+    """A scene's heading: its section's, or the headings of the sections merged into it
+    joined with " · " (so a point from the second section never sits under the first's
+    heading alone)."""
+    headings = [normalize_space(s.heading) for s in sections if s.heading]
+    return " · ".join(headings[:3]) + (" · …" if len(headings) > 3 else "")
 
 
 # --------------------------------------------------------------------------- planning
@@ -206,6 +225,13 @@ def plan_document(doc: Document, generator: TextGenerator, *, points: int = 3,
     groups, notes = scene_groups(doc, max_scenes)
     for heading, sections in groups:
         paragraphs = [normalize_space(p) for s in sections for p in s.paragraphs if p.strip()]
+        # the scene opens with its first heading (a merged, untitled opening section
+        # takes the next one's); each other merged section's heading is said where its
+        # text begins, and shown when the scene says anything of it
+        lead = next((i for i, s in enumerate(sections) if s.heading), None)
+        spoken_heading = {normalize_space(s.paragraphs[0]): sentence(s.heading)
+                          for i, s in enumerate(sections)
+                          if i not in (0, lead) and s.heading and s.paragraphs}
         text = " ".join(paragraphs)
         sentences = split_sentences(text)
         part = Document(title=heading or title, sections=(Section(paragraphs=tuple(paragraphs)),))
@@ -215,11 +241,22 @@ def plan_document(doc: Document, generator: TextGenerator, *, points: int = 3,
             more = generator.key_points(part, count=min(len(sentences), points + 4), tone=tone)
         ordered = _slide_points(chosen, sentences, more, notes, heading or title)
         scene_points = tuple(Point(text=p, cue=c) for c, p in ordered)
+        first = sentence(sections[lead].heading) if lead is not None else ""
         if narrate == "full":
-            narration = " ".join(([sentence(heading)] if heading else []) + paragraphs)
+            narration = " ".join(([first] if first else []) + [
+                f"{spoken_heading[p]} {p}" if p in spoken_heading else p for p in paragraphs])
         else:
             said = [c for c, _ in ordered] or sentences[:1]
-            narration = " ".join(([sentence(heading)] if heading else []) + said)
+            owner = _section_of(said, sections)
+            introduced = {0} if lead is None else {0, lead}
+            parts = [first] if first else []
+            for cue, index in zip(said, owner):
+                if index not in introduced and sections[index].heading:
+                    parts.append(sentence(sections[index].heading))
+                    introduced.add(index)
+                parts.append(cue)
+            narration = " ".join(parts)
+            heading = merged_heading([s for i, s in enumerate(sections) if i in introduced])
         kind, stat, label, quote = "section", "", "", ""
         for point in scene_points:
             stat = find_stat(point.cue)
