@@ -248,6 +248,19 @@ def test_merged_sections_show_and_say_each_heading_where_its_text_begins(generat
                                 "Water. Young trees need water every week.")
 
 
+def test_video_podcast_points_are_what_the_hosts_state(generator):
+    from plugins.video.storyboard import plan_podcast
+
+    chapter = ("Planting", "Why is planting the easy part? Okay, got it. A young tree depends "
+               "entirely on the water people bring it for three summers. Really? Cities often "
+               "lose a large share of new trees because nobody watered them.")
+    board = plan_podcast("Trees", ["Alex", "Sam"], [("Intro", "Welcome to the show."), chapter],
+                         generator, points=2)
+    points = [p.text for p in board.scenes[-2].points]
+    assert points and not any(p.endswith("?") or p == "Okay, got it." for p in points), points
+    assert all(p.cue in chapter[1] for p in board.scenes[-2].points)
+
+
 # --------------------------------------------------------------------------- hand edits
 
 def write_board(tmp_path: Path, board: Storyboard) -> Path:

@@ -285,6 +285,10 @@ def plan_document(doc: Document, generator: TextGenerator, *, points: int = 3,
                       notes=tuple(notes))
 
 
+#: the fewest words a host's sentence needs to be a video podcast's key point
+_STATED_WORDS = 6
+
+
 def plan_podcast(title: str, speakers: Sequence[str], chapters: Sequence[tuple[str, str]],
                  generator: TextGenerator, *, metadata: dict[str, str] | None = None,
                  points: int = 2, call_to_action: str = "", link: str = "") -> Storyboard:
@@ -304,7 +308,11 @@ def plan_podcast(title: str, speakers: Sequence[str], chapters: Sequence[tuple[s
     notes: list[str] = []
     for heading, text in chapters:
         sentences = split_sentences(text)
-        part = Document(title=heading, sections=(Section(paragraphs=(text,)),))
+        # points come from what the hosts state: not their questions or short replies
+        stated = [s for s in sentences
+                  if not s.rstrip().endswith("?") and count_words(s) >= _STATED_WORDS]
+        part = Document(title=heading,
+                        sections=(Section(paragraphs=(" ".join(stated or sentences),)),))
         chosen = generator.key_points(part, count=points) if sentences else []
         more = generator.key_points(part, count=min(len(sentences), points + 4)) \
             if any(not shorten(p) for p in chosen) else []
