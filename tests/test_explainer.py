@@ -248,6 +248,18 @@ def test_merged_sections_show_and_say_each_heading_where_its_text_begins(generat
                                 "Water. Young trees need water every week.")
 
 
+def test_a_shortened_point_drops_a_dangling_adverb_and_a_recap_connective():
+    from plugins.video.storyboard import _slide_points
+
+    said = ("Next, cities that meet their planting targets often lose a large share of "
+            "those trees within a few years simply because nobody watered them.")
+    notes: list[str] = []
+    [(cue, point)] = _slide_points([said], [said], [], notes, "Planting")
+    assert cue == said
+    assert point == ("Cities that meet their planting targets often lose a large share of "
+                     "those trees within a few years.")
+
+
 def test_video_podcast_points_are_what_the_hosts_state(generator):
     from plugins.video.storyboard import plan_podcast
 

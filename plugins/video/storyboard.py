@@ -55,8 +55,12 @@ def sentence(text: str) -> str:
 #: a trailing clause that can go, leaving the sentence before it true and whole ("...
 #: makes before you can explain it"): not "if", "unless" or "until", whose loss would
 #: change what the rest says
-_TRAILING_CLAUSE = re.compile(r",?\s+(?:because|although|though|whereas|before|after|while|"
+_TRAILING_CLAUSE = re.compile(r",?\s+(?:(?:simply|just|only|mainly|largely|partly|mostly)\s+)?"
+                              r"(?:because|although|though|whereas|before|after|while|"
                               r"since|so that)\s", re.IGNORECASE)
+#: a recap's connectives ("Next, cities ..."), which a slide's point does not need
+_CONNECTIVE = re.compile(r"^(?:and\s+)?(?:first|second|third|next|then|also|finally|plus|so),\s+",
+                         re.IGNORECASE)
 #: a sentence opening with one of these is itself a subordinate clause, not a statement
 _SUBORDINATE_OPENERS = {"because", "although", "though", "whereas", "before", "after", "while",
                         "since", "when", "if", "unless", "until", "as", "once"}
@@ -117,8 +121,14 @@ def _slide_points(chosen: Sequence[str], sentences: Sequence[str], more: Sequenc
             short = point
             notes.append(f"a key point of {heading!r} has no shorter whole sentence; it is "
                          f"shown in full, in smaller type: {point[:60]!r}")
-        picked[cue] = short
+        picked[cue] = _without_connective(short)
     return sorted(picked.items(), key=lambda item: sentences.index(item[0]))
+
+
+def _without_connective(point: str) -> str:
+    """``Next, cities lose trees.`` -> ``Cities lose trees.``"""
+    rest = _CONNECTIVE.sub("", point, count=1)
+    return rest[:1].upper() + rest[1:] if rest != point else point
 
 
 def find_stat(text: str) -> str:
