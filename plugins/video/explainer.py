@@ -120,7 +120,7 @@ class StoryboardTransform(Transform):
     """Plan an explainer video: title card, a scene per section, closing card (JSON, Markdown)."""
 
     name = "storyboard"
-    version = "2"
+    version = "3"  # 2: whole key points; 3: merged sections keep their headings, podcast points are statements
     consumes = ("document", "text", "transcript", "script", "audio")
     produces = "storyboard"
     Params = StoryboardParams
@@ -203,7 +203,7 @@ class ExplainerVideo(Transform):
     """A designed video from a document, narration or podcast: scenes, pictures, captions."""
 
     name = "explainer-video"
-    version = "3"  # 2: logo, fonts, palette, bumpers, -14 LUFS, lexicon; 3: whole key points, held frames, panning pictures
+    version = "4"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points
     consumes = ("document", "text", "storyboard", "audio", "script")
     produces = "video"
     Params = ExplainerParams
