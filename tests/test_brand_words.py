@@ -189,6 +189,7 @@ def test_brand_fills_text_script_and_translation_parameters_beneath_the_recipe(r
     assert params["post"].hashtags == ["#Own"]                       # the step wins
     assert params["script"].hosts == ["Maya", "Theo"]
     assert params["script"].sign_off == brand.words.sign_off
+    assert params["script"].preferred == brand.words.preferred
     assert params["pt"].glossary == brand.words.glossary
     feed = params["podcast"].feed
     assert feed.base_url == "https://example.org/podcast/" and feed.title == brand.show.title
@@ -212,6 +213,9 @@ def test_the_script_uses_the_brands_host_names_and_signs_off(invoke, tmp_path):
     assert last["speaker"] == "Maya"
     assert last["text"].endswith("This has been Green City Press. Go find some shade.")
     assert (out / "podcast-script.md").read_text().count("Go find some shade.") == 1
+    # the brand's preferred term: the article's "sidewalk" is said as "footpath"
+    said = " ".join(t["text"] for t in script["turns"])
+    assert "footpath" in said and "sidewalk" not in said.lower()
 
 
 def test_a_language_model_is_told_the_brands_tone_and_words_and_its_slips_are_noted(

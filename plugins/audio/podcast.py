@@ -38,6 +38,7 @@ from plugins.audio.feed import FeedChannel, feed_brand_params
 from plugins.audio.narration import (AudioParams, audio_exports, record_disclosure, render,
                                      speaking_progress, voice_engine)
 from plugins.text.outputs import TextParams, record_usage, text_generator
+from plugins.text.wording import preferred_document, style_guide
 from plugins.text.podcast_script import script_brand_params, signed_off
 
 #: speaking pace the scripts are planned at: the built-in voices with the pauses
@@ -60,6 +61,9 @@ class PodcastScriptParams(TextParams):
     sign_off: str = Field("", max_length=300,
                           description="the hosts' last line, said by the first host (for "
                                       "example the show's catchphrase)")
+    preferred: dict[str, str] = Field({}, description="preferred terms, {word used: word "
+                                      "wanted}: the source is rewritten with them (whole "
+                                      "words, case kept) before the hosts say it")
 
     @field_validator("hosts")
     @classmethod
@@ -72,13 +76,14 @@ class PodcastScriptParams(TextParams):
 
 def write_script(source: Artifact, params: PodcastScriptParams, ctx: Context) -> Script:
     """The dialogue a generator writes for ``source``, as a script with named chapters."""
-    doc = as_document(source)
+    doc = preferred_document(as_document(source), params.preferred)
     generator = text_generator(params, ctx)
     generator.take_usage()
     ctx.phase("writing the script")   # a model writing it can take a while
     target = round(params.minutes * params.words_per_minute)
     try:
-        raw = generator.dialogue(doc, hosts=list(params.hosts), words=target, tone=params.tone)
+        raw = generator.dialogue(doc, hosts=list(params.hosts), words=target,
+                                 tone=style_guide(params.tone, (), params.preferred))
     except NotImplementedError:
         raise TransformError(f"generator {params.generator} cannot write dialogues",
                              hint="use generator: extractive or an openai:MODEL") from None
@@ -130,7 +135,7 @@ class PodcastScript(engine.Transform):
     """Write a conversation about a document between 2-4 hosts, about N minutes long."""
 
     name = "podcast-script"
-    version = "4"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back); 4: sign_off
+    version = "5"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back); 4: sign_off; 5: preferred terms
     consumes = ("document", "transcript")
     produces = "script"
     Params = PodcastScriptParams
@@ -240,7 +245,7 @@ class Podcast(engine.Transform):
     """Speak a script with one voice per host: mixed, -16 LUFS, chapters, cover, feed."""
 
     name = "podcast"
-    version = "5"  # 2: titled cover; 3: engine word timings; 4: sign_off, feed; 5: one-run mastering by chapter
+    version = "6"  # 2: titled cover; 3: engine word timings; 4: sign_off, feed; 5: one-run mastering by chapter; 6: preferred terms
     consumes = ("script", "document", "transcript")
     produces = "audio"
     Params = PodcastParams
