@@ -260,6 +260,20 @@ def test_a_shortened_point_drops_a_dangling_adverb_and_a_recap_connective():
                      "those trees within a few years.")
 
 
+def test_a_storyboard_speaks_and_shows_the_preferred_terms(registry, tmp_path):
+    from engine.artifacts import Document, Section
+    from engine.transform import Context
+
+    step = registry.transform("storyboard")
+    doc = Document(title="Streets", sections=(Section(heading="Soil", paragraphs=(
+        "A street tree usually grows in a pit cut into the sidewalk. Its roots need "
+        "loose soil under the Sidewalk to grow old.",)),))
+    ctx = Context(registry=registry, step_id="plan", source_name="streets.md")
+    board = step.run(doc, step.Params(preferred={"sidewalk": "footpath"}), ctx)
+    text = board.script() + " ".join(p.text for s in board.scenes for p in s.points)
+    assert "footpath" in text and "Footpath" in text and "sidewalk" not in text.lower()
+
+
 def test_video_podcast_points_are_what_the_hosts_state(generator):
     from plugins.video.storyboard import plan_podcast
 

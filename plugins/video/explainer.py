@@ -26,6 +26,7 @@ from engine.errors import TransformError
 from engine.transform import Context, Transform
 from plugins.audio.narration import AudioParams, voice_engine, voice_field
 from plugins.text.outputs import TextParams, record_usage, text_generator
+from plugins.text.wording import preferred_document
 from plugins.video import storyboard as planning
 from plugins.video.captioned_video import video_exports
 from plugins.video.ass import parse_color
@@ -53,6 +54,9 @@ class StoryboardParams(TextParams):
         "picture; credited in credits.txt and the manifest; off by default"))
     stock_media: Literal["photo", "video"] = Field("photo", description=(
         "stock: photos, or clips (they play in the picture's box, panning like a photo)"))
+    preferred: dict[str, str] = Field({}, description="preferred terms, {word used: word "
+                                      "wanted}: a document is rewritten with them (whole "
+                                      "words, case kept) before its scenes are planned")
 
     @model_validator(mode="after")
     def _library(self):
@@ -102,7 +106,7 @@ def _planned(source: Artifact, params: StoryboardParams, ctx: Context) -> Storyb
             return planning.plan_document(doc, generator, points=params.points,
                                           max_scenes=params.max_scenes, narrate="full",
                                           call_to_action="", link=params.link, tone=params.tone)
-        doc = as_document(source)
+        doc = preferred_document(as_document(source), params.preferred)
         return planning.plan_document(doc, generator, points=params.points,
                                       max_scenes=params.max_scenes, narrate=params.narrate,
                                       call_to_action=params.call_to_action, link=params.link,
@@ -120,10 +124,16 @@ class StoryboardTransform(Transform):
     """Plan an explainer video: title card, a scene per section, closing card (JSON, Markdown)."""
 
     name = "storyboard"
-    version = "3"  # 2: whole key points; 3: merged sections keep their headings, podcast points are statements
+    version = "4"  # 2: whole key points; 3: merged sections keep their headings, podcast points are statements; 4: preferred terms
     consumes = ("document", "text", "transcript", "script", "audio")
     produces = "storyboard"
     Params = StoryboardParams
+
+    @classmethod
+    def brand_params(cls, brand) -> dict:
+        """The brand's tone and preferred terms, for the plan's words."""
+        return {"tone": brand.words.tone or None,
+                "preferred": dict(brand.words.preferred) or None}
 
     def model_identity(self, params: StoryboardParams, ctx: Context) -> str:
         return text_generator(params, ctx).identity()
@@ -203,7 +213,7 @@ class ExplainerVideo(Transform):
     """A designed video from a document, narration or podcast: scenes, pictures, captions."""
 
     name = "explainer-video"
-    version = "4"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points
+    version = "5"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points; 5: preferred terms
     consumes = ("document", "text", "storyboard", "audio", "script")
     produces = "video"
     Params = ExplainerParams
