@@ -130,11 +130,12 @@ class _StderrReader(threading.Thread):
 
 
 def _start(args: list[str], loglevel: str, progress: Callable[[float], None] | None,
-           duration: float | None) -> tuple[list[str], subprocess.Popen, _StderrReader]:
+           duration: float | None, stdin=subprocess.DEVNULL
+           ) -> tuple[list[str], subprocess.Popen, _StderrReader]:
     argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel,
             "-progress", "pipe:2", *args]
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
     except OSError as e:
         raise MediaError(f"cannot start ffmpeg ({argv[0]}): {e.strerror}", argv=argv,
@@ -176,6 +177,48 @@ def run_ffmpeg(args: list[str], *, what: str = "process the file", check: bool =
     stdout = proc.stdout.read()
     proc.stdout.close()
     return _finish(argv, proc, reader, what, check, stdout)
+
+
+class FFmpegWriter:
+    """An ffmpeg run that reads its ``pipe:0`` input from what is written to it, while the
+    caller still makes it (an encoder fed a programme part by part). :meth:`close` ends
+    the input and waits (raising MediaError if ffmpeg failed); :meth:`abort` stops it."""
+
+    def __init__(self, args: list[str], *, what: str = "process the file",
+                 loglevel: str = "error"):
+        self.what = what
+        self.argv, self.proc, self.reader = _start(args, loglevel, None, None,
+                                                   stdin=subprocess.PIPE)
+        self.proc.stdout.close()   # it writes to files, never to pipe:1
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.proc.stdin.write(data)
+        except BrokenPipeError:   # ffmpeg stopped reading: its own error says why
+            self.proc.stdin = None
+            raise self._failure() from None
+
+    def close(self) -> FFmpegResult:
+        if self.proc.stdin is not None:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+        return _finish(self.argv, self.proc, self.reader, self.what, check=True)
+
+    def abort(self) -> None:
+        self.proc.kill()
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        _finish(self.argv, self.proc, self.reader, self.what, check=False)
+
+    def _failure(self) -> MediaError:
+        self.proc.wait()
+        self.reader.join()
+        return media_error(self.what, self.reader.text(), self.argv)
 
 
 def stream_ffmpeg(args: list[str], *, block_size: int, what: str = "process the file",

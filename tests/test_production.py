@@ -93,7 +93,7 @@ def test_progress_is_plain_lines_when_the_output_is_a_pipe(tmp_path):
     synth = [line for line in lines if re.search(r"note/narration +\d+%  synthesising \d+/\d+ sentences", line)]
     assert synth, result.stderr
     assert _labels(result.stderr, "note/narration") == [
-        "synthesising", "measuring loudness", "mastering", "tagging"], result.stderr
+        "synthesising", "mastering", "tagging"], result.stderr
     assert any(line.endswith("note/narration ok") for line in lines)
     assert lines[-1].endswith("note ok (1/1 sources)")
     assert "1 step ran" in result.stdout
@@ -189,8 +189,9 @@ def test_the_gain_predicted_from_the_passages_masters_in_one_run(registry, tmp_p
                         ceiling_dbtp=production.TARGET_TP,
                         extra_db=production.LOSSY_LOUDNESS_LOSS)
     measured = production.mix(spoken, gaps, tmp_path / "mix.wav")
-    # the passages' own loudness is the mix's, without mixing (voices at 24 and 22.05 kHz)
-    assert predicted.speech_lufs == pytest.approx(measured.loudness.integrated_lufs, abs=0.1)
+    # the passages' own loudness is the mix's, without mixing (voices at 24 and 22.05 kHz);
+    # ffmpeg prints it to one decimal, and piper speaks a little differently each time
+    assert predicted.speech_lufs == pytest.approx(measured.loudness.integrated_lufs, abs=0.15)
     assert predicted.sample_rate == 24000 and predicted.limiter_loss > 0
 
     out = production.delivery(tmp_path, "one", "192k")

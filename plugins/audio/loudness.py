@@ -68,16 +68,39 @@ class _Signal:
     energy: float
 
 
+@dataclass
+class Analysis:
+    """One passage as prediction needs it: its signal and its loudness meter's state
+    (the passage with up to one block of its pauses either side)."""
+
+    signal: _Signal
+    state: object
+
+
+def analyse(path: Path, before: float, after: float) -> Analysis:
+    """The passage in the 16-bit mono WAV ``path``, followed by ``after`` seconds of
+    silence in the mix and preceded by ``before``, read and measured."""
+    signal = _read(path)
+    return Analysis(signal, meter_state(signal.samples, signal.rate, before, after))
+
+
 def predict(paths: Sequence[Path], gaps: Sequence[float], *, target: float,
             ceiling_dbtp: float, extra_db: float = 0.0) -> Prediction:
     """The gain that brings the passages in ``paths`` (16-bit mono WAVs, each followed by
     the silence of its gap in ``gaps`` when mixed) to ``target`` LUFS under a limiter at
     ``ceiling_dbtp``, plus ``extra_db`` (what lossy encoding will take away)."""
-    signals = [_read(path) for path in paths]
-    rate = max((s.rate for s in signals), default=0)
     before = [0.0, *gaps[:-1]]
-    speech = integrated([(s.samples, s.rate, lead, trail)
-                         for s, lead, trail in zip(signals, before, gaps)])
+    return predict_from([analyse(path, lead, trail)
+                         for path, lead, trail in zip(paths, before, gaps)],
+                        target=target, ceiling_dbtp=ceiling_dbtp, extra_db=extra_db)
+
+
+def predict_from(analyses: Sequence[Analysis], *, target: float, ceiling_dbtp: float,
+                 extra_db: float = 0.0) -> Prediction:
+    """:func:`predict` from passages already analysed (:func:`analyse`)."""
+    signals = [a.signal for a in analyses]
+    rate = max((s.rate for s in signals), default=0)
+    speech = pooled([a.state for a in analyses])
     if speech < SILENCE_LUFS:
         return Prediction(speech, 0.0, 0.0, rate)
     base = target - speech + extra_db
@@ -88,29 +111,46 @@ def predict(paths: Sequence[Path], gaps: Sequence[float], *, target: float,
     return Prediction(round(speech, 2), round(loss, 2), round(gain, 2), rate)
 
 
-def integrated(signals: Sequence[tuple["np.ndarray", int, float, float]]) -> float:
-    """EBU R128 integrated loudness of mono signals ``(samples, rate, silence before,
-    silence after)`` pooled (their gated blocks together), in LUFS; -inf for silence.
-
-    Each signal is measured with up to one block (0.4 s) of its silence either side,
-    so the blocks a mix has across each edge of speech are counted as the mix counts
-    them (without them, short passages measure up to half a LU louder)."""
+def meter_state(samples: "np.ndarray", rate: int, before: float = 0.0, after: float = 0.0,
+                *, loudness_range: bool = False):
+    """libebur128's state after the mono ``samples`` at ``rate``, with up to one block
+    (0.4 s) of their ``before`` and ``after`` silence, so the blocks a mix has across each
+    edge of speech are counted as the mix counts them (without them, short passages
+    measure up to half a LU louder); ``loudness_range``: able to give the loudness
+    range too (:func:`pooled_range`). None for no samples."""
     import numpy as np
     import pyebur128
 
-    states = []
-    for samples, rate, before, after in signals:
-        if not len(samples):
-            continue
-        state = pyebur128.R128State(1, rate, pyebur128.MeasurementMode.MODE_I)
-        for part in (np.zeros(int(min(before, BLOCK_SECONDS) * rate), np.float32), samples,
-                     np.zeros(int(min(after, BLOCK_SECONDS) * rate), np.float32)):
-            if len(part):
-                state.add_frames(part, len(part))
-        states.append(state)
+    if not len(samples):
+        return None
+    mode = pyebur128.MeasurementMode.MODE_I
+    if loudness_range:
+        mode |= pyebur128.MeasurementMode.MODE_LRA
+    state = pyebur128.R128State(1, rate, mode)
+    for part in (np.zeros(int(min(before, BLOCK_SECONDS) * rate), np.float32), samples,
+                 np.zeros(int(min(after, BLOCK_SECONDS) * rate), np.float32)):
+        if len(part):
+            state.add_frames(part, len(part))
+    return state
+
+
+def pooled(states: Sequence[object]) -> float:
+    """EBU R128 integrated loudness of signals measured apart (:func:`meter_state`),
+    their gated blocks pooled as one programme's, in LUFS; -inf for silence."""
+    import pyebur128
+
+    states = [state for state in states if state is not None]
     if not states:
         return float("-inf")
     return pyebur128.get_loudness_global_multiple(states)
+
+
+def pooled_range(states: Sequence[object]) -> float:
+    """EBU R128 loudness range (LU) of signals measured apart with ``loudness_range``."""
+    import pyebur128
+
+    states = [state for state in states if state is not None]
+    return pyebur128.get_loudness_range_multiple(states) if states else 0.0
 
 
 def limiter_loss(signals: Sequence[_Signal], gain_db: float, ceiling_dbtp: float) -> float:

@@ -37,6 +37,7 @@ from engine.voices import VoiceEngine
 
 from plugins.audio import production
 from plugins.audio.loudness import SILENCE_LUFS, predict
+from plugins.audio.streaming import Streamed, StreamingMaster
 
 #: pause between the sections of a narration, in seconds at speed 1.0
 SECTION_PAUSE = 1.1
@@ -207,13 +208,16 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
            params: AudioParams, ctx: Context, timer: Callable[[str, float], None], *,
            intro: Path | None = None, outro: Path | None = None,
            bed: production.Bed | None = None,
-           sample_rate: int | None = production.MIX_RATE) -> Rendered:
+           sample_rate: int | None = production.MIX_RATE,
+           streamed: Streamed | None = None) -> Rendered:
     """Mix and master to wav and mp3 at ``sample_rate`` (None: the voices' own rate), and
     time every word with the method ``params.timing`` names; the manifest records the
     timing method used and how the master was made.
 
-    Speech alone is mixed and mastered in one ffmpeg run, at the gain its passages call
-    for (:mod:`plugins.audio.loudness`); each chapter's stretch of the master is kept in
+    A master already made while the passages were spoken (``streamed``,
+    :mod:`plugins.audio.streaming`) is taken as it is. Otherwise speech alone is mixed
+    and mastered in one ffmpeg run, at the gain its passages call for
+    (:mod:`plugins.audio.loudness`); each chapter's stretch of the master is kept in
     the cache, and a chapter mastered before at that gain is read back from it (an edit
     re-limits only its chapter); with
     music, an intro or an outro, the mix is written and measured in a first run, then
@@ -221,7 +225,12 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
     started = time.perf_counter()
     offset = production.media_duration(intro) if intro else 0.0
     parts: list[production.Part] = []
-    if intro is None and outro is None and bed is None:
+    level_key = gain_key([s.passage for s in spoken], stem, params)
+    if streamed is not None:
+        out, delivered, gain, how = (streamed.out, streamed.loudness, streamed.gain_db,
+                                     streamed.how)
+        ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
+    elif intro is None and outro is None and bed is None:
         ctx.phase("measuring loudness", fraction=0.72)
         rate = max(production.wav_rate(s.path) for s in spoken)
         out = delivery(stem, params, ctx, sample_rate or rate)
@@ -231,13 +240,9 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
         silent = predicted.speech_lufs < SILENCE_LUFS
         # a gain used before for these voices, when within a hair of the prediction:
         # then the chapters an edit left alone come back mastered from the cache
-        level_key = {"voices": sorted({s.passage.engine.identity(s.passage.voice)
-                                       for s in spoken}), "stem": stem}
-        if params.loudness != production.TARGET_LUFS:
-            level_key["target"] = params.loudness
-        used = ctx.recall("mastering-gain", level_key)
-        if isinstance(used, Text) and abs(float(used.body) - gain) <= production.GAIN_REUSE_DB:
-            gain = float(used.body)
+        used = gain_used(level_key, ctx)
+        if used is not None and abs(used - gain) <= production.GAIN_REUSE_DB:
+            gain = used
         parts = production.cached_parts(spoken, gaps, gain, rate, out.sample_rate, ctx)
         build = production.parts_mix(parts, rate, out.sample_rate)
         how = {"gain": "predicted", "speech_lufs": predicted.speech_lufs,
@@ -256,23 +261,24 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
         how = {"gain": "measured", "mix_lufs": first, "limiter_loss_lu": level.limiter_loss}
         timer("mixing", time.perf_counter() - started)
 
-    started = time.perf_counter()
     starts = production.layout(spoken, gaps, offset)
-    expected = starts[-1] + spoken[-1].duration + (production.media_duration(outro)
-                                                   if outro else 0.0)
-    ctx.phase("mastering", fraction=0.75)
-    delivered, gain, ceiling, runs = production.master(
-        build, out, gain_db=gain, silent=silent, duration=expected, target=params.loudness,
-        progress=lambda f: ctx.phase("mastering", fraction=0.75 + 0.15 * f))
+    if streamed is None:
+        started = time.perf_counter()
+        expected = starts[-1] + spoken[-1].duration + (production.media_duration(outro)
+                                                       if outro else 0.0)
+        ctx.phase("mastering", fraction=0.75)
+        delivered, gain, ceiling, runs = production.master(
+            build, out, gain_db=gain, silent=silent, duration=expected, target=params.loudness,
+            progress=lambda f: ctx.phase("mastering", fraction=0.75 + 0.15 * f))
+        if parts:
+            how["parts_from_cache"] = production.keep_parts(parts, out.wav, gain, ceiling,
+                                                            rate, out.sample_rate, ctx)
+            how["parts"] = len(parts)
+            ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
+        timer("mastering", time.perf_counter() - started)
+        how.update({"mastering_runs": runs, "ffmpeg_runs": runs + (how["gain"] == "measured")})
     duration = production.wav_duration(out.wav)
-    if parts:
-        how["parts_from_cache"] = production.keep_parts(parts, out.wav, gain, ceiling, rate,
-                                                        out.sample_rate, ctx)
-        how["parts"] = len(parts)
-        ctx.remember("mastering-gain", level_key, Text(body=f"{gain:.2f}"))
-    timer("mastering", time.perf_counter() - started)
-    ctx.metrics["mastering"] = {**how, "gain_db": gain, "mastering_runs": runs,
-                                "ffmpeg_runs": runs + (how["gain"] == "measured")}
+    ctx.metrics["mastering"] = {**how, "gain_db": gain}
 
     engine = params.timing == "engine"
     heard = None
@@ -288,6 +294,21 @@ def render(spoken: list[production.Spoken], gaps: list[float], stem: str,
     chapters = production.chapters_of(spoken, starts, duration)
     return Rendered(out.wav, out.mp3, delivered, duration, starts, words, chapters,
                     out.sample_rate)
+
+
+def gain_key(passages: list[production.Passage], stem: str, params: AudioParams) -> dict:
+    """The cache key of the mastering gain used for these voices (and this target)."""
+    key = {"voices": sorted({p.engine.identity(p.voice) for p in passages}),
+           "stem": stem}
+    if params.loudness != production.TARGET_LUFS:
+        key["target"] = params.loudness
+    return key
+
+
+def gain_used(key: dict, ctx: Context) -> float | None:
+    """The mastering gain used before under ``key`` (:func:`gain_key`), if any."""
+    used = ctx.recall("mastering-gain", key)
+    return float(used.body) if isinstance(used, Text) else None
 
 
 def delivery(stem: str, params: AudioParams, ctx: Context,
@@ -314,7 +335,8 @@ class Narration(Transform):
     """Read a text, document or script aloud in one voice: mp3, wav and word timings."""
 
     name = "narration"
-    version = "4"  # 4: the voice's own sample rate, 96k mp3, limited at 2x
+    version = "5"  # 5: mastered while spoken (plugins.audio.streaming)
+    # 4: the voice's own sample rate, 96k mp3, limited at 2x
     # 3: mastered in one run at a predicted gain, chapter by chapter
     consumes = ("text", "document", "script")
     produces = "audio"
@@ -359,13 +381,28 @@ class Narration(Transform):
         def timer(name: str, seconds: float) -> None:
             timings[name] = timings.get(name, 0.0) + seconds
 
-        started = time.perf_counter()
-        spoken = production.speak(passages, ctx, speed=params.speed,
-                                  progress=speaking_progress(ctx), lexicon=params.pronunciation)
-        timer("synthesis", time.perf_counter() - started)
-        gaps = [production.pause(SECTION_PAUSE / params.speed, s.passage.text) for s in spoken[:-1]] + [0.0]
-        out = render(spoken, gaps, "narration", params, ctx, timer,
-                     sample_rate=None if params.sample_rate == "native" else params.sample_rate)
+        gaps = [production.pause(SECTION_PAUSE / params.speed, p.text)
+                for p in passages[:-1]] + [0.0]
+        sample_rate = None if params.sample_rate == "native" else params.sample_rate
+        with StreamingMaster(gaps, ctx,
+                             lambda rate: delivery("narration", params, ctx, sample_rate or rate),
+                             target=params.loudness,
+                             used_gain=gain_used(gain_key(passages, "narration", params),
+                                                 ctx)) as streamer:
+            started = time.perf_counter()
+            spoken = production.speak(passages, ctx, speed=params.speed,
+                                      progress=speaking_progress(ctx),
+                                      lexicon=params.pronunciation, on_passage=streamer.add)
+            timer("synthesis", time.perf_counter() - started)
+            started = time.perf_counter()
+            ctx.phase("mastering", fraction=0.75)
+            streamed = streamer.finish()
+            timer("mastering", time.perf_counter() - started)
+        if streamed is None:
+            ctx.note("the master made while speaking missed the loudness target: "
+                     "mastered again as a whole")
+        out = render(spoken, gaps, "narration", params, ctx, timer, sample_rate=sample_rate,
+                     streamed=streamed)
         wav, mp3, loudness, duration = out.wav, out.mp3, out.loudness, out.duration
         words, chapters = out.words, out.chapters
         ctx.phase("tagging", fraction=0.95)

@@ -105,22 +105,27 @@ class Spoken:
 
 def speak(passages: Sequence[Passage], ctx: Context, *, speed: float = 1.0,
           progress: Callable[[int, int], None] | None = None,
-          lexicon: Mapping[str, str] | None = None) -> list[Spoken]:
+          lexicon: Mapping[str, str] | None = None,
+          on_passage: Callable[[Spoken], None] | None = None) -> list[Spoken]:
     """Every passage into its own WAV file in ``ctx.work_dir``, from sentences spoken
     once and cached (:mod:`plugins.audio.sentence_cache`), each said as the pronunciation
     ``lexicon`` says (the written sentence stays for timings); ``progress(done, total)``
-    counts sentences."""
+    counts sentences; ``on_passage`` is given each passage as soon as it is written,
+    while the later ones are still being spoken."""
     plans = [sentence_plan(p.text, speed) for p in passages]
     sentences = [Sentence(p.engine, p.voice, text, speed,
                           respell(text, lexicon) if lexicon else None)
                  for p, plan in zip(passages, plans) for text, _ in plan]
-    speech = iter(speak_sentences(sentences, ctx, progress))
+    speech = speak_sentences(sentences, ctx, progress)
     out: list[Spoken] = []
     for index, (passage, plan) in enumerate(zip(passages, plans)):
         path = ctx.work_dir / f"passage-{index:04d}.wav"
         duration, spans = write_utterances(
             [Utterance(text, next(speech), pause) for text, pause in plan], path)
         out.append(Spoken(passage, path, duration, spans))
+        if on_passage is not None:
+            on_passage(out[-1])
+    next(speech, None)   # the speaker's bookkeeping ends after the last sentence
     return out
 
 
@@ -587,22 +592,54 @@ def deliver(limited, extra: list, out: Delivery, *, progress: Progress | None = 
     outputs = [branches[0].filter("ebur128", framelog="verbose")
                .output(media.media_path(out.wav), format="wav", acodec="pcm_s16le", ar=rate,
                        ac=1),
-               branches[1].filter("aresample", PEAK_OVERSAMPLING * rate, resampler="soxr")
-               .filter("astats", measure_overall="Peak_level", measure_perchannel="none")
-               .filter("aselect", "eq(n,0)").output("-", format="null"), *extra]
+               _peak_meter(branches[1], rate), *extra]
     if out.mp3 is not None:
         outputs.append(branches[2].output(media.media_path(out.mp3), format="mp3",
-                                          **{"b:a": out.bitrate, "compression_level": 7},
-                                          ar=rate, ac=1))
+                                          **lame_options(out), ar=rate, ac=1))
     what = f"master {out.wav.stem!r}"
     result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(*outputs))],
                               what=what, loglevel="info", progress=progress, duration=duration)
     loudness = media.loudness_of(result, what)
+    return media.Loudness(loudness.integrated_lufs, loudness.range_lu,
+                          _true_peak(result, what))
+
+
+def lame_options(out: Delivery) -> dict[str, Any]:
+    """LAME's options for the delivery's mp3 (its fast mode, compression level 7)."""
+    return {"b:a": out.bitrate, "compression_level": 7}
+
+
+def _peak_meter(stream, rate: int):
+    """The true-peak meter's null output (see :func:`deliver`)."""
+    return (stream.filter("aresample", PEAK_OVERSAMPLING * rate, resampler="soxr")
+            .filter("astats", measure_overall="Peak_level", measure_perchannel="none")
+            .filter("aselect", "eq(n,0)").output("-", format="null"))
+
+
+def _true_peak(result: media.FFmpegResult, what: str) -> float:
     peaks = _PEAK_LEVEL.findall(result.stderr)
     if not peaks:
         raise media.media_error(what, result.stderr, result.argv)
-    return media.Loudness(loudness.integrated_lufs, loudness.range_lu,
-                          round(float(peaks[-1]), 2))
+    return round(float(peaks[-1]), 2)
+
+
+def limit_part(spoken: Sequence[Spoken], gaps: Sequence[float], dst: Path, *, gain_db: float,
+               work_rate: int, sample_rate: int, true_peak: float = TARGET_TP) -> float:
+    """Passages (each with its gap) mixed at ``work_rate``, given ``gain_db`` under the
+    true-peak limiter (:func:`_limited`) and written to the 16-bit wav ``dst`` at
+    ``sample_rate``, in one ffmpeg run that returns their true peak (dBTP): a stretch of
+    a master made apart from the rest (:mod:`plugins.audio.streaming`)."""
+    import ffmpeg
+
+    branches = _limited(mixed(spoken, gaps, sample_rate=work_rate), gain_db, true_peak,
+                        work_rate, sample_rate).filter_multi_output("asplit", 2)
+    outputs = [branches[0].output(media.media_path(dst), format="wav", acodec="pcm_s16le",
+                                  ar=sample_rate, ac=1),
+               _peak_meter(branches[1], sample_rate)]
+    what = f"master {dst.stem!r}"
+    result = media.run_ffmpeg(["-y", *media.graph_args(ffmpeg.merge_outputs(*outputs))],
+                              what=what, loglevel="info")
+    return _true_peak(result, what)
 
 
 def delivered_loudness(master: media.Loudness, out: Delivery) -> media.Loudness:

@@ -15,7 +15,7 @@ import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from engine.artifacts import Audio
 from engine.transform import Context
@@ -51,11 +51,13 @@ class Sentence:
 
 
 def speak_sentences(sentences: Sequence[Sentence], ctx: Context,
-                    progress: Callable[[int, int], None] | None = None) -> list[Synthesis]:
-    """The speech of every sentence (trimmed of the engine's own edge silence), from the
-    cache where it was spoken before; the rest synthesised on ``ctx.threads`` threads.
-    ``progress(done, total)`` counts sentences as they are ready. Sets
-    ``ctx.metrics["sentences"]`` to how many were synthesised and how many reused."""
+                    progress: Callable[[int, int], None] | None = None) -> Iterator[Synthesis]:
+    """The speech of every sentence (trimmed of the engine's own edge silence), in order
+    and as soon as it is ready (so what follows can start on the first sentences while
+    the rest are spoken): from the cache where it was spoken before, the rest
+    synthesised on ``ctx.threads`` threads. ``progress(done, total)`` counts sentences as
+    they are ready. Sets ``ctx.metrics["sentences"]`` to how many were synthesised and
+    how many reused once the last is given."""
     unique: dict[tuple, Sentence] = {}
     for sentence in sentences:
         unique.setdefault(_identity(sentence), sentence)
@@ -85,17 +87,24 @@ def speak_sentences(sentences: Sequence[Sentence], ctx: Context,
                          written_timings(s.said, spoken.words))
 
     threads = max(1, min(ctx.threads, len(missing)))
-    with ThreadPoolExecutor(threads) as pool:
-        for ident, spoken in zip(missing, pool.map(synthesize, missing)):
-            ready[ident] = spoken
-            ctx.remember(MEMO, keys[ident], _stored(spoken, ctx.work_dir))
-            done += 1
-            if progress:
-                progress(done, total)
+    pool = ThreadPoolExecutor(threads)
+    try:
+        finished = zip(missing, pool.map(synthesize, missing))
+        for sentence in sentences:
+            wanted = _identity(sentence)
+            while wanted not in ready:
+                ident, spoken = next(finished)
+                ready[ident] = spoken
+                ctx.remember(MEMO, keys[ident], _stored(spoken, ctx.work_dir))
+                done += 1
+                if progress:
+                    progress(done, total)
+            yield ready[wanted]
+    finally:   # a consumer that stops early leaves no synthesis running
+        pool.shutdown(cancel_futures=True)
     ctx.metrics["sentences"] = {"spoken": len(sentences), "unique": total,
                                 "synthesised": len(missing), "from_cache": total - len(missing),
                                 "threads": threads}
-    return [ready[_identity(s)] for s in sentences]
 
 
 def _identity(sentence: Sentence) -> tuple:
