@@ -163,6 +163,10 @@ class StoryboardTransform(Transform):
         return board
 
 
+#: the files a video podcast's sound takes, as ExplainerParams fields -> PodcastParams fields
+SOUND_FILES = {"intro_sting": "intro", "outro_sting": "outro", "music": "music"}
+
+
 class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
     aspect: Literal["9:16", "1:1", "16:9", "4:5"] = Field(
         "16:9", description="frame shape: 16:9 wide, 9:16 vertical short, 1:1 square, 4:5 "
@@ -207,6 +211,15 @@ class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
         "the key points' markers; empty: the scene's accent"))
     channel: str = Field("", max_length=100, description=(
         "your channel's or publication's name, shown on the thumbnail"))
+    intro_sting: str | None = Field(None, description=(
+        "podcast script input: an audio file played before the conversation (a brand's "
+        "sound.intro); `intro` is a video played before the whole video"))
+    outro_sting: str | None = Field(None, description=(
+        "podcast script input: an audio file played after the conversation"))
+    music: str | None = Field(None, description=(
+        "podcast script input: a music bed under the episode, looped; it ducks under speech"))
+    music_volume: float = Field(0.25, ge=0.0, le=1.0, description=(
+        "podcast script input: the music's level in the pauses (1.0 = as recorded)"))
 
     @field_validator("colors", "accent_color", "marker_color")
     @classmethod
@@ -219,7 +232,7 @@ class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
     def _storyboard_file(self):
         if self.storyboard and not Path(self.storyboard).expanduser().is_file():
             raise ValueError(f"storyboard {self.storyboard!r} does not exist")
-        for what in ("heading_font", "body_font"):
+        for what in ("heading_font", "body_font", *SOUND_FILES):
             value = getattr(self, what)
             if value and not Path(value).expanduser().is_file():
                 raise ValueError(f"{what} file {value!r} does not exist")
@@ -230,7 +243,7 @@ class ExplainerVideo(Transform):
     """A designed video from a document, narration or podcast: scenes, pictures, captions."""
 
     name = "explainer-video"
-    version = "6"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points; 5: preferred terms; 6: words to avoid
+    version = "7"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points; 5: preferred terms; 6: words to avoid; 7: a script's podcast with stings and music
     consumes = ("document", "text", "storyboard", "audio", "script")
     produces = "video"
     Params = ExplainerParams
@@ -238,12 +251,15 @@ class ExplainerVideo(Transform):
     @classmethod
     def brand_params(cls, brand) -> dict:
         """The brand's look (as every video), the narrator's and hosts' voices, the
-        pronunciation lexicon, and what the storyboard takes from a brand."""
+        podcast's stings and music (for a script, spoken here), the pronunciation lexicon,
+        and what the storyboard takes from a brand."""
         from plugins.audio.podcast import sound_brand_params
         from plugins.video.branding import look_params
 
+        sound = sound_brand_params(brand)
         return {**StoryboardTransform.brand_params(brand), **look_params(brand),
-                "voices": sound_brand_params(brand)["voices"],
+                "voices": sound["voices"], "music_volume": sound["music_volume"],
+                **{ours: sound[theirs] for ours, theirs in SOUND_FILES.items()},
                 "voice": brand.sound.narrator,
                 "pronunciation": dict(brand.words.pronunciation) or None}
 
@@ -258,6 +274,9 @@ class ExplainerVideo(Transform):
             parts.append(file_sha256(Path(params.storyboard).expanduser()))
         from plugins.video.branding import files_identity
 
+        for what in SOUND_FILES:
+            if getattr(params, what):
+                parts.append(f"{what}={file_sha256(Path(getattr(params, what)).expanduser())[:16]}")
         return "+".join(filter(None, [*parts, files_identity(params)]))
 
     def run(self, source: Artifact, params: ExplainerParams, ctx: Context) -> Video:
@@ -288,7 +307,10 @@ class ExplainerVideo(Transform):
                                   timing=params.timing, transcriber=params.transcriber,
                                   speed=params.speed, voice_consent=params.voice_consent,
                                   pronunciation=params.pronunciation,
-                                  loudness=params.loudness or PodcastParams().loudness)
+                                  loudness=params.loudness or PodcastParams().loudness,
+                                  music_volume=params.music_volume,
+                                  **{theirs: getattr(params, ours)
+                                     for ours, theirs in SOUND_FILES.items()})
             return Podcast().run(source, speak, ctx)
         from plugins.audio.narration import Narration, NarrationParams
         from engine.artifacts import Section
