@@ -376,3 +376,22 @@ def test_a_model_planning_the_explainer_is_told_and_its_slip_is_noted(invoke, tm
     assert not any("magnificent" in r.text.split("<document>")[1] for r in requests)
     step = json.loads((out / "manifest.json").read_text())["steps"][0]
     assert "the plan says 'cheap', which the brand avoids" in step["notes"]
+
+
+def test_a_heading_that_says_an_avoided_word_is_kept_and_noted(registry):
+    from engine.transform import Context
+
+    doc = Document(title="Shade", sections=(
+        Section(heading="Cheap trees", paragraphs=(
+            "Street trees cool the city by shading asphalt and releasing water vapour.",)),
+        Section(heading="Water", paragraphs=(
+            "A newly planted tree depends on the water people bring it for two summers.",))))
+    for name, what in (("podcast-script", "script"), ("storyboard", "plan")):
+        step = registry.transform(name)
+        ctx = Context(registry=registry, step_id=name, source_name="shade.md")
+        step.run(doc, step.Params(avoid=["cheap"]), ctx)
+        assert any(n.startswith(f"the {what} says ") and "'cheap'" in n.lower()
+                   and n.endswith("which the brand avoids") for n in ctx.notes), ctx.notes
+        ctx = Context(registry=registry, step_id=name, source_name="shade.md")
+        step.run(doc, step.Params(avoid=["expensive"]), ctx)
+        assert not any("avoids" in n for n in ctx.notes)
