@@ -25,6 +25,7 @@ from engine.cache import Cache
 from engine.transform import Context
 from engine.voices import Synthesis, VoiceEngine, VoiceInfo
 from tests import media_helpers as mh
+from tests.conftest import RECIPES
 
 MAGENTA = (255, 0, 255)
 
@@ -496,3 +497,94 @@ def test_a_stereo_soundtrack_stays_stereo_at_its_rate(registry, ctx, tmp_path):
                                                   background="color"), ctx)
     sound = media.probe(video.path).audio[0]
     assert (sound.channels, sound.sample_rate) == (2, 48000)
+
+
+# --------------------------------------------------------------------------- the video podcast
+
+@pytest.fixture
+def sounding_brand(brand_file):
+    """The brand with a sting at both ends and a music bed (tones nothing else has)."""
+    kit = brand_file.parent
+    mh.tone(kit / "sting.wav", 0.8, frequency=880)
+    mh.tone(kit / "bed.wav", 3.0, frequency=55)
+    text = brand_file.read_text().replace(
+        "  narrator: tone:a\n",
+        "  narrator: tone:a\n  intro: sting.wav\n  outro: sting.wav\n  music: bed.wav\n"
+        "  music_volume: 0.3\n")
+    brand_file.write_text(text)
+    return brand_file
+
+
+def test_the_video_podcast_takes_the_brands_stings_and_music(registry, sounding_brand,
+                                                             tmp_path):
+    from engine.recipe import read_recipe_file, validate_recipe
+    from plugins.video.explainer import ExplainerVideo
+
+    registry.voices.add("tone", RecordingEngine, "tests")   # the brand's voices
+    kit = sounding_brand.parent
+    params = branded(ExplainerVideo, sounding_brand)
+    assert Path(params.intro_sting) == Path(params.outro_sting) == kit / "sting.wav"
+    assert Path(params.music) == kit / "bed.wav" and params.music_volume == 0.3
+    assert params.intro is None                       # the video bumper is another thing
+    # recipes/video-podcast.yaml speaks the episode in its podcast step; a video made
+    # straight from the script speaks it in the explainer step: both have the sound
+    recipe = tmp_path / "video-podcast.yaml"
+    recipe.write_text((RECIPES / "video-podcast.yaml").read_text() + textwrap.dedent(f"""\
+
+          - id: straight
+            use: explainer-video
+            from: script
+        brand: {sounding_brand}
+        """))
+    nodes = {n.id: n.params for n in validate_recipe(read_recipe_file(recipe), registry).nodes}
+    assert Path(nodes["podcast"].intro) == Path(nodes["straight"].intro_sting) == kit / "sting.wav"
+    assert Path(nodes["podcast"].music) == Path(nodes["straight"].music) == kit / "bed.wav"
+
+
+def test_a_missing_sting_fails_validation_at_its_parameter(tmp_path):
+    from pydantic import ValidationError
+
+    from plugins.video.explainer import ExplainerParams
+
+    with pytest.raises(ValidationError, match="intro_sting file .*nope.wav.* does not exist"):
+        ExplainerParams(intro_sting=str(tmp_path / "nope.wav"))
+
+
+def test_a_video_podcast_spoken_from_a_script_has_the_stings_and_music(registry, tmp_path,
+                                                                     sounding_brand):
+    from engine.artifacts import Script, Turn
+    from plugins.video.explainer import ExplainerVideo
+
+    from .test_podcast import tone_level
+
+    registry.voices.add("tone", RecordingEngine, "tests")
+    script = Script(title="Stings", speakers=("Ana", "Ben"), turns=(
+        Turn(speaker="Ana", text="Welcome to the show about trees.", chapter="Hello"),
+        Turn(speaker="Ben", text="Thanks, trees cool the streets.", chapter="Hello")))
+    step = ExplainerVideo()
+    params = branded(step, sounding_brand, timing="estimated")
+    plain = params.model_copy(update={"intro_sting": None, "outro_sting": None, "music": None})
+
+    def spoken(p, name):
+        return step._audio(script, None, p, Context(registry=registry, step_id="video",
+                                                     source_name="s",
+                                                     scratch_root=tmp_path / name))
+
+    with_sound, without = spoken(params, "branded"), spoken(plain, "plain")
+    assert with_sound.duration - without.duration == pytest.approx(1.6, abs=0.1)  # 2 x 0.8 s
+    assert with_sound.words[0].start == pytest.approx(without.words[0].start + 0.8, abs=0.1)
+    samples = media.decode_audio(with_sound.path, 16000)
+    end = len(samples) / 16000
+    assert tone_level(samples, 16000, 0.1, 0.7, 880) > 0.01              # the intro sting
+    assert tone_level(samples, 16000, end - 0.7, end - 0.1, 880) > 0.01   # the outro sting
+    words = with_sound.words
+    gap = max(zip(words, words[1:]), key=lambda pair: pair[1].start - pair[0].end)
+    pause = (gap[0].end + 0.05, gap[1].start - 0.05)                      # between the turns
+    assert pause[1] - pause[0] > 0.2
+    assert tone_level(samples, 16000, *pause, 55) > 0.005                 # the music bed
+    plain_samples = media.decode_audio(without.path, 16000)
+    assert tone_level(plain_samples, 16000, 0.1, 0.7, 880) < 0.002
+    plain_gap = max(zip(without.words, without.words[1:]),
+                    key=lambda pair: pair[1].start - pair[0].end)
+    assert tone_level(plain_samples, 16000, plain_gap[0].end + 0.05, plain_gap[1].start - 0.05,
+                      55) < 0.002

@@ -246,3 +246,152 @@ def test_a_language_model_is_told_the_brands_tone_and_words_and_its_slips_are_no
     assert "footpath" in document and not re.search(r"\bsidewalk\b", document)
     step = json.loads((out / "manifest.json").read_text())["steps"][0]
     assert "the model used 'cheap', which the brand avoids" in step["notes"]
+
+
+# --------------------------------------------------------------------------- scripts and plans
+
+def test_a_document_without_avoided_words_loses_their_sentences_and_those_leaning_on_them():
+    from plugins.text.wording import avoiding_document
+
+    doc = Document(title="Elms", sections=(
+        Section(heading="Old streets", paragraphs=(
+            "The old elms were magnificent trees. They shaded every street in town.",
+            "Dutch elm disease killed tens of millions of elms across the continent.")),
+        Section(heading="Now", paragraphs=("A magnificent view.",
+                                           "Cities replanted with ash  and maple."))))
+    kept = avoiding_document(doc, ["Magnificent"])
+    assert [s.paragraphs for s in kept.sections] == [
+        ("Dutch elm disease killed tens of millions of elms across the continent.",),
+        ("Cities replanted with ash  and maple.",)]     # untouched paragraphs kept as written
+    assert [s.heading for s in kept.sections] == ["Old streets", "Now"]
+    assert avoiding_document(doc, []) is doc and avoiding_document(doc, ["oak"]) is doc
+
+
+SCRIPT_AND_PLAN = """\
+    name: script-and-plan
+    steps:
+      - {id: podcast-script, use: podcast-script, with: {minutes: 5}}
+      - {id: storyboard, use: storyboard}
+    """
+
+
+def _script_and_plan(out) -> tuple[str, str, str]:
+    """What the hosts say, what the explainer narrates and what its slides' points show."""
+    import json
+
+    script = json.loads((out / "podcast-script.json").read_text())
+    board = json.loads((out / "storyboard.storyboard.json").read_text())
+    return (" ".join(t["text"] for t in script["turns"]),
+            " ".join(s["narration"] for s in board["scenes"]),
+            " ".join(p["text"] for s in board["scenes"] for p in s["points"]))
+
+
+def _says(text: str, word: str) -> bool:
+    return bool(re.search(rf"\b{word}\b", text, re.I))
+
+
+def test_the_script_and_the_plan_leave_out_the_brands_avoided_words(invoke, tmp_path):
+    recipe = _write(tmp_path, SCRIPT_AND_PLAN)
+    plain = _script_and_plan(_run(invoke, recipe, tmp_path / "plain"))
+    assert _says(plain[0], "magnificent") and _says(plain[1], "magnificent")   # the article's
+    out = _run(invoke, recipe, tmp_path / "branded", "--brand", BRAND)
+    said, narrated, shown = _script_and_plan(out)
+    for text in (said, narrated, shown):
+        assert not _says(text, "magnificent") and not _says(text, "cheap")
+    # only that sentence goes: the one after it, standing alone, is still said
+    assert "the American elm was the favourite street tree" in said
+    assert "the American elm was the favourite street tree" in narrated
+    import json
+    steps = json.loads((out / "manifest.json").read_text())["steps"]
+    assert not any("avoids" in n for step in steps for n in step.get("notes", []))
+
+
+def test_words_to_avoid_reach_the_points_and_narration_without_a_brand(invoke, tmp_path):
+    plain = _script_and_plan(_run(invoke, _write(tmp_path, SCRIPT_AND_PLAN), tmp_path / "plain"))
+    assert all(_says(text, "elm") for text in plain)          # a point says it, too
+    avoiding = SCRIPT_AND_PLAN.replace("{minutes: 5}", "{minutes: 5, avoid: [elm]}").replace(
+        "use: storyboard}", "use: storyboard, with: {avoid: [Elm]}}")
+    texts = _script_and_plan(_run(invoke, _write(tmp_path, avoiding, "avoid.yaml"),
+                                  tmp_path / "avoid"))
+    assert not any(_says(text, "elm") for text in texts), texts
+    assert all(_says(text, "elms") for text in texts[:2])     # whole words only
+
+
+def test_a_model_writing_the_script_is_told_and_its_slip_is_noted(invoke, tmp_path, monkeypatch):
+    import json
+
+    from .fake_openai import FakeOpenAI, answer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    recipe = _write(tmp_path, """\
+        name: llm-script
+        steps:
+          - {id: podcast-script, use: podcast-script, with: {minutes: 0.5}}
+        """)
+    slip = {"turns": [
+        {"host": "Maya", "text": "Welcome. Today: how cities rebuild their tree canopy, and "
+                                 "why a cheap planting programme loses its saplings.",
+         "chapter": None},
+        {"host": "Theo", "text": "Young street trees need water for three summers, and "
+                                 "roots need loose soil under the pavement to grow.",
+         "chapter": None},
+        {"host": "Maya", "text": "So planting is the easy part, and counting every tree "
+                                 "with lidar shows where the canopy is missing.",
+         "chapter": None}]}
+    with FakeOpenAI() as server:
+        server.script(answer(slip), answer(slip))
+        out = _run(invoke, recipe, tmp_path / "out", "--brand", BRAND,
+                   "--generator", "openai:test-model",
+                   "--set", f"podcast-script.llm={{base_url: '{server.base_url}'}}")
+        first = server.chat_requests[0]
+    assert "Never use these words or phrases: magnificent, cheap." in first.text
+    document = first.text.split("<document>")[1]       # the article without that sentence
+    assert "magnificent" not in document and "the American elm was" in document
+    step = json.loads((out / "manifest.json").read_text())["steps"][0]
+    assert "the script says 'cheap', which the brand avoids" in step["notes"]
+
+
+def test_a_model_planning_the_explainer_is_told_and_its_slip_is_noted(invoke, tmp_path,
+                                                                      monkeypatch):
+    import json
+
+    from .fake_openai import FakeOpenAI, answer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    recipe = _write(tmp_path, """\
+        name: llm-plan
+        steps:
+          - {id: storyboard, use: storyboard, with: {max_scenes: 2}}
+        """)
+    slip = {"points": ["Street trees are a cheap way to cool a city.",
+                       "Young trees need water for three summers."]}
+    with FakeOpenAI() as server:
+        server.script(answer(slip))
+        out = _run(invoke, recipe, tmp_path / "out", "--brand", BRAND,
+                   "--generator", "openai:test-model",
+                   "--set", f"storyboard.llm={{base_url: '{server.base_url}'}}")
+        requests = server.chat_requests
+    assert all("Never use these words or phrases: magnificent, cheap." in r.text
+               for r in requests)
+    assert not any("magnificent" in r.text.split("<document>")[1] for r in requests)
+    step = json.loads((out / "manifest.json").read_text())["steps"][0]
+    assert "the plan says 'cheap', which the brand avoids" in step["notes"]
+
+
+def test_a_heading_that_says_an_avoided_word_is_kept_and_noted(registry):
+    from engine.transform import Context
+
+    doc = Document(title="Shade", sections=(
+        Section(heading="Cheap trees", paragraphs=(
+            "Street trees cool the city by shading asphalt and releasing water vapour.",)),
+        Section(heading="Water", paragraphs=(
+            "A newly planted tree depends on the water people bring it for two summers.",))))
+    for name, what in (("podcast-script", "script"), ("storyboard", "plan")):
+        step = registry.transform(name)
+        ctx = Context(registry=registry, step_id=name, source_name="shade.md")
+        step.run(doc, step.Params(avoid=["cheap"]), ctx)
+        assert any(n.startswith(f"the {what} says ") and "'cheap'" in n.lower()
+                   and n.endswith("which the brand avoids") for n in ctx.notes), ctx.notes
+        ctx = Context(registry=registry, step_id=name, source_name="shade.md")
+        step.run(doc, step.Params(avoid=["expensive"]), ctx)
+        assert not any("avoids" in n for n in ctx.notes)

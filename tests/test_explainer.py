@@ -192,6 +192,29 @@ def test_layout_shrinks_text_before_cutting_it_and_notes_a_cut(tmp_path):
     assert any("did not fit even in the smallest type" in n for n in notes)
 
 
+def test_a_merged_heading_never_wraps_with_its_separator_at_a_line_start():
+    from plugins.video.fonts import fit_lines
+    from plugins.video.layout import PillowFont, text_fit
+    from plugins.video.slides import Typeface
+    from plugins.video.storyboard import merged_heading
+
+    font = PillowFont(Typeface.of(None).heading)
+    heading = merged_heading([Section(heading=h, paragraphs=("Text.",)) for h in (
+        "The 10-20-30 rule", "Engineering the ground beneath", "Counting every tree",
+        "Planting is the easy part")])
+    assert heading.count(" · ") == 3 and heading.endswith(" · …")
+    widths = range(300, 1400, 10)
+    # word by word, some of these widths break a line right before a "·"
+    assert any(line.startswith("·") for w in widths
+               for line in fit_lines(heading.split(), font, 60, w, max_lines=3)[0])
+    for width in widths:
+        block = text_fit(heading, font, 60, width, 400, max_lines=3, min_size=20)
+        assert not any(line.startswith(("·", "…")) for line in block.lines), (width, block.lines)
+        assert all(font.width(line, block.size) <= width for line in block.lines)
+        if not block.cut:
+            assert " ".join(block.lines) == heading
+
+
 def test_stat_detection():
     from plugins.video.storyboard import find_stat
 

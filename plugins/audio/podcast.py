@@ -37,8 +37,8 @@ from plugins.audio.cover import CoverLook, cached_cover, missing_glyphs
 from plugins.audio.feed import FeedChannel, feed_brand_params
 from plugins.audio.narration import (AudioParams, audio_exports, record_disclosure, render,
                                      speaking_progress, voice_engine)
-from plugins.text.outputs import TextParams, record_usage, text_generator
-from plugins.text.wording import preferred_document, style_guide
+from plugins.text.outputs import AvoidingParams, record_usage, text_generator
+from plugins.text.wording import avoided_word, avoiding_document, preferred_document, style_guide
 from plugins.text.podcast_script import script_brand_params, signed_off
 
 #: speaking pace the scripts are planned at: the built-in voices with the pauses
@@ -50,7 +50,7 @@ CLOSING_CHAPTER = "Wrap-up"
 CHAPTER_PAUSE_FACTOR = 2.0
 
 
-class PodcastScriptParams(TextParams):
+class PodcastScriptParams(AvoidingParams):
     hosts: list[str] = Field(["Alex", "Sam"], min_length=2, max_length=4,
                              description="the hosts' names, 2 to 4, in speaking order")
     minutes: float = Field(5.0, ge=0.5, le=180,
@@ -76,14 +76,15 @@ class PodcastScriptParams(TextParams):
 
 def write_script(source: Artifact, params: PodcastScriptParams, ctx: Context) -> Script:
     """The dialogue a generator writes for ``source``, as a script with named chapters."""
-    doc = preferred_document(as_document(source), params.preferred)
+    doc = avoiding_document(preferred_document(as_document(source), params.preferred),
+                            params.avoid)
     generator = text_generator(params, ctx)
     generator.take_usage()
     ctx.phase("writing the script")   # a model writing it can take a while
     target = round(params.minutes * params.words_per_minute)
     try:
         raw = generator.dialogue(doc, hosts=list(params.hosts), words=target,
-                                 tone=style_guide(params.tone, (), params.preferred))
+                                 tone=style_guide(params.tone, params.avoid, params.preferred))
     except NotImplementedError:
         raise TransformError(f"generator {params.generator} cannot write dialogues",
                              hint="use generator: extractive or an openai:MODEL") from None
@@ -101,6 +102,9 @@ def write_script(source: Artifact, params: PodcastScriptParams, ctx: Context) ->
     if not turns:
         raise TransformError(f"generator {params.generator} wrote an empty dialogue",
                              hint="check that the source has text")
+    said = avoided_word(" ".join(t.text for t in turns), params.avoid)
+    if said:   # a model's slip, or a title or heading the questions name
+        ctx.note(f"the script says {said!r}, which the brand avoids")
     turns = signed_off(turns, params.sign_off, params.hosts)
     words = sum(len(t.text.split()) for t in turns)
     ctx.metrics.update({"words": words, "target_words": target,
@@ -135,7 +139,7 @@ class PodcastScript(engine.Transform):
     """Write a conversation about a document between 2-4 hosts, about N minutes long."""
 
     name = "podcast-script"
-    version = "5"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back); 4: sign_off; 5: preferred terms
+    version = "6"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back); 4: sign_off; 5: preferred terms; 6: words to avoid
     consumes = ("document", "transcript")
     produces = "script"
     Params = PodcastScriptParams
@@ -245,7 +249,7 @@ class Podcast(engine.Transform):
     """Speak a script with one voice per host: mixed, -16 LUFS, chapters, cover, feed."""
 
     name = "podcast"
-    version = "6"  # 2: titled cover; 3: engine word timings; 4: sign_off, feed; 5: one-run mastering by chapter; 6: preferred terms
+    version = "7"  # 2: titled cover; 3: engine word timings; 4: sign_off, feed; 5: one-run mastering by chapter; 6: preferred terms; 7: words to avoid
     consumes = ("script", "document", "transcript")
     produces = "audio"
     Params = PodcastParams

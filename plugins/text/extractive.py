@@ -30,7 +30,7 @@ from engine.artifacts import Document
 from engine.textgen import thread_room
 from plugins.text.cohesion import dependency, passages, standalone
 from plugins.text.questions import title_question
-from plugins.text.wording import avoid_pattern
+from plugins.text.wording import avoid_pattern, avoided
 from engine.sentences import (STOPWORDS, compress, compressions, count_words,
                                     ends_sentence, normalize_space, split_sentences,
                                     split_to_fit, truncate_words)
@@ -231,14 +231,12 @@ class _Ranking:
         Remembered per list, as every output of a step's source asks with the same one."""
         key = tuple(avoid)
         if key not in self._views:
-            pattern = avoid_pattern(avoid)
-            hits = frozenset(u.index for u in self.units if pattern and pattern.search(u.text))
+            skipped = avoided([u.text for u in self.units], self.passages, avoid)
             view = self
-            if hits:
+            if skipped:
                 view = copy.copy(self)
-                view.skipped = hits
-                view.passages = [None if p is None or hits.intersection(range(p.start, p.stop + 1))
-                                 else p for p in self.passages]
+                view.skipped = skipped
+                view.passages = [None if i in skipped else p for i, p in enumerate(self.passages)]
             self._views[key] = view
         return self._views[key]
 

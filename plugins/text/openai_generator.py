@@ -51,7 +51,7 @@ from plugins.text.answer_checks import (copied_from_prompt, copied_share, repeat
                                         unrelated)
 from plugins.text.extractive import ExtractiveGenerator
 from plugins.text.llm_client import Answer, ChatClient, Unusable, extract_json
-from plugins.text.wording import avoid_pattern
+from plugins.text.wording import avoided_word
 from engine.sentences import (compress, count_words, ends_sentence, split_sentences,
                                     truncate_words)
 
@@ -527,10 +527,9 @@ class OpenAIGenerator(engine.TextGenerator):
     def _avoided(self, text: str, avoid: Sequence[str]) -> str:
         """``text``, noting in the manifest a word to avoid the model used anyway (the
         prompt's tone asked it not to: see ``plugins.text.wording.style_guide``)."""
-        pattern = avoid_pattern(avoid)
-        found = pattern.search(text) if pattern else None
+        found = avoided_word(text, avoid)
         if found:
-            self.note(f"the model used {found.group(0)!r}, which the brand avoids")
+            self.note(f"the model used {found!r}, which the brand avoids")
         return text
 
     # -- tasks --------------------------------------------------------------------------

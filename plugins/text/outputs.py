@@ -40,13 +40,18 @@ class TextParams(engine.Params):
                           "(see the translate step); empty: the source's language")
 
 
-class OutputParams(TextParams):
-    """Parameters of summaries, key points and posts: the generated text's wording."""
+class AvoidingParams(TextParams):
+    """Parameters of every text written from a source's sentences, words to avoid."""
 
     avoid: list[str] = Field([], max_length=500,
                              description="words and phrases never to use (whole words, any "
-                                         "case): sentences containing one are not chosen, "
-                                         "and a language model is told so")
+                                         "case): sentences containing one, or leaning on "
+                                         "one, are left out, and a language model is told so")
+
+
+class OutputParams(AvoidingParams):
+    """Parameters of summaries, key points and posts: the generated text's wording."""
+
     preferred: dict[str, str] = Field({}, description="preferred terms, {word used: word "
                                       "wanted}: the source is rewritten with them (whole "
                                       "words, case kept) before anything is written from it")

@@ -2,8 +2,10 @@
 
 Both match whole words and phrases, ignoring case ("AI" matches "ai" but not "said").
 Avoided words steer selection (the extractive generator skips sentences that contain
-one); preferred terms rewrite the source before anything is written from it, so every
-output, and every character limit, already sees the wanted word.
+one, and those that lean on such a sentence: :func:`avoided`); outputs that say every
+sentence of a source (a podcast script, an explainer's plan) are made from
+:func:`avoiding_document`. Preferred terms rewrite the source before anything is written
+from it, so every output, and every character limit, already sees the wanted word.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 from typing import Mapping, Sequence
 
 from engine.artifacts import Document
+from engine.sentences import split_sentences
+from plugins.text.cohesion import Passage, passages
 
 
 def _alternation(terms: Sequence[str]) -> str:
@@ -24,6 +28,51 @@ def avoid_pattern(avoid: Sequence[str]) -> re.Pattern | None:
     """A pattern finding any of ``avoid`` as a whole word or phrase; None for none."""
     body = _alternation(avoid)
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE) if body else None
+
+
+def avoided_word(text: str, avoid: Sequence[str]) -> str | None:
+    """The first word or phrase of ``avoid`` that ``text`` uses, as written there."""
+    pattern = avoid_pattern(avoid)
+    found = pattern.search(text) if pattern and text else None
+    return found.group(0) if found else None
+
+
+def avoided(sentences: Sequence[str], found: Sequence[Passage | None],
+            avoid: Sequence[str]) -> frozenset[int]:
+    """Which of ``sentences`` to leave out for ``avoid``: those containing one of its
+    words, and those whose passage (``found``, from :func:`plugins.text.cohesion.passages`)
+    includes such a sentence, as they lean on it or it completes them."""
+    pattern = avoid_pattern(avoid)
+    hits = frozenset(i for i, s in enumerate(sentences) if pattern and pattern.search(s))
+    if not hits:
+        return hits
+    return hits | {i for i, p in enumerate(found)
+                   if p is not None and hits.intersection(range(p.start, p.stop + 1))}
+
+
+def avoiding_document(doc: Document, avoid: Sequence[str]) -> Document:
+    """``doc`` without the sentences :func:`avoided` leaves out (a paragraph left with
+    none is dropped). Its title and headings stay: they name the piece and its parts."""
+    if not avoid_pattern(avoid):
+        return doc
+    split = [[split_sentences(p) for p in section.paragraphs] for section in doc.sections]
+    sentences = [s for section in split for paragraph in section for s in paragraph]
+    blocks = [n for n, section in enumerate(split) for paragraph in section for _ in paragraph]
+    dropped = avoided(sentences, passages(sentences, blocks), avoid)
+    if not dropped:
+        return doc
+    index, sections = 0, []
+    for section, paragraphs in zip(doc.sections, split):
+        kept = []
+        for original, parts in zip(section.paragraphs, paragraphs):
+            left = [s for k, s in enumerate(parts, start=index) if k not in dropped]
+            index += len(parts)
+            if len(left) == len(parts):
+                kept.append(original)
+            elif left:
+                kept.append(" ".join(left))
+        sections.append(section.model_copy(update={"paragraphs": tuple(kept)}))
+    return doc.model_copy(update={"sections": tuple(sections)})
 
 
 def _cased(found: str, wanted: str) -> str:

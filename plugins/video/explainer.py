@@ -25,15 +25,15 @@ from engine.artifacts import (Artifact, Audio, Document, Script, Storyboard, Vid
 from engine.errors import TransformError
 from engine.transform import Context, Transform
 from plugins.audio.narration import AudioParams, voice_engine, voice_field
-from plugins.text.outputs import TextParams, record_usage, text_generator
-from plugins.text.wording import preferred_document
+from plugins.text.outputs import AvoidingParams, record_usage, text_generator
+from plugins.text.wording import avoided_word, avoiding_document, preferred_document, style_guide
 from plugins.video import storyboard as planning
 from plugins.video.captioned_video import video_exports
 from plugins.video.ass import parse_color
 from plugins.video.render import CaptionParams
 from plugins.video.slides import BACKGROUND
 
-class StoryboardParams(TextParams):
+class StoryboardParams(AvoidingParams):
     points: int = Field(3, ge=1, le=3, description="key points per scene")
     max_scenes: int = Field(12, ge=1, le=100, description=(
         "scenes at most, besides the title and closing cards; neighbouring sections are "
@@ -83,36 +83,53 @@ def plan(source: Artifact, params: StoryboardParams, ctx: Context,
 
 
 def _planned(source: Artifact, params: StoryboardParams, ctx: Context) -> Storyboard:
+    """The plan, noting a word to avoid it says anyway (a model's slip, a heading, or
+    what a narration or podcast given as input said)."""
     generator = text_generator(params, ctx)
     generator.take_usage()
     try:
-        if isinstance(source, Script):
-            return planning.plan_podcast(
-                source.title or "Podcast", source.speakers or tuple(dict.fromkeys(
-                    t.speaker for t in source.turns)), planning.script_chapters(source),
-                generator, metadata=source.metadata, call_to_action=params.call_to_action,
-                link=params.link)
-        if isinstance(source, Audio):
-            if not source.words:
-                raise TransformError(f"{source.title!r} has no word timings",
-                                     hint="feed it the output of a narration or podcast step")
-            if is_podcast(source):
-                return planning.plan_podcast(
-                    source.title or "Podcast", tuple(dict.fromkeys(
-                        w.speaker for w in source.words if w.speaker)),
-                    planning.podcast_chapters(source), generator, metadata=source.metadata,
-                    call_to_action=params.call_to_action, link=params.link)
-            doc = planning.audio_document(source)
-            return planning.plan_document(doc, generator, points=params.points,
-                                          max_scenes=params.max_scenes, narrate="full",
-                                          call_to_action="", link=params.link, tone=params.tone)
-        doc = preferred_document(as_document(source), params.preferred)
-        return planning.plan_document(doc, generator, points=params.points,
-                                      max_scenes=params.max_scenes, narrate=params.narrate,
-                                      call_to_action=params.call_to_action, link=params.link,
-                                      tone=params.tone)
+        board = _drafted(source, params, generator)
     finally:
         record_usage(generator, ctx)
+    said = avoided_word(" ".join(text for scene in board.scenes for text in (
+        scene.heading, scene.narration, scene.quote, scene.stat_label,
+        *(point.text for point in scene.points))), params.avoid)
+    if said:
+        ctx.note(f"the plan says {said!r}, which the brand avoids")
+    return board
+
+
+def _drafted(source: Artifact, params: StoryboardParams, generator) -> Storyboard:
+    """The plan of a script, a narration or podcast (audio), or a document; a model is
+    told the tone and the word rules."""
+    tone = style_guide(params.tone, params.avoid, params.preferred)
+    words = {"tone": tone, "avoid": params.avoid}
+    if isinstance(source, Script):
+        return planning.plan_podcast(
+            source.title or "Podcast", source.speakers or tuple(dict.fromkeys(
+                t.speaker for t in source.turns)), planning.script_chapters(source),
+            generator, metadata=source.metadata, call_to_action=params.call_to_action,
+            link=params.link, **words)
+    if isinstance(source, Audio):
+        if not source.words:
+            raise TransformError(f"{source.title!r} has no word timings",
+                                 hint="feed it the output of a narration or podcast step")
+        if is_podcast(source):
+            return planning.plan_podcast(
+                source.title or "Podcast", tuple(dict.fromkeys(
+                    w.speaker for w in source.words if w.speaker)),
+                planning.podcast_chapters(source), generator, metadata=source.metadata,
+                call_to_action=params.call_to_action, link=params.link, **words)
+        doc = planning.audio_document(source)
+        return planning.plan_document(doc, generator, points=params.points,
+                                      max_scenes=params.max_scenes, narrate="full",
+                                      call_to_action="", link=params.link, **words)
+    doc = avoiding_document(preferred_document(as_document(source), params.preferred),
+                            params.avoid)
+    return planning.plan_document(doc, generator, points=params.points,
+                                  max_scenes=params.max_scenes, narrate=params.narrate,
+                                  call_to_action=params.call_to_action, link=params.link,
+                                  **words)
 
 
 def is_podcast(audio: Audio) -> bool:
@@ -124,15 +141,15 @@ class StoryboardTransform(Transform):
     """Plan an explainer video: title card, a scene per section, closing card (JSON, Markdown)."""
 
     name = "storyboard"
-    version = "4"  # 2: whole key points; 3: merged sections keep their headings, podcast points are statements; 4: preferred terms
+    version = "5"  # 2: whole key points; 3: merged sections keep their headings, podcast points are statements; 4: preferred terms; 5: words to avoid
     consumes = ("document", "text", "transcript", "script", "audio")
     produces = "storyboard"
     Params = StoryboardParams
 
     @classmethod
     def brand_params(cls, brand) -> dict:
-        """The brand's tone and preferred terms, for the plan's words."""
-        return {"tone": brand.words.tone or None,
+        """The brand's tone, words to avoid and preferred terms, for the plan's words."""
+        return {"tone": brand.words.tone or None, "avoid": list(brand.words.avoid) or None,
                 "preferred": dict(brand.words.preferred) or None}
 
     def model_identity(self, params: StoryboardParams, ctx: Context) -> str:
@@ -144,6 +161,10 @@ class StoryboardTransform(Transform):
             ctx.note(note)
         ctx.metrics["scenes"] = len(board.scenes)
         return board
+
+
+#: the files a video podcast's sound takes, as ExplainerParams fields -> PodcastParams fields
+SOUND_FILES = {"intro_sting": "intro", "outro_sting": "outro", "music": "music"}
 
 
 class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
@@ -190,6 +211,15 @@ class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
         "the key points' markers; empty: the scene's accent"))
     channel: str = Field("", max_length=100, description=(
         "your channel's or publication's name, shown on the thumbnail"))
+    intro_sting: str | None = Field(None, description=(
+        "podcast script input: an audio file played before the conversation (a brand's "
+        "sound.intro); `intro` is a video played before the whole video"))
+    outro_sting: str | None = Field(None, description=(
+        "podcast script input: an audio file played after the conversation"))
+    music: str | None = Field(None, description=(
+        "podcast script input: a music bed under the episode, looped; it ducks under speech"))
+    music_volume: float = Field(0.25, ge=0.0, le=1.0, description=(
+        "podcast script input: the music's level in the pauses (1.0 = as recorded)"))
 
     @field_validator("colors", "accent_color", "marker_color")
     @classmethod
@@ -202,7 +232,7 @@ class ExplainerParams(CaptionParams, StoryboardParams, AudioParams):
     def _storyboard_file(self):
         if self.storyboard and not Path(self.storyboard).expanduser().is_file():
             raise ValueError(f"storyboard {self.storyboard!r} does not exist")
-        for what in ("heading_font", "body_font"):
+        for what in ("heading_font", "body_font", *SOUND_FILES):
             value = getattr(self, what)
             if value and not Path(value).expanduser().is_file():
                 raise ValueError(f"{what} file {value!r} does not exist")
@@ -213,7 +243,7 @@ class ExplainerVideo(Transform):
     """A designed video from a document, narration or podcast: scenes, pictures, captions."""
 
     name = "explainer-video"
-    version = "5"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points; 5: preferred terms
+    version = "8"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points; 5: preferred terms; 6: words to avoid; 7: a script's podcast with stings and music; 8: a wrapped heading keeps " · " at the end of its line
     consumes = ("document", "text", "storyboard", "audio", "script")
     produces = "video"
     Params = ExplainerParams
@@ -221,12 +251,15 @@ class ExplainerVideo(Transform):
     @classmethod
     def brand_params(cls, brand) -> dict:
         """The brand's look (as every video), the narrator's and hosts' voices, the
-        pronunciation lexicon, and what the storyboard takes from a brand."""
+        podcast's stings and music (for a script, spoken here), the pronunciation lexicon,
+        and what the storyboard takes from a brand."""
         from plugins.audio.podcast import sound_brand_params
         from plugins.video.branding import look_params
 
+        sound = sound_brand_params(brand)
         return {**StoryboardTransform.brand_params(brand), **look_params(brand),
-                "voices": sound_brand_params(brand)["voices"],
+                "voices": sound["voices"], "music_volume": sound["music_volume"],
+                **{ours: sound[theirs] for ours, theirs in SOUND_FILES.items()},
                 "voice": brand.sound.narrator,
                 "pronunciation": dict(brand.words.pronunciation) or None}
 
@@ -241,6 +274,9 @@ class ExplainerVideo(Transform):
             parts.append(file_sha256(Path(params.storyboard).expanduser()))
         from plugins.video.branding import files_identity
 
+        for what in SOUND_FILES:
+            if getattr(params, what):
+                parts.append(f"{what}={file_sha256(Path(getattr(params, what)).expanduser())[:16]}")
         return "+".join(filter(None, [*parts, files_identity(params)]))
 
     def run(self, source: Artifact, params: ExplainerParams, ctx: Context) -> Video:
@@ -271,7 +307,10 @@ class ExplainerVideo(Transform):
                                   timing=params.timing, transcriber=params.transcriber,
                                   speed=params.speed, voice_consent=params.voice_consent,
                                   pronunciation=params.pronunciation,
-                                  loudness=params.loudness or PodcastParams().loudness)
+                                  loudness=params.loudness or PodcastParams().loudness,
+                                  music_volume=params.music_volume,
+                                  **{theirs: getattr(params, ours)
+                                     for ours, theirs in SOUND_FILES.items()})
             return Podcast().run(source, speak, ctx)
         from plugins.audio.narration import Narration, NarrationParams
         from engine.artifacts import Section

@@ -243,12 +243,30 @@ class TextBlock:
         return int(max((self.font.width(line, self.size) for line in self.lines), default=0)) + 1
 
 
+#: marks that end what comes before them: a line never starts with one ("rule ·" /
+#: "Engineering", never "rule" / "· Engineering"), nor with a lone trailing "…"
+SEPARATORS = frozenset("· • | – — …".split())
+
+
+def break_units(text: str) -> list[str]:
+    """The pieces a line may break between: the words of ``text``, each separator
+    (:data:`SEPARATORS`) kept on the word before it, with its space."""
+    units: list[str] = []
+    for word in text.split():
+        if units and word in SEPARATORS:
+            units[-1] += " " + word
+        else:
+            units.append(word)
+    return units
+
+
 def text_fit(text: str, font: PillowFont, size: float, width: int, height: int, *,
              max_lines: int = 3, min_size: float = 8) -> TextBlock:
     """``text`` broken into at most ``max_lines`` lines no wider than ``width`` and, with
     the leading, no taller than ``height``: shrunk as far as needed (never below
-    ``min_size``, where the last line is cut with an ellipsis instead)."""
-    words = text.split()
+    ``min_size``, where the last line is cut with an ellipsis instead). Lines break
+    between :func:`break_units`, so a merged heading's " · " ends a line."""
+    words = break_units(text)
     rtl = right_to_left(text)
     if not words:
         return TextBlock((), int(size), font, rtl)

@@ -224,8 +224,11 @@ def merged_heading(sections: Sequence[Section]) -> str:
 
 def plan_document(doc: Document, generator: TextGenerator, *, points: int = 3,
                   max_scenes: int = 12, narrate: Literal["full", "key-points"] = "full",
-                  call_to_action: str = "", link: str = "", tone: str = "") -> Storyboard:
-    """The storyboard of a document (see the module docstring)."""
+                  call_to_action: str = "", link: str = "", tone: str = "",
+                  avoid: Sequence[str] = ()) -> Storyboard:
+    """The storyboard of a document (see the module docstring); ``avoid``: words the key
+    points must not use (the caller leaves their sentences out of ``doc``, and a model
+    that uses one anyway is noted)."""
     metadata = doc.metadata
     byline = " · ".join(v for v in (metadata.get("author", ""),
                                      metadata.get("publication", "") or metadata.get("site", ""))
@@ -245,10 +248,12 @@ def plan_document(doc: Document, generator: TextGenerator, *, points: int = 3,
         text = " ".join(paragraphs)
         sentences = split_sentences(text)
         part = Document(title=heading or title, sections=(Section(paragraphs=tuple(paragraphs)),))
-        chosen = generator.key_points(part, count=points, tone=tone) if sentences else []
+        chosen = generator.key_points(part, count=points, tone=tone,
+                                      avoid=avoid) if sentences else []
         more: list[str] = []
         if any(not shorten(p) for p in chosen):   # candidates to stand in for a long one
-            more = generator.key_points(part, count=min(len(sentences), points + 4), tone=tone)
+            more = generator.key_points(part, count=min(len(sentences), points + 4), tone=tone,
+                                        avoid=avoid)
         ordered = _slide_points(chosen, sentences, more, notes, heading or title)
         scene_points = tuple(Point(text=p, cue=c) for c, p in ordered)
         first = sentence(sections[lead].heading) if lead is not None else ""
@@ -301,9 +306,11 @@ _STATED_WORDS = 6
 
 def plan_podcast(title: str, speakers: Sequence[str], chapters: Sequence[tuple[str, str]],
                  generator: TextGenerator, *, metadata: dict[str, str] | None = None,
-                 points: int = 2, call_to_action: str = "", link: str = "") -> Storyboard:
+                 points: int = 2, call_to_action: str = "", link: str = "",
+                 tone: str = "", avoid: Sequence[str] = ()) -> Storyboard:
     """A video podcast's storyboard: a title card with the hosts, one chapter card per
-    chapter (``(chapter title, text spoken in it)``) with its key points, a closing card."""
+    chapter (``(chapter title, text spoken in it)``) with its key points (none of them
+    using a word of ``avoid``), a closing card."""
     metadata = metadata or {}
     chapters = list(chapters)
     opening = ""
@@ -323,8 +330,10 @@ def plan_podcast(title: str, speakers: Sequence[str], chapters: Sequence[tuple[s
                   if not s.rstrip().endswith("?") and count_words(s) >= _STATED_WORDS]
         part = Document(title=heading,
                         sections=(Section(paragraphs=(" ".join(stated or sentences),)),))
-        chosen = generator.key_points(part, count=points) if sentences else []
-        more = generator.key_points(part, count=min(len(sentences), points + 4)) \
+        chosen = generator.key_points(part, count=points, tone=tone,
+                                      avoid=avoid) if sentences else []
+        more = generator.key_points(part, count=min(len(sentences), points + 4), tone=tone,
+                                    avoid=avoid) \
             if any(not shorten(p) for p in chosen) else []
         ordered = _slide_points(chosen, sentences, more, notes, heading)
         scenes.append(Scene(kind="chapter", heading=heading, narration=text,
