@@ -139,7 +139,7 @@ class PodcastScript(engine.Transform):
     """Write a conversation about a document between 2-4 hosts, about N minutes long."""
 
     name = "podcast-script"
-    version = "6"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back); 4: sign_off; 5: preferred terms; 6: words to avoid
+    version = "7"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back); 4: sign_off; 5: preferred terms; 6: words to avoid; 7: no "topic: Title: subtitle"
     consumes = ("document", "transcript")
     produces = "script"
     Params = PodcastScriptParams
@@ -249,7 +249,7 @@ class Podcast(engine.Transform):
     """Speak a script with one voice per host: mixed, -16 LUFS, chapters, cover, feed."""
 
     name = "podcast"
-    version = "7"  # 2: titled cover; 3: engine word timings; 4: sign_off, feed; 5: one-run mastering by chapter; 6: preferred terms; 7: words to avoid
+    version = "8"  # 2: titled cover; 3: engine word timings; 4: sign_off, feed; 5: one-run mastering by chapter; 6: preferred terms; 7: words to avoid; 8: the opening reworded
     consumes = ("script", "document", "transcript")
     produces = "audio"
     Params = PodcastParams

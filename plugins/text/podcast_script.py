@@ -54,7 +54,7 @@ WELCOMES = (
 )
 TOPICS = (
     "Today we're talking about {title}.",
-    "Today's topic: {title}.",
+    "Our topic today is {title}.",
     "We're digging into {title} today.",
 )
 REPLIES = ("Thanks, {name}.", "Great to be here.", "Hi everyone.", "Glad to be here, {name}.")
