@@ -174,9 +174,10 @@ def plugins_command(ctx, as_json):
 
 
 def _first_line(obj) -> str:
-    """The first line of a plugin class's docstring: what it is, for listings."""
+    """The first line of a plugin class's docstring: what it is, for listings, with the
+    docstring's literal markup (````clone:...````) taken off."""
     doc = (obj.__doc__ or "").strip()
-    return doc.splitlines()[0] if doc else ""
+    return doc.splitlines()[0].replace("``", "") if doc else ""
 
 
 @click.command()
