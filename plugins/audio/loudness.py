@@ -58,7 +58,10 @@ class Prediction:
 
 @dataclass
 class _Signal:
-    samples: "np.ndarray"
+    """What the limiter model needs of a passage: per-frame figures, not its samples
+    (a twelfth of their memory, so a book-length narration's analyses stay small)."""
+
+    seconds: float
     rate: int
     #: the sample peak of every ``FRAME_SECONDS`` frame
     peaks: "np.ndarray"
@@ -80,8 +83,8 @@ class Analysis:
 def analyse(path: Path, before: float, after: float) -> Analysis:
     """The passage in the 16-bit mono WAV ``path``, followed by ``after`` seconds of
     silence in the mix and preceded by ``before``, read and measured."""
-    signal = _read(path)
-    return Analysis(signal, meter_state(signal.samples, signal.rate, before, after))
+    samples, signal = _read(path)
+    return Analysis(signal, meter_state(samples, signal.rate, before, after))
 
 
 def predict(paths: Sequence[Path], gaps: Sequence[float], *, target: float,
@@ -188,7 +191,7 @@ def _frame(rate: int) -> int:
     return max(int(rate * FRAME_SECONDS), 1)
 
 
-def _read(path: Path) -> _Signal:
+def _read(path: Path) -> tuple["np.ndarray", _Signal]:
     import numpy as np
 
     with wave.open(str(path), "rb") as source:
@@ -198,5 +201,5 @@ def _read(path: Path) -> _Signal:
     frame = _frame(rate)
     frames = samples[:len(samples) // frame * frame].reshape(-1, frame)
     energies = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
-    return _Signal(samples, rate, np.abs(frames).max(axis=1, initial=0.0), energies,
-                   float(energies.sum()))
+    return samples, _Signal(len(samples) / rate, rate, np.abs(frames).max(axis=1, initial=0.0),
+                            energies, float(energies.sum()))

@@ -12,6 +12,7 @@ sentences" as they finish.
 from __future__ import annotations
 
 import wave
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,13 +69,16 @@ def speak_sentences(sentences: Sequence[Sentence], ctx: Context,
         if voice not in identities:
             identities[voice] = sentence.engine.identity(sentence.voice)
         keys[ident] = sentence.key(identities[voice])
-    ready: dict[tuple, Synthesis] = {}
+    # what is ready: a cache hit (read when its turn comes) or a fresh synthesis, each
+    # let go once said for the last time, so memory holds only what is still to come
+    ready: dict[tuple, Synthesis | Audio] = {}
     for ident in unique:
         hit = ctx.recall(MEMO, keys[ident])
         if isinstance(hit, Audio) and hit.path.is_file():
-            ready[ident] = _read(hit)
+            ready[ident] = hit
     missing = [ident for ident in unique if ident not in ready]
     total, done = len(unique), len(ready)
+    uses = Counter(_identity(s) for s in sentences)
     if progress:
         progress(done, total)
 
@@ -99,7 +103,11 @@ def speak_sentences(sentences: Sequence[Sentence], ctx: Context,
                 done += 1
                 if progress:
                     progress(done, total)
-            yield ready[wanted]
+            speech = ready[wanted]
+            uses[wanted] -= 1
+            if not uses[wanted]:
+                del ready[wanted]
+            yield _read(speech) if isinstance(speech, Audio) else speech
     finally:   # a consumer that stops early leaves no synthesis running
         pool.shutdown(cancel_futures=True)
     ctx.metrics["sentences"] = {"spoken": len(sentences), "unique": total,

@@ -141,7 +141,7 @@ class StreamingMaster:
         return Streamed(self.out, delivered, self.gain, how)
 
     def _speech_seconds(self) -> float:
-        return sum(len(a.signal.samples) / a.signal.rate for a in self.analyses)
+        return sum(a.signal.seconds for a in self.analyses)
 
     def _settle(self) -> None:
         self.settled_after = self._speech_seconds()
