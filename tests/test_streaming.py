@@ -52,6 +52,7 @@ class _Context:
 
 def test_passages_are_mastered_as_they_arrive_into_one_mp3(tmp_path, monkeypatch):
     monkeypatch.setattr(streaming, "SETTLE_SECONDS", 5.0)
+    monkeypatch.setattr(streaming, "PART_SECONDS", 3.5)   # a passage and its pause
     seen: list[int] = []
     limit = production.limit_part
 
@@ -84,6 +85,25 @@ def test_passages_are_mastered_as_they_arrive_into_one_mp3(tmp_path, monkeypatch
     assert not list(tmp_path.glob("streamed-*.wav"))   # parts are not left behind
 
 
+def test_short_passages_are_limited_together(tmp_path, monkeypatch):
+    monkeypatch.setattr(streaming, "SETTLE_SECONDS", 2.0)
+    monkeypatch.setattr(streaming, "PART_SECONDS", 4.0)
+    seen: list[int] = []
+    limit = production.limit_part
+
+    def counting(spoken, *args, **kwargs):
+        seen.append(len(spoken))
+        return limit(spoken, *args, **kwargs)
+
+    monkeypatch.setattr(production, "limit_part", counting)
+    with _master(tmp_path, [0.3] * 7 + [0.0]) as master:
+        for spoken in _passages(tmp_path, count=8, seconds=1.0):
+            master.add(spoken)
+        result = master.finish()
+    # 1.3 s a passage with its pause: four make a part, the last four the rest
+    assert seen == [4, 4] and result is not None
+
+
 def test_a_gain_used_before_is_kept_when_close_to_the_prediction(tmp_path):
     passages = _passages(tmp_path, count=2)
     with _master(tmp_path, [0.8, 0.0]) as master:
@@ -107,6 +127,7 @@ def test_a_master_that_misses_the_target_is_not_kept(tmp_path):
 
 def test_a_failure_while_speaking_leaves_nothing_running(tmp_path, monkeypatch):
     monkeypatch.setattr(streaming, "SETTLE_SECONDS", 1.0)
+    monkeypatch.setattr(streaming, "PART_SECONDS", 1.0)
     passages = _passages(tmp_path, count=2)
     with pytest.raises(RuntimeError, match="the voice failed"):
         with _master(tmp_path, [0.8, 0.0]) as master:

@@ -10,7 +10,8 @@ they are written, on a second thread, so the work overlaps the speaking:
    them
    (:func:`plugins.audio.loudness.predict_from`). One voice reading one text keeps its
    loudness: on the sample article the first minute predicts the whole within 0.1 dB.
-3. From then on, the passages waiting are limited at that gain in one ffmpeg run
+3. From then on, the passages waiting are limited at that gain in one ffmpeg run once
+   they hold ``PART_SECONDS``
    (:func:`plugins.audio.production.limit_part`, which also reads their true peak), and
    their 16-bit samples are appended to the wav, measured with libebur128 (pooled, as
    one programme) and piped to one LAME process that encodes the whole programme as one
@@ -41,6 +42,9 @@ from plugins.audio import loudness, production
 
 #: seconds of speech the gain is predicted from before mastering starts
 SETTLE_SECONDS = 60.0
+#: seconds of passages (with their pauses) limited together in one ffmpeg run: many
+#: short passages (a script's turns) would otherwise cost a run each
+PART_SECONDS = 30.0
 
 
 @dataclass
@@ -116,7 +120,9 @@ class StreamingMaster:
         self.waiting.append(spoken)
         if self.gain is None and self._speech_seconds() >= SETTLE_SECONDS:
             self._settle()
-        if self.gain is not None:
+        waiting = sum(s.duration for s in self.waiting) + sum(
+            self.gaps[self.done:self.done + len(self.waiting)])
+        if self.gain is not None and waiting >= PART_SECONDS:
             self._master_waiting()
 
     def _finish(self) -> Streamed | None:
