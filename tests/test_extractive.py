@@ -209,6 +209,17 @@ def test_thread_limits_and_numbering(article, limit, posts):
         assert match and match.groups() == (str(i), str(len(thread)))
 
 
+@pytest.mark.parametrize("limit, last, posts", [(280, 150, 6), (280, 60, 6), (140, 50, 10),
+                                               (60, 40, 4)])
+def test_thread_holds_only_its_last_post_to_the_last_limit(article, limit, last, posts):
+    thread = ExtractiveGenerator().thread(article, max_chars=limit, max_posts=posts,
+                                          last_max_chars=last)
+    assert 2 <= len(thread) <= posts
+    assert all(len(post) <= limit for post in thread) and len(thread[-1]) <= last
+    assert max(len(post) for post in thread[:-1]) > last
+    assert NUMBERING.search(thread[-1]).groups() == (str(len(thread)), str(len(thread)))
+
+
 def test_thread_keeps_sentences_whole_and_in_order(article):
     thread = ExtractiveGenerator().thread(article, max_chars=280, max_posts=6)
     hook = "How do cities rebuild their tree canopy? "

@@ -547,9 +547,11 @@ class ExtractiveGenerator(engine.TextGenerator):
         return [(turn.speaker, turn.text, turn.chapter) for turn in script.turns]
 
     def thread(self, doc: Document, *, max_chars: int, max_posts: int,
-               tone: str = "", avoid: Sequence[str] = ()) -> list[str]:
+               tone: str = "", avoid: Sequence[str] = (),
+               last_max_chars: int | None = None) -> list[str]:
         """A summary packed into posts numbered " i/n" (counted in ``max_chars``), the
-        first opening with a question built from the title when it fits.
+        first opening with a question built from the title when it fits, the last within
+        ``last_max_chars`` (the room a closing line leaves it).
 
         Each post reads alone: a sentence that leans on the one before stays in its
         post. Sentences stay whole within a post unless one alone is too long (then it
@@ -558,18 +560,21 @@ class ExtractiveGenerator(engine.TextGenerator):
         if max_posts < 1:
             return []
         room = thread_room(max_chars, max_posts)
+        last_room = room if last_max_chars is None else \
+            min(room, thread_room(last_max_chars, max_posts))
         ranking = _ranking(doc, avoid)
         chars_per_word = max(1.0, (len(doc.text()) + 1) / max(1, doc.word_count()))
         target = max(10, int(0.9 * max_posts * room / chars_per_word))
         hook = _hook(doc, avoid)
         lead = [[hook]] if hook and len(hook) <= room // 2 else []
         while True:
-            posts = _pack(lead + _runs(_render(ranking, _select(ranking, target))), room)
+            posts = _pack(lead + _runs(_render(ranking, _select(ranking, target))), room,
+                          last_room)
             if len(posts) <= max_posts or target <= 10:
                 break
             target = max(10, int(target * 0.85))
-        posts = posts[:max_posts]
-        return [f"{post} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
+        posts = _cut_last(posts[:max_posts], last_room)
+        return [f"{' '.join(post)} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
 
 
 def _mmr(scores: list[float], similarity: "np.ndarray", sections: list[int],
@@ -645,20 +650,38 @@ def _runs(sentences: list[tuple[_Unit, str]]) -> list[list[str]]:
     return runs
 
 
-def _pack(runs: list[list[str]], room: int) -> list[str]:
-    """Fill posts of at most ``room`` characters with runs of sentences in order; a run
-    is split only when it alone is longer than a post."""
-    posts: list[str] = []
+def _pack(runs: list[list[str]], room: int, last_room: int) -> list[list[str]]:
+    """Fill posts of at most ``room`` characters (the last at most ``last_room``) with
+    runs of sentences in order, each post as its pieces; a run is split only when it
+    alone is longer than a post."""
+    posts: list[list[str]] = []
     for run in runs:
         whole = " ".join(run)
         pieces = [whole] if len(whole) <= room else \
             [piece for sentence in run for piece in split_to_fit(sentence, room)]
         for piece in pieces:
-            if posts and len(posts[-1]) + 1 + len(piece) <= room:
-                posts[-1] = f"{posts[-1]} {piece}"
+            if posts and len(" ".join(posts[-1])) + 1 + len(piece) <= room:
+                posts[-1].append(piece)
             else:
-                posts.append(piece)
+                posts.append([piece])
+    if posts and len(" ".join(posts[-1])) > last_room:  # its last piece starts a post
+        piece = posts[-1].pop()
+        parts = split_to_fit(piece, last_room) if len(piece) > last_room else [piece]
+        posts[-1:] = [post for post in (posts[-1], *([part] for part in parts)) if post]
     return posts
+
+
+def _cut_last(posts: list[list[str]], last_room: int) -> list[list[str]]:
+    """``posts`` whose last one keeps only the pieces that fit ``last_room`` (a thread
+    cut short at its most posts may end in a longer one)."""
+    if not posts or len(" ".join(posts[-1])) <= last_room:
+        return posts
+    last = posts[-1]
+    while len(last) > 1 and len(" ".join(last)) > last_room:
+        last = last[:-1]
+    if len(" ".join(last)) > last_room:
+        last = split_to_fit(last[0], last_room)[:1]
+    return [*posts[:-1], last]
 
 
 @engine.hookimpl

@@ -193,7 +193,7 @@ class SocialPost(TextTransform):
     """Write a social post of at most N characters, or a thread of such posts."""
 
     name = "social-post"
-    version = "3"  # 3: hashtags, avoid, preferred
+    version = "4"  # 3: hashtags, avoid, preferred; 4: a thread's closing shortens only its last post
 
     class Params(OutputParams):
         max_chars: int = Field(280, ge=40, le=10000,
@@ -226,9 +226,10 @@ class SocialPost(TextTransform):
     def write(self, doc, generator, params: Params, ctx) -> Text:
         closing = _closing(params, ctx)
         room = params.max_chars - (len(closing) + 2 if closing else 0)
-        if params.thread:
-            posts = generator.thread(doc, max_chars=room, max_posts=params.max_posts,
-                                     tone=params.tone, avoid=params.avoid)
+        if params.thread:  # only the last post gives up room for the closing
+            posts = generator.thread(doc, max_chars=params.max_chars,
+                                     max_posts=params.max_posts, tone=params.tone,
+                                     avoid=params.avoid, last_max_chars=room)
         else:
             posts = [generator.social_post(doc, max_chars=room, tone=params.tone,
                                            avoid=params.avoid)]
