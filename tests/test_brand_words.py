@@ -287,7 +287,7 @@ def test_a_document_without_avoided_words_loses_their_sentences_and_those_leanin
 SCRIPT_AND_PLAN = """\
     name: script-and-plan
     steps:
-      - {id: podcast-script, use: podcast-script, with: {minutes: 5}}
+      - {id: podcast-script, use: podcast-script, with: {minutes: 7}}  # long enough to say the "magnificent" sentence
       - {id: storyboard, use: storyboard}
     """
 
@@ -326,7 +326,7 @@ def test_the_script_and_the_plan_leave_out_the_brands_avoided_words(invoke, tmp_
 def test_words_to_avoid_reach_the_points_and_narration_without_a_brand(invoke, tmp_path):
     plain = _script_and_plan(_run(invoke, _write(tmp_path, SCRIPT_AND_PLAN), tmp_path / "plain"))
     assert all(_says(text, "elm") for text in plain)          # a point says it, too
-    avoiding = SCRIPT_AND_PLAN.replace("{minutes: 5}", "{minutes: 5, avoid: [elm]}").replace(
+    avoiding = SCRIPT_AND_PLAN.replace("{minutes: 7}", "{minutes: 7, avoid: [elm]}").replace(
         "use: storyboard}", "use: storyboard, with: {avoid: [Elm]}}")
     texts = _script_and_plan(_run(invoke, _write(tmp_path, avoiding, "avoid.yaml"),
                                   tmp_path / "avoid"))

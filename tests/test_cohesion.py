@@ -23,6 +23,10 @@ from plugins.text.questions import as_question, heading_shape, title_question
     ("Leaves also cool the air directly.", "additive"),
     ("Shade is the most obvious one.", "pronoun"),
     ("On a summer street, that is the difference between hot and cool asphalt.", "demonstrative"),
+    ("Developers report that SQLite is often faster than a server in this scenario.",
+     "demonstrative"),
+    ("Cities replanted, and many of them reached for the green ash, another tough tree.",
+     "ordinal"),
 ])
 def test_leaning_sentences_are_recognised(sentence, kind):
     assert dependency(sentence) == kind
@@ -36,6 +40,8 @@ def test_leaning_sentences_are_recognised(sentence, kind):
     "A sapling planted this spring will not cast shade for ten years.",
     "This guide explains how to plant a street tree.",
     "Both oaks and maples do well in compacted soil.",
+    "Only one real sentence lives in this small document.",
+    "You can copy a database file from one system to another.",
 ])
 def test_sentences_that_stand_alone(sentence):
     assert dependency(sentence) is None
@@ -69,6 +75,21 @@ def test_passages_reach_back_to_a_sentence_that_stands_alone_and_nest():
     assert (found[1].start, found[1].stop) == (0, 1)
     assert (found[3].start, found[3].stop) == (3, 4)
     assert passages(["They need soil."], [0]) == [None]
+
+
+def test_a_fragment_is_no_antecedent_and_a_lead_in_keeps_what_it_announces():
+    """"free() But those routines are optional" and a post opening "you should use ..."
+    were both read out of their lists and lead-ins."""
+    listed = ["The build calls the system allocator:", "malloc()", "free()",
+              "But those routines are optional."]
+    assert passages(listed, [0, 0, 0, 0])[3] is None
+    led = ["On Python 3.9 and older there is one safe way to read annotations:",
+           "you should use getattr() with three arguments.",
+           "Functions create an annotations dict lazily."]
+    assert completes(led[0], led[1]) and not completes(listed[0], listed[1])
+    found = passages(led, [0, 0, 0])
+    assert (found[0].start, found[0].stop) == (0, 1) and (found[1].start, found[1].stop) == (0, 1)
+    assert (found[2].start, found[2].stop) == (2, 2)
 
 
 @pytest.mark.parametrize("heading, shape, question", [

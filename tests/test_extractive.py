@@ -271,7 +271,7 @@ def test_a_100000_word_document_is_handled():
 def test_registered_as_a_text_generator(registry):
     generator = registry.text_generator("extractive")
     assert isinstance(generator, ExtractiveGenerator)
-    assert generator.identity() == "extractive:@2"
+    assert generator.identity() == "extractive:@3"
 
 
 # --------------------------------------------------------------------------- issue 12
@@ -295,6 +295,40 @@ def test_no_output_opens_with_an_unresolved_reference(article):
                 assert before == source[source.index(sentence) - 1], (before, sentence)
     points = generator.key_points(article, count=5)
     assert not any(p.startswith("Today many of them") for p in points)
+
+
+def test_another_and_this_scenario_never_lose_what_they_compare_with(article):
+    """"Cities replanted, and many of them reached for the green ash, another tough and
+    fast-growing tree." read alone in summary-150 and, with the sample brand's words to
+    avoid, as a key point: another than which?"""
+    generator = ExtractiveGenerator()
+    source = [s for p in article.paragraphs() for s in split_sentences(p)]
+    for avoid in ([], ["magnificent", "cheap"]):
+        outputs = [generator.summarize(article, words=w, avoid=avoid) for w in (50, 150, 400)]
+        outputs.append("\n".join(generator.key_points(article, count=5, avoid=avoid)))
+        for text in outputs:
+            sentences = _opening_sentences(text)
+            for before, sentence in zip([None, *sentences], sentences):
+                if "another tough" in sentence:
+                    assert before == source[source.index(sentence) - 1], (before, sentence)
+
+
+def test_ascii_art_lists_and_bare_lead_ins_stay_out_of_a_short_document():
+    art = r"__ /\ \ __ __ ___ /_\ ____ /\ /\ \ /' _ \ /'_ \ /'__/\ / ,\ / \ / \/\ __\/'__\."
+    doc = Document(title="SQLite", sections=(Section(paragraphs=(
+        art,
+        "SQLite is self-contained and needs very few outside libraries to run anywhere.",
+        "A minimal build of SQLite requires just a few routines from the standard C library:",
+        "memcmp()", "memcpy()",
+        "But those routines are optional and can be omitted using a compile-time option.",
+        "Default builds contain VFS objects that talk to the operating system for SQLite.")),))
+    kept = [doc.sections[0].paragraphs[i] for i in (1, 6)]
+    generator = ExtractiveGenerator()
+    assert generator.summarize(doc, words=400) == "\n\n".join(kept)
+    thread = " ".join(NUMBERING.sub("", p) for p in generator.thread(doc, max_chars=280,
+                                                                      max_posts=4))
+    assert "/'__" not in thread and "memcmp" not in thread and "But those" not in thread
+    assert all(p in thread for p in kept)
 
 
 def test_a_leaning_sentence_brings_in_the_one_it_leans_on():

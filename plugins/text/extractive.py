@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Sequence
 import engine
 from engine.artifacts import Document
 from engine.textgen import thread_room
-from plugins.text.cohesion import dependency, passages, standalone
+from plugins.text.cohesion import completes, dependency, passages, standalone
 from plugins.text.questions import title_question
 from plugins.text.wording import avoid_pattern, avoided
 from engine.sentences import (STOPWORDS, compress, compressions, count_words,
@@ -152,6 +152,16 @@ class _Unit:
     def terminal(self) -> bool:
         return ends_sentence(self.text)
 
+    @property
+    def prose(self) -> bool:
+        """Ends like a sentence and is mostly letters (not ASCII art or a rule line)."""
+        return self.terminal and _mostly_letters(self.text)
+
+
+def _mostly_letters(text: str) -> bool:
+    visible = [c for c in text if not c.isspace()]
+    return sum(c.isalpha() for c in visible) >= 0.5 * len(visible)
+
 
 def _units(doc: Document) -> list[_Unit]:
     units: list[_Unit] = []
@@ -180,7 +190,7 @@ def _prior(unit: _Unit, n: int, heading_overlap: float) -> float:
     first_word = unit.text.split()[0].strip("\"'“‘(").rstrip(",;:").lower()
     if first_word in _LEANING_OPENERS:
         boost *= 0.85
-    if not unit.terminal:
+    if not unit.prose:
         boost *= 0.4
     elif unit.text.rstrip("\"'”’)").endswith("?"):
         boost *= 0.85
@@ -242,7 +252,7 @@ class _Ranking:
 
     def pool(self, *, limit: int, min_words: int = 4) -> list[int]:
         """Indices of the best whole sentences, best first (fragments only if nothing else)."""
-        eligible = [u.index for u in self.units if u.terminal and u.words >= min_words
+        eligible = [u.index for u in self.units if u.prose and u.words >= min_words
                     and self.passages[u.index] is not None]
         eligible = eligible or [u.index for u in self.units if u.index not in self.skipped]
         eligible.sort(key=lambda i: (-self.scores[i], i))
@@ -406,15 +416,18 @@ def _select(ranking: _Ranking, target: int) -> list[_Option]:
     units = [u for u in ranking.units if u.index not in ranking.skipped]
     if not units:
         return []
-    if sum(u.words for u in units) <= hi:
-        return [_Option((u.index,), u.text, u.words, ranking.scores[u.index] * u.words)
-                for u in units]
+    if sum(u.words for u in units) <= hi:  # every sentence that reads, with what it needs
+        readable = sorted({k for u in units if u.prose and (found := ranking.passages[u.index])
+                           for k in range(found.start, found.stop + 1)})
+        return [_Option((k,), ranking.units[k].text, ranking.units[k].words,
+                        ranking.scores[k] * ranking.units[k].words)
+                for k in readable or [u.index for u in units]]
     mean_words = max(1.0, sum(u.words for u in units) / len(units))
     limit = max(24, 3 * math.ceil(hi / mean_words))
     pool = ranking.distinct(ranking.pool(limit=2 * limit))[:limit]
     groups = _passage_groups(ranking, pool) or [  # nothing reads alone: the sentences
         [_Option((i,), ranking.opening(i), count_words(ranking.opening(i)),
-                 ranking.scores[i] * units[i].words)] for i in pool]
+                 ranking.scores[i] * ranking.units[i].words)] for i in pool]
     picked = _knapsack(groups, lo, hi, target)
     if picked is None:
         groups = [[o for option in group for o in _compressed_group(option)]
@@ -459,7 +472,7 @@ class ExtractiveGenerator(engine.TextGenerator):
     """Offline and deterministic: every output is made of the source's own sentences."""
 
     name = "extractive"
-    version = "2"
+    version = "3"  # 3: mid-sentence "this X" and "another" lean; fragments are no antecedent; a lead-in keeps what it announces
 
     def summarize(self, doc: Document, *, words: int, tone: str = "",
                   avoid: Sequence[str] = ()) -> str:
@@ -471,14 +484,12 @@ class ExtractiveGenerator(engine.TextGenerator):
         pattern = avoid_pattern(avoid)
         if doc.word_count() <= words * (1 + _TOLERANCE) \
                 and not (pattern and pattern.search(doc.text())):
-            return "\n\n".join(p for p in doc.paragraphs()  # not labels or menu lines
-                                 if ends_sentence(p) or count_words(p) > 12) or doc.text()
+            return "\n\n".join(_readable(doc.paragraphs())) or doc.text()
         ranking = _ranking(doc, avoid)
         paragraphs: list[list[str]] = []
         previous: _Unit | None = None
         for unit, text in _render(ranking, _select(ranking, words)):
-            leaning = previous is not None and previous.index == unit.index - 1 \
-                and dependency(text) is not None
+            leaning = _leans(previous, unit, text)
             if not paragraphs or (words > 100 and previous is not None and not leaning and (
                     unit.section != previous.section
                     or (unit.paragraph != previous.paragraph
@@ -577,6 +588,27 @@ class ExtractiveGenerator(engine.TextGenerator):
         return [f"{' '.join(post)} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
 
 
+def _readable(paragraphs: Sequence[str]) -> list[str]:
+    """The paragraphs of a document given whole that read in order: not labels, menu
+    lines or list items, nor a paragraph leaning on one of those, nor a lead-in ("...
+    from the standard C library:") without what it announces."""
+    kept: list[str] = []
+    previous = False  # whether the paragraph before this one is kept
+    for paragraph in paragraphs:
+        sentences = split_sentences(paragraph)
+        leaning = bool(sentences) and dependency(sentences[0]) is not None
+        keep = (ends_sentence(paragraph) or count_words(paragraph) > 12) \
+            and _mostly_letters(paragraph) and (previous or not leaning)
+        if previous and not keep and kept[-1].rstrip().endswith(":"):
+            kept.pop()
+        if keep:
+            kept.append(paragraph)
+        previous = keep
+    if previous and kept[-1].rstrip().endswith(":"):
+        kept.pop()
+    return kept
+
+
 def _mmr(scores: list[float], similarity: "np.ndarray", sections: list[int],
          count: int) -> list[int]:
     """Maximal marginal relevance: positions of up to ``count`` items, each time the one
@@ -634,15 +666,20 @@ def _post_fallback(ranking: _Ranking, max_chars: int) -> str:
     return truncate_words(ranking.opening(top[0]), max_chars)
 
 
+def _leans(previous: _Unit | None, unit: _Unit, text: str) -> bool:
+    """Whether ``unit`` (rendered as ``text``) follows ``previous`` in the source and
+    leans on it or completes it, so the two are never parted."""
+    return previous is not None and previous.index == unit.index - 1 \
+        and (dependency(text) is not None or completes(previous.text, text))
+
+
 def _runs(sentences: list[tuple[_Unit, str]]) -> list[list[str]]:
     """Rendered sentences grouped so that one leaning on the sentence before it (which
     it follows in the source) is in that sentence's run."""
     runs: list[list[str]] = []
     previous: _Unit | None = None
     for unit, text in sentences:
-        leaning = previous is not None and previous.index == unit.index - 1 \
-            and dependency(text) is not None
-        if leaning:
+        if _leans(previous, unit, text):
             runs[-1].append(text)
         else:
             runs.append([text])

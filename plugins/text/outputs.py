@@ -153,7 +153,7 @@ class Summary(TextTransform):
     """Summarise to a target length in words, from a one-line TL;DR to several paragraphs."""
 
     name = "summary"
-    version = "2"  # 2: avoid, preferred
+    version = "3"  # 2: avoid, preferred; 3: extractive cohesion rules (mid-sentence "this X", "another", lead-ins)
 
     class Params(OutputParams):
         words: int = Field(150, ge=10, le=5000,
@@ -174,7 +174,7 @@ class KeyPoints(TextTransform):
     """List the key points of a piece as bullets, one sentence each."""
 
     name = "key-points"
-    version = "2"  # 2: avoid, preferred
+    version = "3"  # 2: avoid, preferred; 3: extractive cohesion rules (mid-sentence "this X", "another", lead-ins)
 
     class Params(OutputParams):
         count: int = Field(5, ge=1, le=50, description="how many points")
@@ -193,7 +193,7 @@ class SocialPost(TextTransform):
     """Write a social post of at most N characters, or a thread of such posts."""
 
     name = "social-post"
-    version = "4"  # 3: hashtags, avoid, preferred; 4: a thread's closing shortens only its last post
+    version = "4"  # 3: hashtags, avoid, preferred; 4: a thread's closing shortens only its last post; extractive cohesion rules
 
     class Params(OutputParams):
         max_chars: int = Field(280, ge=40, le=10000,
