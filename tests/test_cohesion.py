@@ -55,6 +55,14 @@ def test_safe_rewrites_keep_the_sentence_true():
     assert detach("The beetle has since killed millions of trees.") == \
         "The beetle has killed millions of trees."
     assert standalone("Otherwise the tree dies young.") is None  # conditional: kept
+    # the word after a dropped connective is capitalised, unless its case is its own
+    assert detach("But most trees die young.") == "Most trees die young."
+    assert detach("However, iPhone sales fell sharply last year.") == \
+        "iPhone sales fell sharply last year."
+    assert detach("But httplib2 caches every response it gets.") == \
+        "httplib2 caches every response it gets."
+    assert detach("Also, list.sort() sorts the list in place.") == \
+        "list.sort() sorts the list in place."
     assert standalone("They need loose soil.") is None  # a pronoun is never rewritten
 
 

@@ -227,10 +227,19 @@ def detach(sentence: str) -> str:
         rest = text[lead + len(phrase):].lstrip(" ,;:—–")
         if len(rest.split()) < 3:
             return sentence
-        text = text[:lead] + rest[0].upper() + rest[1:]
+        text = text[:lead] + _capitalised(rest)
     for pattern, replacement in _INNER_ADDITIVES:
         text = pattern.sub(replacement, text, count=1)
     return text
+
+
+def _capitalised(text: str) -> str:
+    """``text`` with its first word capitalised, unless that word is a name written in
+    its own case ("iPhone", "eBay") or code ("httplib2", "list.sort()")."""
+    word = text.split(maxsplit=1)[0] if text.strip() else ""
+    if not re.fullmatch(r"[a-z][a-z'’-]*[,;:]?", word):
+        return text
+    return text[0].upper() + text[1:]
 
 
 def standalone(sentence: str) -> str | None:
