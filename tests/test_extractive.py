@@ -220,6 +220,18 @@ def test_thread_holds_only_its_last_post_to_the_last_limit(article, limit, last,
     assert NUMBERING.search(thread[-1]).groups() == (str(len(thread)), str(len(thread)))
 
 
+@pytest.mark.parametrize("last", [200, 150, 130])
+def test_a_thread_ends_on_a_whole_sentence_that_leaves_room_for_the_closing(article, last):
+    """Not "...lose a large share of those trees within 5/6" / "a few years simply because
+    nobody watered them. 6/6": a shorter sentence ends the thread instead."""
+    thread = ExtractiveGenerator().thread(article, max_chars=280, max_posts=6,
+                                          last_max_chars=last)
+    assert len(thread[-1]) <= last
+    for post in thread:
+        assert_whole_sentences(NUMBERING.sub("", post).removeprefix(
+            "How do cities rebuild their tree canopy? "), article)
+
+
 def test_thread_keeps_sentences_whole_and_in_order(article):
     thread = ExtractiveGenerator().thread(article, max_chars=280, max_posts=6)
     hook = "How do cities rebuild their tree canopy? "

@@ -584,7 +584,7 @@ class ExtractiveGenerator(engine.TextGenerator):
             if len(posts) <= max_posts or target <= 10:
                 break
             target = max(10, int(target * 0.85))
-        posts = _cut_last(posts[:max_posts], last_room)
+        posts = _ending_within(posts[:max_posts], last_room, max_posts)
         return [f"{' '.join(post)} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
 
 
@@ -701,24 +701,31 @@ def _pack(runs: list[list[str]], room: int, last_room: int) -> list[list[str]]:
                 posts[-1].append(piece)
             else:
                 posts.append([piece])
-    if posts and len(" ".join(posts[-1])) > last_room:  # its last piece starts a post
-        piece = posts[-1].pop()
-        parts = split_to_fit(piece, last_room) if len(piece) > last_room else [piece]
-        posts[-1:] = [post for post in (posts[-1], *([part] for part in parts)) if post]
-    return posts
+    return _ending_within(posts, last_room)
 
 
-def _cut_last(posts: list[list[str]], last_room: int) -> list[list[str]]:
-    """``posts`` whose last one keeps only the pieces that fit ``last_room`` (a thread
-    cut short at its most posts may end in a longer one)."""
+def _ending_within(posts: list[list[str]], last_room: int,
+                   most: int | None = None) -> list[list[str]]:
+    """``posts`` (at most ``most`` of them) ending in one of at most ``last_room``
+    characters: the last whole sentence of the last two posts that fits it ends the
+    thread (in a post of its own when the post it is in is longer; the sentences after
+    it are left out); when none fits, the last sentence is cut to fit."""
     if not posts or len(" ".join(posts[-1])) <= last_room:
         return posts
-    last = posts[-1]
-    while len(last) > 1 and len(" ".join(last)) > last_room:
-        last = last[:-1]
-    if len(" ".join(last)) > last_room:
-        last = split_to_fit(last[0], last_room)[:1]
-    return [*posts[:-1], last]
+    for p in range(len(posts) - 1, max(-1, len(posts) - 3), -1):
+        for k in range(len(posts[p]) - 1, -1, -1):
+            piece = posts[p][k]
+            if len(piece) > last_room or not ends_sentence(piece):
+                continue
+            kept = posts[p][:k + 1]
+            if len(" ".join(kept)) <= last_room:
+                return [*posts[:p], kept]
+            if most is None or p + 2 <= most:
+                return [*posts[:p], kept[:-1], [piece]]
+    parts = split_to_fit(" ".join(posts[-1]), last_room)
+    if most is not None:
+        parts = parts[:max(1, most - len(posts) + 1)]
+    return [*posts[:-1], *([part] for part in parts)]
 
 
 @engine.hookimpl
