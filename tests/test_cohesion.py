@@ -63,6 +63,13 @@ def test_safe_rewrites_keep_the_sentence_true():
         "httplib2 caches every response it gets."
     assert detach("Also, list.sort() sorts the list in place.") == \
         "list.sort() sorts the list in place."
+    # a preposition or conjunction, not a connective: nothing is dropped
+    for sentence in ('In addition to "supporting" SQLite through 2050, the API stays stable.',
+                     "Instead of watering daily, crews water deeply once a week.",
+                     "Rather than planting more, cities water the trees they have."):
+        assert detach(sentence) == sentence and dependency(sentence) is None
+    assert detach("In particular, any thread can override that lock.") == \
+        "Any thread can override that lock."
     assert standalone("They need loose soil.") is None  # a pronoun is never rewritten
 
 
@@ -128,3 +135,8 @@ def test_title_question_uses_the_clause_after_a_colon():
     assert title_question("Appropriate Uses For SQLite", "we use SQLite") == \
         "What should we know about appropriate uses for SQLite?"
     assert title_question("", "") == ""
+    # a title naming a part of a document, or its file, asks nothing
+    for title in ("Introduction", "The Introduction", "zstd readme", "README"):
+        assert title_question(title, "text") == "", title
+    assert title_question("About SQLite", "SQLite is small") == "What should we know about SQLite?"
+    assert as_question("About the author") == "What should we know about the author?"

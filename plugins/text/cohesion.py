@@ -41,8 +41,12 @@ however|but|and|so|yet|also|moreover|furthermore|besides|still|nevertheless|none
 |in addition|additionally|as a result|in contrast|by contrast|on the other hand|even so
 |after all|in fact|of course|that said|for example|for instance|again|finally|first
 |second|third|secondly|thirdly|lastly|plus|accordingly|in short|in other words|overall
-|rather|at the same time|by then|now
+|rather|at the same time|by then|now|in particular|in general|in practice|in turn
+|specifically|notably
 """.replace("\n", "").split("|"), key=len, reverse=True))
+#: words after which an opening phrase is a preposition or a conjunction, not a
+#: connective: "In addition to X, Y", "Instead of X", "Rather than X", "So that X"
+_NOT_CONNECTIVE_AFTER = frozenset("to of than that with from".split())
 #: openers that make what follows conditional or alternative: never dropped
 KEEPING_CONNECTIVES = frozenset("otherwise or nor".split())
 #: connectives that turn against the previous sentence
@@ -113,6 +117,9 @@ def _opening_connective(sentence: str) -> str | None:
     text = sentence.lstrip(_QUOTES).lower()
     for phrase in DROPPABLE_CONNECTIVES:
         if text.startswith(phrase) and re.match(r"[\s,;:—–]", text[len(phrase):len(phrase) + 1]):
+            following = text[len(phrase):].split(maxsplit=1)
+            if following and following[0] in _NOT_CONNECTIVE_AFTER:
+                return None
             return phrase
     return None
 
