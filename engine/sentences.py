@@ -386,7 +386,10 @@ def truncate_words(text: str, max_chars: int, *, ellipsis: str = "…") -> str:
     room = max_chars - len(ellipsis)
     cut = text.rfind(" ", 0, room + 1)
     head = text[:cut] if cut > 0 else text[:max(room, 0)]
-    last = head.rsplit(" ", 1)
-    if len(last) == 2 and _NUMBER.fullmatch(last[1]):  # not "around 100…" for "100 litres"
-        head = last[0]
+    while True:  # not "around 100…" for "100 litres", nor "in the…"
+        last = head.rsplit(" ", 1)
+        if len(last) < 2 or not (_NUMBER.fullmatch(last[1])
+                                 or last[1].lower().strip(",;:") in STOPWORDS):
+            break
+        head = last[0].rstrip(" ,;:—–-")
     return head.rstrip(" ,;:—–-") + ellipsis

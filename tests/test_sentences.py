@@ -128,6 +128,15 @@ def test_a_number_stays_with_the_word_after_it():
     assert split_to_fit("Pay $5 now", 3) == ["Pay", "$5", "now"]  # too long together
 
 
+def test_a_cut_text_never_ends_on_a_small_word():
+    """"...for all threads and all file descriptors in the…" ended a post."""
+    text = "The call cancels the locks for all threads and all file descriptors in the process."
+    for limit in range(12, len(text)):
+        cut = truncate_words(text, limit)
+        assert len(cut) <= limit
+        assert cut[:-1].split()[-1].lower() not in {"in", "the", "and", "for", "all"}, cut
+
+
 def test_truncate_words_never_cuts_a_word():
     cut = truncate_words(SENTENCE, 40)
     assert len(cut) <= 40 and cut.endswith("…")
