@@ -57,6 +57,15 @@ _SUFFIXES = (("ational", "ate"), ("ization", "ize"), ("iveness", "ive"), ("fulne
              ("edly", ""), ("ed", ""), ("ly", ""), ("ss", "ss"), ("us", "us"), ("is", "is"),
              ("s", ""))
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+#: inline markup a plain-text source may carry (reStructuredText ``literal``, Markdown
+#: and reStructuredText **strong**): the words are kept, the marks are not
+_MARKUP = re.compile(r"``(?=\S)([^`\n]+?)(?<=\S)``|(?<![\w*])\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*(?![\w*])")
+
+
+def _unmarked(text: str) -> str:
+    """``text`` without inline markup marks: "it is **much** easier" -> "it is much
+    easier"."""
+    return _MARKUP.sub(lambda m: m.group(1) or m.group(2), text)
 
 
 # --------------------------------------------------------------------------- terms
@@ -168,7 +177,7 @@ def _units(doc: Document) -> list[_Unit]:
     paragraph_number = 0
     for section_number, section in enumerate(doc.sections):
         for p, paragraph in enumerate(section.paragraphs):
-            for s, sentence in enumerate(split_sentences(paragraph)):
+            for s, sentence in enumerate(split_sentences(_unmarked(paragraph))):
                 units.append(_Unit(len(units), sentence, count_words(sentence),
                                    section_number, paragraph_number, p == 0 and s == 0,
                                    s == 0))
@@ -484,7 +493,8 @@ class ExtractiveGenerator(engine.TextGenerator):
         pattern = avoid_pattern(avoid)
         if doc.word_count() <= words * (1 + _TOLERANCE) \
                 and not (pattern and pattern.search(doc.text())):
-            return "\n\n".join(_readable(doc.paragraphs())) or doc.text()
+            return "\n\n".join(_readable([_unmarked(p) for p in doc.paragraphs()])) \
+                or doc.text()
         ranking = _ranking(doc, avoid)
         paragraphs: list[list[str]] = []
         previous: _Unit | None = None
