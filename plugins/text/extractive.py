@@ -62,10 +62,15 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _MARKUP = re.compile(r"``(?=\S)([^`\n]+?)(?<=\S)``|(?<![\w*])\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*(?![\w*])")
 
 
-def _unmarked(text: str) -> str:
-    """``text`` without inline markup marks: "it is **much** easier" -> "it is much
-    easier"."""
-    return _MARKUP.sub(lambda m: m.group(1) or m.group(2), text)
+#: a bracketed pointer elsewhere in the source ("(see the table above)", "(see Section
+#: 3.1.2)"): it claims nothing, and what it points at is not in what is written
+_POINTER = re.compile(r"\s*\((?:see|cf\.?)\s[^()]*\)(?=[\s.,;:!?]|$)", re.I)
+
+
+def _plain(text: str) -> str:
+    """``text`` without inline markup marks ("it is **much** easier" -> "it is much
+    easier") and without bracketed pointers elsewhere in the source."""
+    return _POINTER.sub("", _MARKUP.sub(lambda m: m.group(1) or m.group(2), text))
 
 
 # --------------------------------------------------------------------------- terms
@@ -177,7 +182,7 @@ def _units(doc: Document) -> list[_Unit]:
     paragraph_number = 0
     for section_number, section in enumerate(doc.sections):
         for p, paragraph in enumerate(section.paragraphs):
-            for s, sentence in enumerate(split_sentences(_unmarked(paragraph))):
+            for s, sentence in enumerate(split_sentences(_plain(paragraph))):
                 units.append(_Unit(len(units), sentence, count_words(sentence),
                                    section_number, paragraph_number, p == 0 and s == 0,
                                    s == 0))
@@ -493,7 +498,7 @@ class ExtractiveGenerator(engine.TextGenerator):
         pattern = avoid_pattern(avoid)
         if doc.word_count() <= words * (1 + _TOLERANCE) \
                 and not (pattern and pattern.search(doc.text())):
-            return "\n\n".join(_readable([_unmarked(p) for p in doc.paragraphs()])) \
+            return "\n\n".join(_readable([_plain(p) for p in doc.paragraphs()])) \
                 or doc.text()
         ranking = _ranking(doc, avoid)
         paragraphs: list[list[str]] = []
