@@ -391,6 +391,21 @@ def test_post_is_never_the_summary_it_was_made_from(article):
         assert article.title not in post.splitlines()
 
 
+def test_post_without_a_hook_is_never_its_input():
+    """With no question from the title ("Introduction"), a quote and a point made of
+    the input's two sentences were the input itself."""
+    from engine.sentences import normalize_space
+
+    doc = Document(title="Introduction", sections=(Section(paragraphs=(
+        "httplib2 is a comprehensive HTTP client library that supports many features "
+        "left out of other HTTP libraries.",
+        "HTTPS support is only available if the socket module was compiled with SSL "
+        "support on the machine."),),))
+    post = ExtractiveGenerator().social_post(doc, max_chars=280)
+    assert post and normalize_space(post) != normalize_space(doc.text())
+    assert not post.startswith("What should we know")
+
+
 def test_thread_posts_read_alone(article):
     from plugins.text.cohesion import dependency
 

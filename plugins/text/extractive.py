@@ -554,8 +554,10 @@ class ExtractiveGenerator(engine.TextGenerator):
             quote = _quotable(ranking, max_chars - len(point.text) - 2, exclude=point.indices)
             if quote is not None:
                 first, second = sorted((quote, point), key=lambda o: o.index)
-                return f"{first.text} {second.text}" if first.indices[-1] + 1 == second.index \
+                post = f"{first.text} {second.text}" if first.indices[-1] + 1 == second.index \
                     else f"{quote.text}\n\n{point.text}"
+                if normalize_space(post) != normalize_space(doc.text()):
+                    return post  # (else the input itself: the point alone)
         post = f"{hook} {point.text}".strip()
         if normalize_space(post) == normalize_space(doc.text()):  # no hook and one passage
             short = compress(point.text, max_chars=max_chars)
