@@ -366,6 +366,20 @@ def test_inline_markup_and_pointers_stay_out():
     assert "works with bytes in Python 2." in whole  # the pointer to a table is gone
 
 
+def test_a_long_target_takes_every_sentence_that_reads():
+    """ASCII art made a README too long to be given whole, and summary-150 was one
+    sentence when the 50-word one had four."""
+    art = " ".join([r"__ /\ \ __ _\ \ /' _ \ /'_ \ /'__/\ / ,\ / \ / \/\ __\/'__\ "] * 8)
+    sentences = ("Underscore.js is a utility-belt library for JavaScript that provides the "
+                 "usual functional helpers without extending core objects.",
+                 "Enterprise coverage is available as part of the Tidelift Subscription.",
+                 "This project adheres to a code of conduct.")
+    doc = Document(title="Underscore", sections=(Section(paragraphs=(art, *sentences)),))
+    assert doc.word_count() > 150 * 1.2
+    summary = ExtractiveGenerator().summarize(doc, words=150)
+    assert summary == " ".join(sentences)
+
+
 def test_a_leaning_sentence_brings_in_the_one_it_leans_on():
     doc = Document(title="Ash trees", sections=(Section(heading="Pests", paragraphs=(
         "In the summer of 2002, a small metallic beetle called the emerald ash borer was "

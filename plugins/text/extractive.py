@@ -430,12 +430,12 @@ def _select(ranking: _Ranking, target: int) -> list[_Option]:
     units = [u for u in ranking.units if u.index not in ranking.skipped]
     if not units:
         return []
-    if sum(u.words for u in units) <= hi:  # every sentence that reads, with what it needs
-        readable = sorted({k for u in units if u.prose and (found := ranking.passages[u.index])
-                           for k in range(found.start, found.stop + 1)})
+    readable = sorted({k for u in units if u.prose and (found := ranking.passages[u.index])
+                       for k in range(found.start, found.stop + 1)})
+    everything = readable or [u.index for u in units]  # (nothing reads alone: all)
+    if sum(ranking.units[k].words for k in everything) <= hi:  # all of it fits
         return [_Option((k,), ranking.units[k].text, ranking.units[k].words,
-                        ranking.scores[k] * ranking.units[k].words)
-                for k in readable or [u.index for u in units]]
+                        ranking.scores[k] * ranking.units[k].words) for k in everything]
     mean_words = max(1.0, sum(u.words for u in units) / len(units))
     limit = max(24, 3 * math.ceil(hi / mean_words))
     pool = ranking.distinct(ranking.pool(limit=2 * limit))[:limit]
