@@ -380,6 +380,25 @@ def test_a_long_target_takes_every_sentence_that_reads():
     assert summary == " ".join(sentences)
 
 
+def test_a_talks_greetings_and_a_transcribers_false_stops_stay_out():
+    """From the sample talk's transcript: the key point "Hello everyone and thank you for
+    coming." and "...a single 30 second moment from it. and that clip reached..."."""
+    doc = Document(title="Talk", sections=(Section(paragraphs=(
+        "Hello everyone and thank you for coming. Today I want to talk about a simple idea "
+        "that changes how short clips are made. We once published a 40 minute lecture and "
+        "almost nobody stayed past the second minute. Later we cut a single 30 second "
+        "moment from it. and that clip reached more people in one day than the lecture did "
+        "in a year. A caption that highlights each word lets people follow along without "
+        "any sound at all. Thank you very much.",)),))
+    generator = ExtractiveGenerator()
+    points = generator.key_points(doc, count=5)
+    assert points and not any(p.startswith(("Hello", "Thank")) for p in points), points
+    for text in (*points, generator.summarize(doc, words=40),
+                 " ".join(generator.thread(doc, max_chars=280, max_posts=3))):
+        assert "it. and" not in text and "Hello everyone" not in text, text
+    assert "moment from it and that clip" in generator.summarize(doc, words=60)
+
+
 def test_a_leaning_sentence_brings_in_the_one_it_leans_on():
     doc = Document(title="Ash trees", sections=(Section(heading="Pests", paragraphs=(
         "In the summer of 2002, a small metallic beetle called the emerald ash borer was "

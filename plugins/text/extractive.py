@@ -67,10 +67,22 @@ _MARKUP = re.compile(r"``(?=\S)([^`\n]+?)(?<=\S)``|(?<![\w*])\*\*(?=\S)([^*\n]+?
 _POINTER = re.compile(r"\s*\((?:see|cf\.?)\s[^()]*\)(?=[\s.,;:!?]|$)", re.I)
 
 
+#: a full stop a transcriber put inside a sentence ("a moment from it. and that clip"),
+#: not an abbreviation's
+_FALSE_STOP = re.compile(r"\b(?!(?:etc|approx|incl|misc|dept|est|fig|figs|vol|vols|min|max|"
+                         r"avg|ref|refs|sec|resp|viz|ibid|seq|al|vs|cf|ca|no|nos|pp|ed|eds|op|"
+                         r"jr|sr|st|co|mt|inc|ltd)\.)([A-Za-z]{2,})\. (?=(?-i:[a-z]))", re.I)
+#: what a speaker says to the room rather than about the subject: never a point
+_PHATIC = re.compile(r"^[\"'“‘(]*(?:hello|hi|hey|welcome|good (?:morning|afternoon|evening)|"
+                     r"thank you|thanks(?! to))(?=[\s,!.])", re.I)
+
+
 def _plain(text: str) -> str:
     """``text`` without inline markup marks ("it is **much** easier" -> "it is much
-    easier") and without bracketed pointers elsewhere in the source."""
-    return _POINTER.sub("", _MARKUP.sub(lambda m: m.group(1) or m.group(2), text))
+    easier"), bracketed pointers elsewhere in the source, and full stops a transcriber
+    put inside a sentence."""
+    text = _MARKUP.sub(lambda m: m.group(1) or m.group(2), text)
+    return _FALSE_STOP.sub(r"\1 ", _POINTER.sub("", text))
 
 
 # --------------------------------------------------------------------------- terms
@@ -168,8 +180,9 @@ class _Unit:
 
     @property
     def prose(self) -> bool:
-        """Ends like a sentence and is mostly letters (not ASCII art or a rule line)."""
-        return self.terminal and _mostly_letters(self.text)
+        """Ends like a sentence, is mostly letters (not ASCII art or a rule line) and
+        is about the subject (not "Hello everyone and thank you for coming.")."""
+        return self.terminal and _mostly_letters(self.text) and not _PHATIC.match(self.text)
 
 
 def _mostly_letters(text: str) -> bool:
