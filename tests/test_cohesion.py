@@ -136,7 +136,7 @@ def test_title_question_uses_the_clause_after_a_colon():
         "What should we know about appropriate uses for SQLite?"
     assert title_question("", "") == ""
     # a title naming a part of a document, or its file, asks nothing
-    for title in ("Introduction", "The Introduction", "zstd readme", "README"):
+    for title in ("Introduction", "The Introduction", "zstd readme", "README", "Talk"):
         assert title_question(title, "text") == "", title
     assert title_question("About SQLite", "SQLite is small") == "What should we know about SQLite?"
     assert as_question("About the author") == "What should we know about the author?"

@@ -192,9 +192,11 @@ def as_question(heading: str, body: str = "") -> str:
     return f"What should we know about {re.sub(r'^about ', '', phrase, flags=re.I)}?"
 
 
-#: titles that name a part of a document (or its file) rather than what it is about
+#: titles that name a part of a document, or what kind of thing it is, rather than what
+#: it is about (a file named talk.mp4 is titled "Talk")
 _GENERIC_TITLES = frozenset("introduction overview readme summary abstract contents preface "
-                            "foreword index notes changelog untitled".split())
+                            "foreword index notes changelog untitled talk video audio "
+                            "recording episode transcript document article post".split())
 
 
 def title_question(title: str, body: str) -> str:
