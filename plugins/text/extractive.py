@@ -59,14 +59,11 @@ _SUFFIXES = (("ational", "ate"), ("ization", "ize"), ("iveness", "ive"), ("fulne
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 #: inline markup a plain-text source may carry (reStructuredText ``literal``, Markdown
 #: and reStructuredText **strong**): the words are kept, the marks are not
-_MARKUP = re.compile(r"``(?=\S)([^`\n]+?)(?<=\S)``|(?<![\w*])\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*(?![\w*])")
-
-
+_MARKUP = re.compile(r"``(?=\S)([^`\n]+?)(?<=\S)``"
+                     r"|(?<![\w*])\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*(?![\w*])")
 #: a bracketed pointer elsewhere in the source ("(see the table above)", "(see Section
 #: 3.1.2)"): it claims nothing, and what it points at is not in what is written
 _POINTER = re.compile(r"\s*\((?:see|cf\.?)\s[^()]*\)(?=[\s.,;:!?]|$)", re.I)
-
-
 #: a full stop a transcriber put inside a sentence ("a moment from it. and that clip"),
 #: not an abbreviation's
 _FALSE_STOP = re.compile(r"\b(?!(?:etc|approx|incl|misc|dept|est|fig|figs|vol|vols|min|max|"
@@ -186,6 +183,7 @@ class _Unit:
 
 
 def _mostly_letters(text: str) -> bool:
+    """At least half of what is printed is letters."""
     visible = [c for c in text if not c.isspace()]
     return sum(c.isalpha() for c in visible) >= 0.5 * len(visible)
 
@@ -499,7 +497,10 @@ class ExtractiveGenerator(engine.TextGenerator):
     """Offline and deterministic: every output is made of the source's own sentences."""
 
     name = "extractive"
-    version = "3"  # 3: mid-sentence "this X" and "another" lean; fragments are no antecedent; a lead-in keeps what it announces
+    # 3: mid-sentence "this X" and "another" lean; fragments, ASCII art and greetings are
+    # never chosen; a lead-in keeps what it announces; markup, "(see ...)" and false stops
+    # left out; a thread's last post can be shorter; no hook from a generic title
+    version = "3"
 
     def summarize(self, doc: Document, *, words: int, tone: str = "",
                   avoid: Sequence[str] = ()) -> str:
