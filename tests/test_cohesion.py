@@ -27,6 +27,7 @@ from plugins.text.questions import as_question, heading_shape, title_question
      "demonstrative"),
     ("Cities replanted, and many of them reached for the green ash, another tough tree.",
      "ordinal"),
+    ("Most other SQL database engines are much larger than this.", "demonstrative"),
 ])
 def test_leaning_sentences_are_recognised(sentence, kind):
     assert dependency(sentence) == kind
@@ -70,6 +71,9 @@ def test_safe_rewrites_keep_the_sentence_true():
         assert detach(sentence) == sentence and dependency(sentence) is None
     assert detach("In particular, any thread can override that lock.") == \
         "Any thread can override that lock."
+    assert detach("As mentioned just above, if you need an address on a network, neither "
+                  "class is enough.") == \
+        "If you need an address on a network, neither class is enough."
     assert standalone("They need loose soil.") is None  # a pronoun is never rewritten
 
 

@@ -43,7 +43,11 @@ however|but|and|so|yet|also|moreover|furthermore|besides|still|nevertheless|none
 |second|third|secondly|thirdly|lastly|plus|accordingly|in short|in other words|overall
 |rather|at the same time|by then|now|in particular|in general|in practice|in turn
 |specifically|notably
-""".replace("\n", "").split("|"), key=len, reverse=True))
+""".replace("\n", "").split("|") + [  # "As mentioned above, X" asserts X, pointing back
+    f"as {verb} {where}" for verb in "mentioned noted discussed described explained shown "
+    "said seen".split() for where in ("above", "earlier", "before", "previously",
+                                       "just above", "just before")
+] + ["as we saw", "as we have seen"], key=len, reverse=True))
 #: words after which an opening phrase is a preposition or a conjunction, not a
 #: connective: "In addition to X, Y", "Instead of X", "Rather than X", "So that X"
 _NOT_CONNECTIVE_AFTER = frozenset("to of than that with from".split())
@@ -209,9 +213,9 @@ def dependency(sentence: str) -> str | None:
                  sentence, re.I):
         return "pronoun"  # "with nothing else": else than what?
     for i, token in enumerate(tokens):
-        if token in ("this", "these") and at(i + 1)[:1].isalpha() \
+        if token in ("this", "these") and at(i + 1) != ":" \
                 and not {at(i + 1), at(i + 2), at(i + 3)} & (_SELF_NOUNS | _TIME_NOUNS):
-            return "demonstrative"  # "faster ... in this scenario": which scenario?
+            return "demonstrative"  # "faster in this scenario", "larger than this": which?
         if token == "another" and "one" not in tokens[:i]:
             return "ordinal"  # "the green ash, another tough tree": another than which?
     if re.search(r"\b(?:has|have|had)\s+since\s+\w", sentence, re.I):
