@@ -324,11 +324,29 @@ def compress(sentence: str, *, max_words: int | None = None,
 
 # --------------------------------------------------------------------------- fitting
 
+#: a number (with its sign, unit symbol or range) that belongs with the word after it
+_NUMBER = re.compile(r"[$€£¥~≈±+-]?\d[\d.,:/–-]*[%°]?")
+
+
+def _bound_words(text: str) -> list[str]:
+    """Whitespace words, a number joined to the word after it ("100 litres") so that no
+    cut falls between them."""
+    words: list[str] = []
+    for word in text.split():
+        if words and _NUMBER.fullmatch(words[-1].rsplit(" ", 1)[-1]) and " " not in words[-1]:
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+    return words
+
+
 def _split_words(text: str, max_chars: int) -> list[str]:
-    """Greedy word-boundary chunks of at most ``max_chars`` (a longer word is cut)."""
+    """Greedy word-boundary chunks of at most ``max_chars`` (a longer word is cut), never
+    between a number and the word after it unless they alone are too long."""
     chunks: list[str] = []
     current = ""
-    for word in text.split():
+    for word in [part for bound in _bound_words(text)
+                 for part in ([bound] if len(bound) <= max_chars else bound.split())]:
         while len(word) > max_chars:
             if current:
                 chunks.append(current)
@@ -368,4 +386,10 @@ def truncate_words(text: str, max_chars: int, *, ellipsis: str = "…") -> str:
     room = max_chars - len(ellipsis)
     cut = text.rfind(" ", 0, room + 1)
     head = text[:cut] if cut > 0 else text[:max(room, 0)]
+    while True:  # not "around 100…" for "100 litres", nor "in the…"
+        last = head.rsplit(" ", 1)
+        if len(last) < 2 or not (_NUMBER.fullmatch(last[1])
+                                 or last[1].lower().strip(",;:") in STOPWORDS):
+            break
+        head = last[0].rstrip(" ,;:—–-")
     return head.rstrip(" ,;:—–-") + ellipsis

@@ -145,8 +145,11 @@ class TextGenerator:
         raise NotImplementedError
 
     def thread(self, doc: Document, *, max_chars: int, max_posts: int,
-               tone: str = "", avoid: Sequence[str] = ()) -> list[str]:
-        """A thread: up to ``max_posts`` posts of at most ``max_chars`` characters each."""
+               tone: str = "", avoid: Sequence[str] = (),
+               last_max_chars: int | None = None) -> list[str]:
+        """A thread: up to ``max_posts`` posts of at most ``max_chars`` characters each,
+        the last one at most ``last_max_chars`` (less: the caller adds a closing line to
+        it, a call to action; None: ``max_chars``)."""
         raise NotImplementedError
 
     def dialogue(self, doc: Document, *, hosts: list[str], words: int,

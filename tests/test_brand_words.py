@@ -135,6 +135,23 @@ def test_posts_end_with_the_brands_call_to_action_and_hashtags_within_the_limit(
     assert "sidewalk" not in everything
 
 
+def test_only_a_threads_last_post_gives_up_room_for_the_closing(invoke, tmp_path):
+    """The call to action and hashtags go on the last post; the posts before it may use
+    the whole limit."""
+    import json
+
+    brand = load_brand(BRAND).brand
+    closing = (f"{brand.words.call_to_action.text} {brand.words.call_to_action.link}\n"
+               + " ".join("#" + t for t in brand.words.hashtags))
+    out = _run(invoke, _write(tmp_path, POSTS), tmp_path / "out", "--brand", BRAND)
+    parts = json.loads((out / "thread.json").read_text())["posts"]
+    assert len(parts) >= 2 and all(len(p) <= 280 for p in parts)
+    assert parts[-1].endswith(f"\n\n{closing}")
+    assert not any(tag in p for p in parts[:-1] for tag in ("#", "https://", "Plant one"))
+    # before: every post was held to 280 - len(closing) - 2 characters
+    assert max(len(p) for p in parts[:-1]) > 280 - len(closing) - 2
+
+
 def test_the_same_parameters_work_in_a_recipe_without_a_brand(invoke, tmp_path):
     recipe = _write(tmp_path, """\
         name: plain
@@ -270,7 +287,7 @@ def test_a_document_without_avoided_words_loses_their_sentences_and_those_leanin
 SCRIPT_AND_PLAN = """\
     name: script-and-plan
     steps:
-      - {id: podcast-script, use: podcast-script, with: {minutes: 5}}
+      - {id: podcast-script, use: podcast-script, with: {minutes: 7}}  # long enough to say the "magnificent" sentence
       - {id: storyboard, use: storyboard}
     """
 
@@ -309,7 +326,7 @@ def test_the_script_and_the_plan_leave_out_the_brands_avoided_words(invoke, tmp_
 def test_words_to_avoid_reach_the_points_and_narration_without_a_brand(invoke, tmp_path):
     plain = _script_and_plan(_run(invoke, _write(tmp_path, SCRIPT_AND_PLAN), tmp_path / "plain"))
     assert all(_says(text, "elm") for text in plain)          # a point says it, too
-    avoiding = SCRIPT_AND_PLAN.replace("{minutes: 5}", "{minutes: 5, avoid: [elm]}").replace(
+    avoiding = SCRIPT_AND_PLAN.replace("{minutes: 7}", "{minutes: 7, avoid: [elm]}").replace(
         "use: storyboard}", "use: storyboard, with: {avoid: [Elm]}}")
     texts = _script_and_plan(_run(invoke, _write(tmp_path, avoiding, "avoid.yaml"),
                                   tmp_path / "avoid"))

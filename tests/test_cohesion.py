@@ -23,6 +23,11 @@ from plugins.text.questions import as_question, heading_shape, title_question
     ("Leaves also cool the air directly.", "additive"),
     ("Shade is the most obvious one.", "pronoun"),
     ("On a summer street, that is the difference between hot and cool asphalt.", "demonstrative"),
+    ("Developers report that SQLite is often faster than a server in this scenario.",
+     "demonstrative"),
+    ("Cities replanted, and many of them reached for the green ash, another tough tree.",
+     "ordinal"),
+    ("Most other SQL database engines are much larger than this.", "demonstrative"),
 ])
 def test_leaning_sentences_are_recognised(sentence, kind):
     assert dependency(sentence) == kind
@@ -36,6 +41,8 @@ def test_leaning_sentences_are_recognised(sentence, kind):
     "A sapling planted this spring will not cast shade for ten years.",
     "This guide explains how to plant a street tree.",
     "Both oaks and maples do well in compacted soil.",
+    "Only one real sentence lives in this small document.",
+    "You can copy a database file from one system to another.",
 ])
 def test_sentences_that_stand_alone(sentence):
     assert dependency(sentence) is None
@@ -49,6 +56,24 @@ def test_safe_rewrites_keep_the_sentence_true():
     assert detach("The beetle has since killed millions of trees.") == \
         "The beetle has killed millions of trees."
     assert standalone("Otherwise the tree dies young.") is None  # conditional: kept
+    # the word after a dropped connective is capitalised, unless its case is its own
+    assert detach("But most trees die young.") == "Most trees die young."
+    assert detach("However, iPhone sales fell sharply last year.") == \
+        "iPhone sales fell sharply last year."
+    assert detach("But httplib2 caches every response it gets.") == \
+        "httplib2 caches every response it gets."
+    assert detach("Also, list.sort() sorts the list in place.") == \
+        "list.sort() sorts the list in place."
+    # a preposition or conjunction, not a connective: nothing is dropped
+    for sentence in ('In addition to "supporting" SQLite through 2050, the API stays stable.',
+                     "Instead of watering daily, crews water deeply once a week.",
+                     "Rather than planting more, cities water the trees they have."):
+        assert detach(sentence) == sentence and dependency(sentence) is None
+    assert detach("In particular, any thread can override that lock.") == \
+        "Any thread can override that lock."
+    assert detach("As mentioned just above, if you need an address on a network, neither "
+                  "class is enough.") == \
+        "If you need an address on a network, neither class is enough."
     assert standalone("They need loose soil.") is None  # a pronoun is never rewritten
 
 
@@ -69,6 +94,21 @@ def test_passages_reach_back_to_a_sentence_that_stands_alone_and_nest():
     assert (found[1].start, found[1].stop) == (0, 1)
     assert (found[3].start, found[3].stop) == (3, 4)
     assert passages(["They need soil."], [0]) == [None]
+
+
+def test_a_fragment_is_no_antecedent_and_a_lead_in_keeps_what_it_announces():
+    """"free() But those routines are optional" and a post opening "you should use ..."
+    were both read out of their lists and lead-ins."""
+    listed = ["The build calls the system allocator:", "malloc()", "free()",
+              "But those routines are optional."]
+    assert passages(listed, [0, 0, 0, 0])[3] is None
+    led = ["On Python 3.9 and older there is one safe way to read annotations:",
+           "you should use getattr() with three arguments.",
+           "Functions create an annotations dict lazily."]
+    assert completes(led[0], led[1]) and not completes(listed[0], listed[1])
+    found = passages(led, [0, 0, 0])
+    assert (found[0].start, found[0].stop) == (0, 1) and (found[1].start, found[1].stop) == (0, 1)
+    assert (found[2].start, found[2].stop) == (2, 2)
 
 
 @pytest.mark.parametrize("heading, shape, question", [
@@ -99,3 +139,8 @@ def test_title_question_uses_the_clause_after_a_colon():
     assert title_question("Appropriate Uses For SQLite", "we use SQLite") == \
         "What should we know about appropriate uses for SQLite?"
     assert title_question("", "") == ""
+    # a title naming a part of a document, or its file, asks nothing
+    for title in ("Introduction", "The Introduction", "zstd readme", "README", "Talk"):
+        assert title_question(title, "text") == "", title
+    assert title_question("About SQLite", "SQLite is small") == "What should we know about SQLite?"
+    assert as_question("About the author") == "What should we know about the author?"

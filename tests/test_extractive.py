@@ -209,6 +209,29 @@ def test_thread_limits_and_numbering(article, limit, posts):
         assert match and match.groups() == (str(i), str(len(thread)))
 
 
+@pytest.mark.parametrize("limit, last, posts", [(280, 150, 6), (280, 60, 6), (140, 50, 10),
+                                               (60, 40, 4)])
+def test_thread_holds_only_its_last_post_to_the_last_limit(article, limit, last, posts):
+    thread = ExtractiveGenerator().thread(article, max_chars=limit, max_posts=posts,
+                                          last_max_chars=last)
+    assert 2 <= len(thread) <= posts
+    assert all(len(post) <= limit for post in thread) and len(thread[-1]) <= last
+    assert max(len(post) for post in thread[:-1]) > last
+    assert NUMBERING.search(thread[-1]).groups() == (str(len(thread)), str(len(thread)))
+
+
+@pytest.mark.parametrize("last", [200, 150, 130])
+def test_a_thread_ends_on_a_whole_sentence_that_leaves_room_for_the_closing(article, last):
+    """Not "...lose a large share of those trees within 5/6" / "a few years simply because
+    nobody watered them. 6/6": a shorter sentence ends the thread instead."""
+    thread = ExtractiveGenerator().thread(article, max_chars=280, max_posts=6,
+                                          last_max_chars=last)
+    assert len(thread[-1]) <= last
+    for post in thread:
+        assert_whole_sentences(NUMBERING.sub("", post).removeprefix(
+            "How do cities rebuild their tree canopy? "), article)
+
+
 def test_thread_keeps_sentences_whole_and_in_order(article):
     thread = ExtractiveGenerator().thread(article, max_chars=280, max_posts=6)
     hook = "How do cities rebuild their tree canopy? "
@@ -260,7 +283,7 @@ def test_a_100000_word_document_is_handled():
 def test_registered_as_a_text_generator(registry):
     generator = registry.text_generator("extractive")
     assert isinstance(generator, ExtractiveGenerator)
-    assert generator.identity() == "extractive:@2"
+    assert generator.identity() == "extractive:@3"
 
 
 # --------------------------------------------------------------------------- issue 12
@@ -286,6 +309,96 @@ def test_no_output_opens_with_an_unresolved_reference(article):
     assert not any(p.startswith("Today many of them") for p in points)
 
 
+def test_another_and_this_scenario_never_lose_what_they_compare_with(article):
+    """"Cities replanted, and many of them reached for the green ash, another tough and
+    fast-growing tree." read alone in summary-150 and, with the sample brand's words to
+    avoid, as a key point: another than which?"""
+    generator = ExtractiveGenerator()
+    source = [s for p in article.paragraphs() for s in split_sentences(p)]
+    for avoid in ([], ["magnificent", "cheap"]):
+        outputs = [generator.summarize(article, words=w, avoid=avoid) for w in (50, 150, 400)]
+        outputs.append("\n".join(generator.key_points(article, count=5, avoid=avoid)))
+        for text in outputs:
+            sentences = _opening_sentences(text)
+            for before, sentence in zip([None, *sentences], sentences):
+                if "another tough" in sentence:
+                    assert before == source[source.index(sentence) - 1], (before, sentence)
+
+
+def test_ascii_art_lists_and_bare_lead_ins_stay_out_of_a_short_document():
+    art = r"__ /\ \ __ __ ___ /_\ ____ /\ /\ \ /' _ \ /'_ \ /'__/\ / ,\ / \ / \/\ __\/'__\."
+    doc = Document(title="SQLite", sections=(Section(paragraphs=(
+        art,
+        "SQLite is self-contained and needs very few outside libraries to run anywhere.",
+        "A minimal build of SQLite requires just a few routines from the standard C library:",
+        "memcmp()", "memcpy()",
+        "But those routines are optional and can be omitted using a compile-time option.",
+        "Default builds contain VFS objects that talk to the operating system for SQLite.")),))
+    kept = [doc.sections[0].paragraphs[i] for i in (1, 6)]
+    generator = ExtractiveGenerator()
+    assert generator.summarize(doc, words=400) == "\n\n".join(kept)
+    thread = " ".join(NUMBERING.sub("", p) for p in generator.thread(doc, max_chars=280,
+                                                                      max_posts=4))
+    assert "/'__" not in thread and "memcmp" not in thread and "But those" not in thread
+    assert all(p in thread for p in kept)
+
+
+def test_inline_markup_and_pointers_stay_out():
+    """A .txt source written in reStructuredText gave "it is **much** easier", "the
+    ``str`` type" and "(see the table above ...)" in summaries and posts."""
+    paragraphs = (
+        "While you can make Python 2.5 work with Python 3, it is **much** easier if you "
+        "only have to work with Python 2.7 and nothing older than that release.",
+        "In Python 2 you could use the ``str`` type for both text and binary data, which "
+        "made porting code that handles both kinds of data to Python 3 hard.",
+        "Computing 2 ** 8 gives 256, and a**b is a power in Python source code as well.",
+        "Make sure that code for binary data works with bytes in Python 2 (see the table "
+        "above for what methods you cannot use for each type).")
+    doc = Document(title="Porting", sections=(Section(paragraphs=paragraphs),))
+    generator = ExtractiveGenerator()
+    for text in (generator.summarize(doc, words=400), generator.summarize(doc, words=30),
+                 "\n".join(generator.key_points(doc, count=3)),
+                 " ".join(generator.thread(doc, max_chars=280, max_posts=3))):
+        assert "**much**" not in text and "``" not in text and "see the" not in text, text
+    whole = generator.summarize(doc, words=400)
+    assert "it is much easier" in whole and "the str type" in whole
+    assert "2 ** 8" in whole and "a**b" in whole  # arithmetic is not markup
+    assert "works with bytes in Python 2." in whole  # the pointer to a table is gone
+
+
+def test_a_long_target_takes_every_sentence_that_reads():
+    """ASCII art made a README too long to be given whole, and summary-150 was one
+    sentence when the 50-word one had four."""
+    art = " ".join([r"__ /\ \ __ _\ \ /' _ \ /'_ \ /'__/\ / ,\ / \ / \/\ __\/'__\ "] * 8)
+    sentences = ("Underscore.js is a utility-belt library for JavaScript that provides the "
+                 "usual functional helpers without extending core objects.",
+                 "Enterprise coverage is available as part of the Tidelift Subscription.",
+                 "This project adheres to a code of conduct.")
+    doc = Document(title="Underscore", sections=(Section(paragraphs=(art, *sentences)),))
+    assert doc.word_count() > 150 * 1.2
+    summary = ExtractiveGenerator().summarize(doc, words=150)
+    assert summary == " ".join(sentences)
+
+
+def test_a_talks_greetings_and_a_transcribers_false_stops_stay_out():
+    """From the sample talk's transcript: the key point "Hello everyone and thank you for
+    coming." and "...a single 30 second moment from it. and that clip reached..."."""
+    doc = Document(title="Talk", sections=(Section(paragraphs=(
+        "Hello everyone and thank you for coming. Today I want to talk about a simple idea "
+        "that changes how short clips are made. We once published a 40 minute lecture and "
+        "almost nobody stayed past the second minute. Later we cut a single 30 second "
+        "moment from it. and that clip reached more people in one day than the lecture did "
+        "in a year. A caption that highlights each word lets people follow along without "
+        "any sound at all. Thank you very much.",)),))
+    generator = ExtractiveGenerator()
+    points = generator.key_points(doc, count=5)
+    assert points and not any(p.startswith(("Hello", "Thank")) for p in points), points
+    for text in (*points, generator.summarize(doc, words=40),
+                 " ".join(generator.thread(doc, max_chars=280, max_posts=3))):
+        assert "it. and" not in text and "Hello everyone" not in text, text
+    assert "moment from it and that clip" in generator.summarize(doc, words=60)
+
+
 def test_a_leaning_sentence_brings_in_the_one_it_leans_on():
     doc = Document(title="Ash trees", sections=(Section(heading="Pests", paragraphs=(
         "In the summer of 2002, a small metallic beetle called the emerald ash borer was "
@@ -309,6 +422,21 @@ def test_post_is_never_the_summary_it_was_made_from(article):
                                      max_chars=280)
         assert post.strip() != summary.strip()
         assert article.title not in post.splitlines()
+
+
+def test_post_without_a_hook_is_never_its_input():
+    """With no question from the title ("Introduction"), a quote and a point made of
+    the input's two sentences were the input itself."""
+    from engine.sentences import normalize_space
+
+    doc = Document(title="Introduction", sections=(Section(paragraphs=(
+        "httplib2 is a comprehensive HTTP client library that supports many features "
+        "left out of other HTTP libraries.",
+        "HTTPS support is only available if the socket module was compiled with SSL "
+        "support on the machine."),),))
+    post = ExtractiveGenerator().social_post(doc, max_chars=280)
+    assert post and normalize_space(post) != normalize_space(doc.text())
+    assert not post.startswith("What should we know")
 
 
 def test_thread_posts_read_alone(article):

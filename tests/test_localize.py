@@ -91,6 +91,26 @@ def test_the_extractive_generator_is_translated_into_the_language(invoke, tmp_pa
     assert detect(body)[0] == "pt"
 
 
+def test_a_translated_thread_keeps_its_link_and_hashtags_as_written(invoke, tmp_path):
+    """The closing went through the translator with the last post: "6/6 Plante uma
+    árvore...: https://example.org/plant -UrbanForestry -GreenCity (UrbanForestry)"."""
+    import json
+
+    result = _run(invoke, tmp_path, [{"id": "thread", "use": "social-post", "with": {
+        "thread": True, "max_posts": 4, "max_chars": 280, "language": "pt-BR",
+        "call_to_action": "Plant one tree this spring:", "link": "https://example.org/plant",
+        "hashtags": ["UrbanForestry", "GreenCity"]}}])
+    assert result.exit_code == 0, result.output
+    posts = json.loads((tmp_path / "out" / "article" / "thread.json").read_text())["posts"]
+    assert all(len(post) <= 280 for post in posts)
+    assert posts[-1].count("\n") == 3, posts[-1]  # post, blank line, action, tags
+    body, action, tags = posts[-1].rsplit("\n", 2)
+    assert tags == "#UrbanForestry #GreenCity"
+    assert action.endswith(" https://example.org/plant") and "Plant one" not in action
+    assert detect(action)[0] == "pt" and body.endswith(f" {len(posts)}/{len(posts)}\n")
+    assert not any("#" in post or "example.org" in post for post in posts[:-1])
+
+
 def test_a_language_model_writes_in_the_language_and_english_is_refused(invoke, tmp_path):
     portuguese = "As cidades replantam árvores nas ruas para ter sombra e reter a água da chuva."
     english = "Cities replant street trees to get shade and to hold rain water in the ground."

@@ -211,7 +211,21 @@ def test_thread_posts_are_corrected_then_trimmed(make, server, sample):
     posts = make().thread(sample, max_chars=140, max_posts=3)
     assert posts[0] == "Short opener. 1/2"
     assert len(posts) == 2 and all(len(p) <= 140 for p in posts)
-    assert "longer than 136 characters (post number 2)" in server.chat_requests[1].last_user
+    assert "too long (post number 2)" in server.chat_requests[1].last_user
+    assert "every post is at most 136 characters" in server.chat_requests[1].last_user
+    assert "The last post" not in server.chat_requests[0].last_user
+
+
+def test_only_a_threads_last_post_gives_up_room_for_its_closing(make, server, sample):
+    middle = "Trees cool the street in summer, slow the traffic and hold back the rain in storms."
+    last = "Cities that water young trees keep them: a newly planted street tree may need 100 litres a week."
+    server.script(answer({"posts": [middle, last]}), answer({"posts": [middle, last]}))
+    posts = make().thread(sample, max_chars=140, max_posts=3, last_max_chars=80)
+    # 80 characters less " 3/3": the model is told, asked again, and the last post trimmed
+    assert "The last post must be at most 76 characters" in server.chat_requests[0].last_user
+    assert "too long (post number 2)" in server.chat_requests[1].last_user
+    assert posts[0] == f"{middle} 1/2" and len(posts[0]) > 80
+    assert len(posts[1]) <= 80 and posts[1].endswith(" 2/2")
 
 
 def test_trimming_helpers_respect_limits():

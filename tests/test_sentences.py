@@ -115,6 +115,28 @@ def test_split_to_fit_prefers_clauses_then_words():
     assert all(len(p) <= 5 for p in split_to_fit("Supercalifragilistic word", 5))
 
 
+def test_a_number_stays_with_the_word_after_it():
+    """A thread post ended "...may need around 100" and the next began "litres a week"."""
+    text = ("In dry weather a newly planted street tree may need around 100 litres a week, "
+            "delivered slowly so that it soaks in.")
+    for limit in range(20, len(text)):
+        pieces = split_to_fit(text, limit)
+        assert all(len(p) <= limit for p in pieces) and " ".join(pieces) == text
+        assert not any(p.endswith("100") for p in pieces), (limit, pieces)
+        cut = truncate_words(text, limit)
+        assert len(cut) <= limit and not cut.endswith("100…"), cut
+    assert split_to_fit("Pay $5 now", 3) == ["Pay", "$5", "now"]  # too long together
+
+
+def test_a_cut_text_never_ends_on_a_small_word():
+    """"...for all threads and all file descriptors in the…" ended a post."""
+    text = "The call cancels the locks for all threads and all file descriptors in the process."
+    for limit in range(12, len(text)):
+        cut = truncate_words(text, limit)
+        assert len(cut) <= limit
+        assert cut[:-1].split()[-1].lower() not in {"in", "the", "and", "for", "all"}, cut
+
+
 def test_truncate_words_never_cuts_a_word():
     cut = truncate_words(SENTENCE, 40)
     assert len(cut) <= 40 and cut.endswith("…")

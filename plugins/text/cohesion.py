@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from engine.sentences import STOPWORDS, ends_sentence
+
 #: personal pronouns that need an antecedent ("I", "we" and "you" point at the author
 #: and the reader, who are always there)
 PRONOUNS = frozenset("it its they them their theirs he him his she her hers".split())
@@ -39,8 +41,16 @@ however|but|and|so|yet|also|moreover|furthermore|besides|still|nevertheless|none
 |in addition|additionally|as a result|in contrast|by contrast|on the other hand|even so
 |after all|in fact|of course|that said|for example|for instance|again|finally|first
 |second|third|secondly|thirdly|lastly|plus|accordingly|in short|in other words|overall
-|rather|at the same time|by then|now
-""".replace("\n", "").split("|"), key=len, reverse=True))
+|rather|at the same time|by then|now|in particular|in general|in practice|in turn
+|specifically|notably
+""".replace("\n", "").split("|") + [  # "As mentioned above, X" asserts X, pointing back
+    f"as {verb} {where}" for verb in "mentioned noted discussed described explained shown "
+    "said seen".split() for where in ("above", "earlier", "before", "previously",
+                                       "just above", "just before")
+] + ["as we saw", "as we have seen"], key=len, reverse=True))
+#: words after which an opening phrase is a preposition or a conjunction, not a
+#: connective: "In addition to X, Y", "Instead of X", "Rather than X", "So that X"
+_NOT_CONNECTIVE_AFTER = frozenset("to of than that with from".split())
 #: openers that make what follows conditional or alternative: never dropped
 KEEPING_CONNECTIVES = frozenset("otherwise or nor".split())
 #: connectives that turn against the previous sentence
@@ -111,6 +121,9 @@ def _opening_connective(sentence: str) -> str | None:
     text = sentence.lstrip(_QUOTES).lower()
     for phrase in DROPPABLE_CONNECTIVES:
         if text.startswith(phrase) and re.match(r"[\s,;:—–]", text[len(phrase):len(phrase) + 1]):
+            following = text[len(phrase):].split(maxsplit=1)
+            if following and following[0] in _NOT_CONNECTIVE_AFTER:
+                return None
             return phrase
     return None
 
@@ -199,6 +212,12 @@ def dependency(sentence: str) -> str | None:
     if re.search(r"\b(?:nothing|anything|something|everything|nobody|no one) else\b",
                  sentence, re.I):
         return "pronoun"  # "with nothing else": else than what?
+    for i, token in enumerate(tokens):
+        if token in ("this", "these") and at(i + 1) != ":" \
+                and not {at(i + 1), at(i + 2), at(i + 3)} & (_SELF_NOUNS | _TIME_NOUNS):
+            return "demonstrative"  # "faster in this scenario", "larger than this": which?
+        if token == "another" and "one" not in tokens[:i]:
+            return "ordinal"  # "the green ash, another tough tree": another than which?
     if re.search(r"\b(?:has|have|had)\s+since\s+\w", sentence, re.I):
         return "additive"
     if "also" in tokens[1:6] or re.search(r",?\s+(?:as well|too)[.!?]?[\"'”’)]*$", sentence):
@@ -219,10 +238,19 @@ def detach(sentence: str) -> str:
         rest = text[lead + len(phrase):].lstrip(" ,;:—–")
         if len(rest.split()) < 3:
             return sentence
-        text = text[:lead] + rest[0].upper() + rest[1:]
+        text = text[:lead] + _capitalised(rest)
     for pattern, replacement in _INNER_ADDITIVES:
         text = pattern.sub(replacement, text, count=1)
     return text
+
+
+def _capitalised(text: str) -> str:
+    """``text`` with its first word capitalised, unless that word is a name written in
+    its own case ("iPhone", "eBay") or code ("httplib2", "list.sort()")."""
+    word = text.split(maxsplit=1)[0] if text.strip() else ""
+    if not re.fullmatch(r"[a-z][a-z'’-]*[,;:]?", word):
+        return text
+    return text[0].upper() + text[1:]
 
 
 def standalone(sentence: str) -> str | None:
@@ -232,15 +260,31 @@ def standalone(sentence: str) -> str | None:
 
 
 def completes(previous: str, sentence: str) -> bool:
-    """Whether ``sentence`` finishes ``previous``: a correction of a negated claim ("X is
-    not A." / "It is B."), or a turn against it ("But...", "Instead, ...")."""
+    """Whether ``sentence`` finishes ``previous``: what a lead-in ending in a colon
+    announces, a correction of a negated claim ("X is not A." / "It is B."), or a turn
+    against it ("But...", "Instead, ...")."""
     tokens = _tokens(sentence)
     if not tokens:
         return False
+    if previous.rstrip().endswith(":"):
+        return ends_sentence(sentence)  # a sentence, not the first item of a list
     if tokens[0] in CONTRAST or (_opening_connective(sentence) or "") in CONTRAST:
         return bool(_NEGATIONS.search(previous)) or tokens[0] in ("instead", "rather")
     return bool(_NEGATIONS.search(previous)) and dependency(sentence) in ("pronoun",
                                                                           "demonstrative")
+
+
+def _whole(sentence: str) -> bool:
+    """A sentence or a lead-in to one ("... as follows:"), not a fragment (a list item,
+    a label): a passage never includes one, as nothing can lean on it."""
+    return ends_sentence(sentence) or sentence.rstrip().endswith(":")
+
+
+def _rest(sentence: str) -> bool:
+    """The rest of a sentence cut before it ("you should use ...": a small word in lower
+    case, after a lead-in), which cannot start a passage."""
+    words = sentence.lstrip(_QUOTES).split()
+    return bool(words) and words[0][:1].islower() and words[0].lower() in STOPWORDS
 
 
 @dataclass(frozen=True)
@@ -259,17 +303,21 @@ def passages(sentences: Sequence[str], blocks: Sequence[int]) -> list[Passage | 
     """For each sentence, the smallest passage that contains it and reads alone: back to
     the nearest sentence that stands alone (after :func:`detach`), forward over sentences
     that complete it. ``blocks`` numbers the section of each sentence; a passage never
-    crosses one. None when no such passage reaches back ``MAX_REACH`` sentences.
+    crosses one, nor includes a fragment (a list item, a label). None when no such
+    passage reaches back ``MAX_REACH`` sentences.
 
     Passages nest: two of them either share their start or do not overlap, so a caller
     choosing at most one passage per start never repeats a sentence.
     """
     n = len(sentences)
-    free = [standalone(s) is not None for s in sentences]
+    whole = [_whole(s) for s in sentences]
+    free = [whole[i] and not _rest(s) and standalone(s) is not None
+            for i, s in enumerate(sentences)]
     starts: list[int | None] = []
     for i in range(n):
         j = i
-        while not free[j] and j > 0 and blocks[j - 1] == blocks[i] and i - j < MAX_REACH:
+        while not free[j] and whole[j] and j > 0 and blocks[j - 1] == blocks[i] \
+                and i - j < MAX_REACH:
             j -= 1
         starts.append(j if free[j] else None)
     result: list[Passage | None] = []

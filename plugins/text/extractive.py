@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Sequence
 import engine
 from engine.artifacts import Document
 from engine.textgen import thread_room
-from plugins.text.cohesion import dependency, passages, standalone
+from plugins.text.cohesion import completes, dependency, passages, standalone
 from plugins.text.questions import title_question
 from plugins.text.wording import avoid_pattern, avoided
 from engine.sentences import (STOPWORDS, compress, compressions, count_words,
@@ -57,6 +57,29 @@ _SUFFIXES = (("ational", "ate"), ("ization", "ize"), ("iveness", "ive"), ("fulne
              ("edly", ""), ("ed", ""), ("ly", ""), ("ss", "ss"), ("us", "us"), ("is", "is"),
              ("s", ""))
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+#: inline markup a plain-text source may carry (reStructuredText ``literal``, Markdown
+#: and reStructuredText **strong**): the words are kept, the marks are not
+_MARKUP = re.compile(r"``(?=\S)([^`\n]+?)(?<=\S)``"
+                     r"|(?<![\w*])\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*(?![\w*])")
+#: a bracketed pointer elsewhere in the source ("(see the table above)", "(see Section
+#: 3.1.2)"): it claims nothing, and what it points at is not in what is written
+_POINTER = re.compile(r"\s*\((?:see|cf\.?)\s[^()]*\)(?=[\s.,;:!?]|$)", re.I)
+#: a full stop a transcriber put inside a sentence ("a moment from it. and that clip"),
+#: not an abbreviation's
+_FALSE_STOP = re.compile(r"\b(?!(?:etc|approx|incl|misc|dept|est|fig|figs|vol|vols|min|max|"
+                         r"avg|ref|refs|sec|resp|viz|ibid|seq|al|vs|cf|ca|no|nos|pp|ed|eds|op|"
+                         r"jr|sr|st|co|mt|inc|ltd)\.)([A-Za-z]{2,})\. (?=(?-i:[a-z]))", re.I)
+#: what a speaker says to the room rather than about the subject: never a point
+_PHATIC = re.compile(r"^[\"'“‘(]*(?:hello|hi|hey|welcome|good (?:morning|afternoon|evening)|"
+                     r"thank you|thanks(?! to))(?=[\s,!.])", re.I)
+
+
+def _plain(text: str) -> str:
+    """``text`` without inline markup marks ("it is **much** easier" -> "it is much
+    easier"), bracketed pointers elsewhere in the source, and full stops a transcriber
+    put inside a sentence."""
+    text = _MARKUP.sub(lambda m: m.group(1) or m.group(2), text)
+    return _FALSE_STOP.sub(r"\1 ", _POINTER.sub("", text))
 
 
 # --------------------------------------------------------------------------- terms
@@ -152,13 +175,25 @@ class _Unit:
     def terminal(self) -> bool:
         return ends_sentence(self.text)
 
+    @property
+    def prose(self) -> bool:
+        """Ends like a sentence, is mostly letters (not ASCII art or a rule line) and
+        is about the subject (not "Hello everyone and thank you for coming.")."""
+        return self.terminal and _mostly_letters(self.text) and not _PHATIC.match(self.text)
+
+
+def _mostly_letters(text: str) -> bool:
+    """At least half of what is printed is letters."""
+    visible = [c for c in text if not c.isspace()]
+    return sum(c.isalpha() for c in visible) >= 0.5 * len(visible)
+
 
 def _units(doc: Document) -> list[_Unit]:
     units: list[_Unit] = []
     paragraph_number = 0
     for section_number, section in enumerate(doc.sections):
         for p, paragraph in enumerate(section.paragraphs):
-            for s, sentence in enumerate(split_sentences(paragraph)):
+            for s, sentence in enumerate(split_sentences(_plain(paragraph))):
                 units.append(_Unit(len(units), sentence, count_words(sentence),
                                    section_number, paragraph_number, p == 0 and s == 0,
                                    s == 0))
@@ -180,7 +215,7 @@ def _prior(unit: _Unit, n: int, heading_overlap: float) -> float:
     first_word = unit.text.split()[0].strip("\"'“‘(").rstrip(",;:").lower()
     if first_word in _LEANING_OPENERS:
         boost *= 0.85
-    if not unit.terminal:
+    if not unit.prose:
         boost *= 0.4
     elif unit.text.rstrip("\"'”’)").endswith("?"):
         boost *= 0.85
@@ -242,7 +277,7 @@ class _Ranking:
 
     def pool(self, *, limit: int, min_words: int = 4) -> list[int]:
         """Indices of the best whole sentences, best first (fragments only if nothing else)."""
-        eligible = [u.index for u in self.units if u.terminal and u.words >= min_words
+        eligible = [u.index for u in self.units if u.prose and u.words >= min_words
                     and self.passages[u.index] is not None]
         eligible = eligible or [u.index for u in self.units if u.index not in self.skipped]
         eligible.sort(key=lambda i: (-self.scores[i], i))
@@ -406,15 +441,18 @@ def _select(ranking: _Ranking, target: int) -> list[_Option]:
     units = [u for u in ranking.units if u.index not in ranking.skipped]
     if not units:
         return []
-    if sum(u.words for u in units) <= hi:
-        return [_Option((u.index,), u.text, u.words, ranking.scores[u.index] * u.words)
-                for u in units]
+    readable = sorted({k for u in units if u.prose and (found := ranking.passages[u.index])
+                       for k in range(found.start, found.stop + 1)})
+    everything = readable or [u.index for u in units]  # (nothing reads alone: all)
+    if sum(ranking.units[k].words for k in everything) <= hi:  # all of it fits
+        return [_Option((k,), ranking.units[k].text, ranking.units[k].words,
+                        ranking.scores[k] * ranking.units[k].words) for k in everything]
     mean_words = max(1.0, sum(u.words for u in units) / len(units))
     limit = max(24, 3 * math.ceil(hi / mean_words))
     pool = ranking.distinct(ranking.pool(limit=2 * limit))[:limit]
     groups = _passage_groups(ranking, pool) or [  # nothing reads alone: the sentences
         [_Option((i,), ranking.opening(i), count_words(ranking.opening(i)),
-                 ranking.scores[i] * units[i].words)] for i in pool]
+                 ranking.scores[i] * ranking.units[i].words)] for i in pool]
     picked = _knapsack(groups, lo, hi, target)
     if picked is None:
         groups = [[o for option in group for o in _compressed_group(option)]
@@ -459,7 +497,10 @@ class ExtractiveGenerator(engine.TextGenerator):
     """Offline and deterministic: every output is made of the source's own sentences."""
 
     name = "extractive"
-    version = "2"
+    # 3: mid-sentence "this X" and "another" lean; fragments, ASCII art and greetings are
+    # never chosen; a lead-in keeps what it announces; markup, "(see ...)" and false stops
+    # left out; a thread's last post can be shorter; no hook from a generic title
+    version = "3"
 
     def summarize(self, doc: Document, *, words: int, tone: str = "",
                   avoid: Sequence[str] = ()) -> str:
@@ -471,14 +512,13 @@ class ExtractiveGenerator(engine.TextGenerator):
         pattern = avoid_pattern(avoid)
         if doc.word_count() <= words * (1 + _TOLERANCE) \
                 and not (pattern and pattern.search(doc.text())):
-            return "\n\n".join(p for p in doc.paragraphs()  # not labels or menu lines
-                                 if ends_sentence(p) or count_words(p) > 12) or doc.text()
+            return "\n\n".join(_readable([_plain(p) for p in doc.paragraphs()])) \
+                or doc.text()
         ranking = _ranking(doc, avoid)
         paragraphs: list[list[str]] = []
         previous: _Unit | None = None
         for unit, text in _render(ranking, _select(ranking, words)):
-            leaning = previous is not None and previous.index == unit.index - 1 \
-                and dependency(text) is not None
+            leaning = _leans(previous, unit, text)
             if not paragraphs or (words > 100 and previous is not None and not leaning and (
                     unit.section != previous.section
                     or (unit.paragraph != previous.paragraph
@@ -528,8 +568,10 @@ class ExtractiveGenerator(engine.TextGenerator):
             quote = _quotable(ranking, max_chars - len(point.text) - 2, exclude=point.indices)
             if quote is not None:
                 first, second = sorted((quote, point), key=lambda o: o.index)
-                return f"{first.text} {second.text}" if first.indices[-1] + 1 == second.index \
+                post = f"{first.text} {second.text}" if first.indices[-1] + 1 == second.index \
                     else f"{quote.text}\n\n{point.text}"
+                if normalize_space(post) != normalize_space(doc.text()):
+                    return post  # (else the input itself: the point alone)
         post = f"{hook} {point.text}".strip()
         if normalize_space(post) == normalize_space(doc.text()):  # no hook and one passage
             short = compress(point.text, max_chars=max_chars)
@@ -547,9 +589,11 @@ class ExtractiveGenerator(engine.TextGenerator):
         return [(turn.speaker, turn.text, turn.chapter) for turn in script.turns]
 
     def thread(self, doc: Document, *, max_chars: int, max_posts: int,
-               tone: str = "", avoid: Sequence[str] = ()) -> list[str]:
+               tone: str = "", avoid: Sequence[str] = (),
+               last_max_chars: int | None = None) -> list[str]:
         """A summary packed into posts numbered " i/n" (counted in ``max_chars``), the
-        first opening with a question built from the title when it fits.
+        first opening with a question built from the title when it fits, the last within
+        ``last_max_chars`` (the room a closing line leaves it).
 
         Each post reads alone: a sentence that leans on the one before stays in its
         post. Sentences stay whole within a post unless one alone is too long (then it
@@ -558,18 +602,42 @@ class ExtractiveGenerator(engine.TextGenerator):
         if max_posts < 1:
             return []
         room = thread_room(max_chars, max_posts)
+        last_room = room if last_max_chars is None else \
+            min(room, thread_room(last_max_chars, max_posts))
         ranking = _ranking(doc, avoid)
         chars_per_word = max(1.0, (len(doc.text()) + 1) / max(1, doc.word_count()))
         target = max(10, int(0.9 * max_posts * room / chars_per_word))
         hook = _hook(doc, avoid)
         lead = [[hook]] if hook and len(hook) <= room // 2 else []
         while True:
-            posts = _pack(lead + _runs(_render(ranking, _select(ranking, target))), room)
+            posts = _pack(lead + _runs(_render(ranking, _select(ranking, target))), room,
+                          last_room)
             if len(posts) <= max_posts or target <= 10:
                 break
             target = max(10, int(target * 0.85))
-        posts = posts[:max_posts]
-        return [f"{post} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
+        posts = _ending_within(posts[:max_posts], last_room, max_posts)
+        return [f"{' '.join(post)} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
+
+
+def _readable(paragraphs: Sequence[str]) -> list[str]:
+    """The paragraphs of a document given whole that read in order: not labels, menu
+    lines or list items, nor a paragraph leaning on one of those, nor a lead-in ("...
+    from the standard C library:") without what it announces."""
+    kept: list[str] = []
+    previous = False  # whether the paragraph before this one is kept
+    for paragraph in paragraphs:
+        sentences = split_sentences(paragraph)
+        leaning = bool(sentences) and dependency(sentences[0]) is not None
+        keep = (ends_sentence(paragraph) or count_words(paragraph) > 12) \
+            and _mostly_letters(paragraph) and (previous or not leaning)
+        if previous and not keep and kept[-1].rstrip().endswith(":"):
+            kept.pop()
+        if keep:
+            kept.append(paragraph)
+        previous = keep
+    if previous and kept[-1].rstrip().endswith(":"):
+        kept.pop()
+    return kept
 
 
 def _mmr(scores: list[float], similarity: "np.ndarray", sections: list[int],
@@ -629,15 +697,20 @@ def _post_fallback(ranking: _Ranking, max_chars: int) -> str:
     return truncate_words(ranking.opening(top[0]), max_chars)
 
 
+def _leans(previous: _Unit | None, unit: _Unit, text: str) -> bool:
+    """Whether ``unit`` (rendered as ``text``) follows ``previous`` in the source and
+    leans on it or completes it, so the two are never parted."""
+    return previous is not None and previous.index == unit.index - 1 \
+        and (dependency(text) is not None or completes(previous.text, text))
+
+
 def _runs(sentences: list[tuple[_Unit, str]]) -> list[list[str]]:
     """Rendered sentences grouped so that one leaning on the sentence before it (which
     it follows in the source) is in that sentence's run."""
     runs: list[list[str]] = []
     previous: _Unit | None = None
     for unit, text in sentences:
-        leaning = previous is not None and previous.index == unit.index - 1 \
-            and dependency(text) is not None
-        if leaning:
+        if _leans(previous, unit, text):
             runs[-1].append(text)
         else:
             runs.append([text])
@@ -645,20 +718,45 @@ def _runs(sentences: list[tuple[_Unit, str]]) -> list[list[str]]:
     return runs
 
 
-def _pack(runs: list[list[str]], room: int) -> list[str]:
-    """Fill posts of at most ``room`` characters with runs of sentences in order; a run
-    is split only when it alone is longer than a post."""
-    posts: list[str] = []
+def _pack(runs: list[list[str]], room: int, last_room: int) -> list[list[str]]:
+    """Fill posts of at most ``room`` characters (the last at most ``last_room``) with
+    runs of sentences in order, each post as its pieces; a run is split only when it
+    alone is longer than a post."""
+    posts: list[list[str]] = []
     for run in runs:
         whole = " ".join(run)
         pieces = [whole] if len(whole) <= room else \
             [piece for sentence in run for piece in split_to_fit(sentence, room)]
         for piece in pieces:
-            if posts and len(posts[-1]) + 1 + len(piece) <= room:
-                posts[-1] = f"{posts[-1]} {piece}"
+            if posts and len(" ".join(posts[-1])) + 1 + len(piece) <= room:
+                posts[-1].append(piece)
             else:
-                posts.append(piece)
-    return posts
+                posts.append([piece])
+    return _ending_within(posts, last_room)
+
+
+def _ending_within(posts: list[list[str]], last_room: int,
+                   most: int | None = None) -> list[list[str]]:
+    """``posts`` (at most ``most`` of them) ending in one of at most ``last_room``
+    characters: the last whole sentence of the last two posts that fits it ends the
+    thread (in a post of its own when the post it is in is longer; the sentences after
+    it are left out); when none fits, the last sentence is cut to fit."""
+    if not posts or len(" ".join(posts[-1])) <= last_room:
+        return posts
+    for p in range(len(posts) - 1, max(-1, len(posts) - 3), -1):
+        for k in range(len(posts[p]) - 1, -1, -1):
+            piece = posts[p][k]
+            if len(piece) > last_room or not ends_sentence(piece):
+                continue
+            kept = posts[p][:k + 1]
+            if len(" ".join(kept)) <= last_room:
+                return [*posts[:p], kept]
+            if most is None or p + 2 <= most:
+                return [*posts[:p], kept[:-1], [piece]]
+    parts = split_to_fit(" ".join(posts[-1]), last_room)
+    if most is not None:
+        parts = parts[:max(1, most - len(posts) + 1)]
+    return [*posts[:-1], *([part] for part in parts)]
 
 
 @engine.hookimpl

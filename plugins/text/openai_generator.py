@@ -600,12 +600,17 @@ class OpenAIGenerator(engine.TextGenerator):
         return self._avoided(post, avoid)
 
     def thread(self, doc: Document, *, max_chars: int, max_posts: int,
-               tone: str = "", avoid: Sequence[str] = ()) -> list[str]:
+               tone: str = "", avoid: Sequence[str] = (),
+               last_max_chars: int | None = None) -> list[str]:
         if max_posts < 1:
             return []
         room = thread_room(max_chars, max_posts)
+        last_room = room if last_max_chars is None else \
+            min(room, thread_room(last_max_chars, max_posts))
         max_tokens = math.ceil(max_posts * (room / 2.5 + 12)) + 60
-        values = dict(max_posts=max_posts, room=room, max_chars=max_chars)
+        values = dict(max_posts=max_posts, room=room, max_chars=max_chars,
+                      last_post=f" The last post must be at most {last_room} characters: a "
+                                "closing line is added to it." if last_room < room else "")
         messages = self._fit(doc, "thread", tone, max_tokens,
                              what=f"a thread of {max_posts} posts", **values)
         parse = _json_parser(ThreadAnswer, Asked(messages, doc.title),
@@ -614,14 +619,16 @@ class OpenAIGenerator(engine.TextGenerator):
                                                max_tokens=max_tokens, json_mode=True,
                                                fix=self._fix("fix_json"))
         posts = answer.posts
-        too_long = [i + 1 for i, p in enumerate(posts) if len(p) > room]
+        too_long = [i + 1 for i, p in enumerate(posts) if len(p) > _limit(i, posts, room,
+                                                                          last_room)]
         if too_long:
             follow_up = conversation + [{"role": "user", "content": self.prompts.render(
                 "fix_thread", numbers=", ".join(map(str, too_long)), **values)}]
             answer, _ = self.client.ask(follow_up, parse, what="thread", max_tokens=max_tokens,
                                         json_mode=True, fix=self._fix("fix_json"))
             posts = answer.posts
-        posts = [p if len(p) <= room else trim_chars(p, room) for p in posts]
+        posts = [p if len(p) <= (limit := _limit(i, posts, room, last_room))
+                 else trim_chars(p, limit) for i, p in enumerate(posts)]
         self._avoided(" ".join(posts), avoid)
         return [f"{post} {i}/{len(posts)}" for i, post in enumerate(posts, start=1)]
 
@@ -653,6 +660,11 @@ class OpenAIGenerator(engine.TextGenerator):
             if abs(_words(second.turns) - words) < abs(_words(turns) - words):
                 turns = second.turns
         return [(t.host, t.text, _chapter(t.chapter, chapters)) for t in turns]
+
+
+def _limit(i: int, posts: list[str], room: int, last_room: int) -> int:
+    """The characters post ``i`` of ``posts`` may have: the last one has less."""
+    return last_room if i == len(posts) - 1 else room
 
 
 def _notes_parser(part: str, words: int, request: Asked) -> Callable[[Answer], str]:

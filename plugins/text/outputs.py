@@ -6,6 +6,8 @@ configured) decides how to write. So the same recipe runs with either.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, field_validator
 
 import engine
@@ -14,6 +16,7 @@ from engine.brand import checked_hashtags
 from engine.errors import TranslationError
 from engine.languages import LanguageTag, wrong_language
 from engine.textgen import GeneratorSettings
+from plugins.text.openai_generator import trim_chars
 from plugins.text.wording import preferred_document, style_guide
 
 TEXT_INPUTS = ("document", "transcript", "text", "script")
@@ -105,13 +108,14 @@ class TextTransform(engine.Transform):
             "tone": style_guide(params.tone, params.avoid, params.preferred)})
         try:
             if params.language and generator.writes_any_language:
-                return self._written_in(params.language, doc, generator, params, ctx)
+                return self.finish(self._written_in(params.language, doc, generator, params,
+                                                    ctx), params, ctx, translated=False)
             text = self.write(doc, generator, params, ctx)
         finally:
             record_usage(generator, ctx)
         if params.language:
-            return _translated(text, params.language, params.glossary, ctx)
-        return text
+            text = _translated(text, params.language, params.glossary, ctx)
+        return self.finish(text, params, ctx, translated=bool(params.language))
 
     def _written_in(self, language: str, doc: Document, generator: engine.TextGenerator,
                     params: OutputParams, ctx: engine.Context) -> Text:
@@ -133,6 +137,12 @@ class TextTransform(engine.Transform):
               ctx: engine.Context) -> Text:
         raise NotImplementedError
 
+    def finish(self, text: Text, params: OutputParams, ctx: engine.Context, *,
+               translated: bool) -> Text:
+        """The text as delivered, once written and (``translated``) translated: what
+        must never be translated is added here."""
+        return text
+
 
 def _check_words(body: str, target: int, generator: str, ctx: engine.Context) -> None:
     """Note in the manifest when a summary misses its target by more than 20%."""
@@ -153,7 +163,7 @@ class Summary(TextTransform):
     """Summarise to a target length in words, from a one-line TL;DR to several paragraphs."""
 
     name = "summary"
-    version = "2"  # 2: avoid, preferred
+    version = "3"  # 2: avoid, preferred; 3: extractive cohesion rules (mid-sentence "this X", "another", lead-ins)
 
     class Params(OutputParams):
         words: int = Field(150, ge=10, le=5000,
@@ -174,7 +184,7 @@ class KeyPoints(TextTransform):
     """List the key points of a piece as bullets, one sentence each."""
 
     name = "key-points"
-    version = "2"  # 2: avoid, preferred
+    version = "3"  # 2: avoid, preferred; 3: extractive cohesion rules (mid-sentence "this X", "another", lead-ins)
 
     class Params(OutputParams):
         count: int = Field(5, ge=1, le=50, description="how many points")
@@ -193,7 +203,7 @@ class SocialPost(TextTransform):
     """Write a social post of at most N characters, or a thread of such posts."""
 
     name = "social-post"
-    version = "3"  # 3: hashtags, avoid, preferred
+    version = "4"  # 3: hashtags, avoid, preferred; 4: a thread's closing shortens only its last post; extractive cohesion rules; the closing is added after translation
 
     class Params(OutputParams):
         max_chars: int = Field(280, ge=40, le=10000,
@@ -224,15 +234,40 @@ class SocialPost(TextTransform):
                 "hashtags": list(words.hashtags) or None}
 
     def write(self, doc, generator, params: Params, ctx) -> Text:
-        closing = _closing(params, ctx)
+        """The posts, the last one short of the room its closing takes (added by
+        :meth:`finish`, after any translation)."""
+        closing, _left_off = _closing(params, params.call_to_action)
         room = params.max_chars - (len(closing) + 2 if closing else 0)
-        if params.thread:
-            posts = generator.thread(doc, max_chars=room, max_posts=params.max_posts,
-                                     tone=params.tone, avoid=params.avoid)
+        if params.thread:  # only the last post gives up room for the closing
+            posts = generator.thread(doc, max_chars=params.max_chars,
+                                     max_posts=params.max_posts, tone=params.tone,
+                                     avoid=params.avoid, last_max_chars=room)
         else:
             posts = [generator.social_post(doc, max_chars=room, tone=params.tone,
                                            avoid=params.avoid)]
+        return Text(title=doc.title, body="\n\n".join(posts),
+                    parts=tuple(posts) if params.thread else (),
+                    target_chars=params.max_chars)
+
+    def finish(self, text: Text, params: Params, ctx: engine.Context, *,
+               translated: bool) -> Text:
+        """The posts with the closing on the last one: the call to action translated
+        with the posts, the link and hashtags never ("#UrbanForestry" came back
+        "-UrbanForestry (UrbanForestry)" and the lines ran together)."""
+        posts = list(text.parts) if params.thread else [text.body]
+        action = params.call_to_action
+        if translated and action.strip():
+            action = _translated(Text(title="", body=action), params.language or "",
+                                 params.glossary, ctx).body
+        closing, left_off = _closing(params, action)
+        if left_off:
+            ctx.note(f"left off {', '.join(left_off)}: no room in a "
+                     f"{params.max_chars}-character post")
         if closing and posts:
+            room = params.max_chars - len(closing) - 2
+            if len(posts[-1]) > room:  # a translation made it longer
+                posts[-1] = _shortened(posts[-1], room)
+                ctx.note("the last post was shortened to leave room for its closing")
             posts[-1] = f"{posts[-1]}\n\n{closing}"
         too_long = [p for p in posts if len(p) > params.max_chars]
         if too_long or not any(p.strip() for p in posts):
@@ -240,16 +275,27 @@ class SocialPost(TextTransform):
                 f"generator {params.generator} wrote a post over {params.max_chars} characters"
                 if too_long else f"generator {params.generator} wrote an empty post",
                 hint="try another generator or a larger max_chars")
-        return Text(title=doc.title, body="\n\n".join(posts),
-                    parts=tuple(posts) if params.thread else (),
-                    target_chars=params.max_chars)
+        return text.model_copy(update={"body": "\n\n".join(posts),
+                                       "parts": tuple(posts) if params.thread else ()})
 
 
-def _closing(params: SocialPost.Params, ctx: engine.Context) -> str:
-    """The post's last lines: the call to action with its link, then the hashtags (as
-    many as leave the post ``MIN_POST_ROOM`` characters; the others are noted)."""
-    action = " ".join(part for part in (params.call_to_action.strip(), params.link.strip())
-                      if part)
+#: a thread post's numbering, " 2/6" at its end
+_NUMBERING = re.compile(r"^(.*?)( \d+/\d+)$", re.S)
+
+
+def _shortened(post: str, room: int) -> str:
+    """``post`` within ``room`` characters, its numbering kept (whole sentences while
+    they fit, else a clause, else words)."""
+    numbered = _NUMBERING.match(post)
+    body, numbering = numbered.groups() if numbered else (post, "")
+    return trim_chars(body, room - len(numbering)) + numbering
+
+
+def _closing(params: SocialPost.Params, action: str) -> tuple[str, list[str]]:
+    """The post's last lines, ``action`` (the call to action) with its link, then the
+    hashtags, and the hashtags left off: as many are kept as leave the post
+    ``MIN_POST_ROOM`` characters."""
+    action = " ".join(part for part in (action.strip(), params.link.strip()) if part)
     tags = list(params.hashtags)
     while True:
         closing = "\n".join(line for line in (action, " ".join(tags)) if line)
@@ -257,14 +303,11 @@ def _closing(params: SocialPost.Params, ctx: engine.Context) -> str:
         if room >= MIN_POST_ROOM or not tags:
             break
         tags.pop()
-    if len(tags) < len(params.hashtags):
-        ctx.note(f"left off {', '.join(params.hashtags[len(tags):])}: no room in a "
-                 f"{params.max_chars}-character post")
     if room < MIN_POST_ROOM:
         raise engine.TransformError(
             f"the call to action and link leave {room} characters of a "
             f"{params.max_chars}-character post", hint="shorten them or raise max_chars")
-    return closing
+    return closing, params.hashtags[len(tags):]
 
 
 @engine.hookimpl

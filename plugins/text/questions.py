@@ -189,15 +189,25 @@ def as_question(heading: str, body: str = "") -> str:
             return _capital(f"{inverted}?")
     if shape == "gerund":
         return f"What does {phrase} involve?"
-    return f"What should we know about {phrase}?"
+    return f"What should we know about {re.sub(r'^about ', '', phrase, flags=re.I)}?"
+
+
+#: titles that name a part of a document, or what kind of thing it is, rather than what
+#: it is about (a file named talk.mp4 is titled "Talk")
+_GENERIC_TITLES = frozenset("introduction overview readme summary abstract contents preface "
+                            "foreword index notes changelog untitled talk video audio "
+                            "recording episode transcript document article post".split())
 
 
 def title_question(title: str, body: str) -> str:
     """A question a title asks: the part after a colon when that is a clause or a
     question ("Roots Under the Pavement: How Cities Rebuild Their Tree Canopy" -> "How do
-    cities rebuild their tree canopy?"), else the whole title. Empty for no title."""
+    cities rebuild their tree canopy?"), else the whole title. Empty for no title, and
+    for one that names a part of a document rather than its subject ("Introduction",
+    "zstd readme"): "What should we know about the introduction?" asks nothing."""
     title = title.strip()
-    if not title:
+    words = [w for w in re.findall(r"[a-z]+", title.lower()) if w not in ("the", "a", "an")]
+    if not words or "readme" in words or (len(words) == 1 and words[0] in _GENERIC_TITLES):
         return ""
     head, _, tail = title.partition(": ")
     if tail and (tail.rstrip().endswith("?")
