@@ -492,6 +492,47 @@ def test_right_to_left_text_is_right_aligned(tmp_path):
     assert heading.right == frame.content.right or heading.right >= frame.content.right - 2
 
 
+@pytest.mark.parametrize("size,logo", [((1080, 1080), False), ((1920, 1080), True),
+                                       ((1080, 1920), True)], ids=["1x1", "16x9-logo", "9x16-logo"])
+def test_a_picture_gives_up_room_before_key_points_become_fine_print(tmp_path, size, logo):
+    # the sample article's first scene: in the square short its points were drawn at
+    # two thirds of their size beside the picture, in a branded 16:9 at three quarters
+    from dataclasses import replace
+
+    from plugins.video.branding import logo_box
+    from plugins.video.layout import frame_layout
+    from plugins.video.slides import POINTS_KEPT, Typeface, _point_size, draw_scene
+
+    width, height = size
+    frame = frame_layout(width, height, caption_band=(int(height * 0.83), height))
+    if logo:
+        frame = replace(frame, logo=logo_box(frame.safe, width * 14 // 100, width * 16 // 100,
+                                             "top-right"))
+    points = ("Walk down an old residential street on a hot afternoon and you can feel "
+              "the difference a row of mature trees makes.",
+              "A sapling planted this spring will not cast meaningful shade for ten or "
+              "fifteen years.")
+    board = Storyboard(title="t", scenes=(
+        Scene(kind="section", heading="Why a canopy matters", visual=Visual(path="x.png"),
+              points=tuple(Point(text=t) for t in points), narration="x"),
+        Scene(kind="section", heading="Why a canopy matters", visual=Visual(path="x.png"),
+              points=(Point(text="Shade cools streets."),), narration="x")))
+    full = _point_size(frame)
+    crowded = draw_scene(board, 0, frame, Typeface.of(None), tmp_path, has_picture=True)
+    assert crowded.point_size >= int(POINTS_KEPT * full)
+    assert crowded.picture is not None and crowded.picture.inside(frame.content)
+    assert all(layer is not None for layer in crowded.points)
+    assert all(box.inside(frame.content) for box in crowded.text_boxes)
+    # a scene with room to spare keeps its picture whole
+    roomy = draw_scene(board, 1, frame, Typeface.of(None), tmp_path, has_picture=True)
+    assert roomy.point_size == int(full)
+    assert roomy.picture.w >= crowded.picture.w and roomy.picture.h >= crowded.picture.h
+    if not frame.landscape:   # stacked: the picture spans the text's width, its shape kept
+        assert roomy.picture.w >= frame.content.w - 2 * max(int(0.6 * frame.unit), 2) - 1
+        assert abs(crowded.picture.w / crowded.picture.h
+                   - roomy.picture.w / roomy.picture.h) < 0.1
+
+
 # --------------------------------------------------------------------------- pictures
 
 def _png_claiming(path: Path, width: int, height: int) -> Path:

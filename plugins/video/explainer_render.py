@@ -180,18 +180,29 @@ def _marked(runs: list[tuple[int, int]], frames: Sequence[int]) -> tuple[tuple[i
 
 def schedule(runs: Sequence[tuple[int, int]], total: int) -> tuple[int, str]:
     """How many frames ``runs`` compose over ``total`` frames, and the ``setpts``
-    expression placing the N-th on its frame (in frames)."""
-    counts, expr = [], ""
+    expression placing the N-th on its frame (in frames).
+
+    The runs are chosen by a balanced tree of ``if(lt(N,...))``: ffmpeg's expression
+    parser refuses nesting past about a hundred levels, and a karaoke-captioned scene
+    has a run per spoken word (hundreds in a long section)."""
     bounds = [first for first, _ in runs[1:]] + [total]
+    placed, done = [], 0   # (frames composed before the run, its first frame, its step)
     for (first, step), until in zip(runs, bounds):
-        counts.append(max(-(-(until - first) // step), 0))
-    done = sum(counts)
-    composed = done
-    for (first, step), count in reversed(list(zip(runs, counts))):
-        composed -= count
-        piece = f"({first}+(N-{composed})*{step})"
-        expr = piece if not expr else f"if(lt(N,{composed + count}),{piece},{expr})"
-    return done, expr or "N"
+        count = max(-(-(until - first) // step), 0)
+        if count:
+            placed.append((done, first, step))
+            done += count
+    if not placed:
+        return 0, "N"
+
+    def choose(lo: int, hi: int) -> str:
+        if hi - lo == 1:
+            before, first, step = placed[lo]
+            return f"({first}+(N-{before})*{step})"
+        mid = (lo + hi) // 2
+        return f"if(lt(N,{placed[mid][0]}),{choose(lo, mid)},{choose(mid, hi)})"
+
+    return done, choose(0, len(placed))
 
 
 def segments(parts: list[Piece], per_segment: int) -> list[list[Piece]]:

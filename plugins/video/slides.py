@@ -14,6 +14,7 @@ keeps the boxes so tests can check them against the pixels.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from engine.artifacts import Scene, Storyboard
@@ -113,11 +114,29 @@ class SceneArt:
     #: where the scene's heading is drawn (on the base layer), if it has one
     heading: Box | None = None
     notes: list[str] = field(default_factory=list)
+    #: the key points' type size in pixels (one for all points of a scene), 0 without
+    point_size: int = 0
 
 
 def rgba(color: str, alpha: int | None = None) -> tuple[int, int, int, int]:
     r, g, b, a = parse_color(color)
     return r, g, b, a if alpha is None else alpha
+
+
+def fit_text(frame: Frame, notes: list[str], text: str, path: Path, size: float, box: Box, *,
+             max_lines: int = 3, min_size: float | None = None) -> TextBlock:
+    """``text`` fitted into ``box`` with the font that has its glyphs; what was left out
+    or cut is noted in ``notes``."""
+    font_path, shown, missing = glyph_font(text, path)
+    if missing:
+        sample = missing[:12]
+        notes.append(f"the fonts here lack glyphs for {sample!r}: left out of "
+                     f"{text[:40]!r}; give a `font` that has them")
+    block = text_fit(shown, PillowFont(font_path), size, box.w, box.h, max_lines=max_lines,
+                     min_size=min_size or max(frame.unit * 1.6, 8))
+    if block.cut:   # the last resort, after shrinking to the smallest readable size
+        notes.append(f"{shown[:60]!r} did not fit even in the smallest type: cut with '…'")
+    return block
 
 
 class Canvas:
@@ -135,17 +154,8 @@ class Canvas:
     def fit(self, text: str, path: Path, size: float, box: Box, *, max_lines: int = 3,
             min_size: float | None = None) -> TextBlock:
         """``text`` fitted into ``box`` with the font that has its glyphs."""
-        font_path, shown, missing = glyph_font(text, path)
-        if missing:
-            sample = missing[:12]
-            self.notes.append(f"the fonts here lack glyphs for {sample!r}: left out of "
-                              f"{text[:40]!r}; give a `font` that has them")
-        block = text_fit(shown, PillowFont(font_path), size, box.w, box.h, max_lines=max_lines,
-                         min_size=min_size or max(self.frame.unit * 1.6, 8))
-        if block.cut:   # the last resort, after shrinking to the smallest readable size
-            self.notes.append(f"{shown[:60]!r} did not fit even in the smallest type: cut "
-                              f"with '…'")
-        return block
+        return fit_text(self.frame, self.notes, text, path, size, box, max_lines=max_lines,
+                        min_size=min_size)
 
     def text(self, block: TextBlock, x: int, y: int, width: int, color: str, *,
              center: bool = False) -> Box:
@@ -218,7 +228,8 @@ def draw_scene(board: Storyboard, index: int, frame: Frame, typeface: Typeface,
             art.heading = base.text(block, c.x, top, c.w, text)
             top += block.height + int(2.5 * u)
         body = Box(c.x, top, c.w, max(c.bottom - top, int(4 * u)))
-        text_area, picture = _split(body, frame, has_picture)
+        items = _point_items(scene)
+        text_area, picture = _body(body, frame, has_picture, items, scene, typeface, palette)
         art.picture = picture
         if picture is not None:
             pad = max(int(0.6 * u), 2)
@@ -234,55 +245,105 @@ def draw_scene(board: Storyboard, index: int, frame: Frame, typeface: Typeface,
         if scene.kind == "chapter" and board.speakers:
             text_area, art.speakers = _speakers(board, scene, base, text_area, typeface, folder,
                                                 index, accent, frame)
-        art.points = _points(scene, base, frame, text_area, typeface, folder, index, accent,
-                             palette)
+        art.points, art.point_size = _points(items, scene, base, frame, text_area, typeface,
+                                             folder, index, accent, palette)
     art.base = base.save(folder / f"scene-{index:03d}-base.png")
     return art
 
 
-def _split(body: Box, frame: Frame, has_picture: bool) -> tuple[Box, Box | None]:
+#: how much of its room a picture keeps, tried in turn, so that key points keep their size
+PICTURE_ROOM = (1.0, 0.85, 0.7, 0.55)
+#: the share of their full size the key points keep before the picture gives up room
+POINTS_KEPT = 0.8
+
+
+def _body(body: Box, frame: Frame, has_picture: bool, items: list[tuple[str, str]],
+          scene: Scene, typeface: Typeface, palette: Palette) -> tuple[Box, Box | None]:
+    """The body's text area and picture box: the picture as large as it can be while the
+    key points keep ``POINTS_KEPT`` of their full size, else the size of ``PICTURE_ROOM``
+    that leaves them the largest type. A logo's rows or a long heading leave a square or
+    tall frame's picture little room under it, and the points would otherwise shrink to
+    fine print."""
+    best = None
+    for room in PICTURE_ROOM:
+        area, picture = _split(body, frame, has_picture, room)
+        if picture is None or not items:
+            return area, picture
+        measure = partial(fit_text, frame, [])   # notes come when the points are drawn
+        size = int(_fit_points(items, measure, scene, typeface, area, frame, palette)[1])
+        if best is None or size > best[0]:
+            best = (size, area, picture)
+        if size >= POINTS_KEPT * _point_size(frame):
+            break
+    return best[1], best[2]
+
+
+def _split(body: Box, frame: Frame, has_picture: bool,
+           room: float = 1.0) -> tuple[Box, Box | None]:
     """The body's text area and picture box: side by side on a wide frame, stacked on a
-    tall or square one (the picture above, at most 45% of the height)."""
+    tall or square one (the picture above, at most 45% of the height); ``room`` scales
+    the picture's box (its shape kept), the text taking what it gives up."""
     u = frame.unit
     if not has_picture or body.h < 12 * u:
         return body, None
     pad = max(int(0.6 * u), 2)   # the frame drawn around the picture stays in the body
     body = Box(body.x + pad, body.y + pad, body.w - 2 * pad, body.h - 2 * pad)
     if frame.landscape:
-        text_w = int(body.w * 0.5)
         gap = int(3 * u)
-        pic_w = body.w - text_w - gap
+        pic_w = int((body.w - int(body.w * 0.5) - gap) * room)
+        text_w = body.w - gap - pic_w
         pic_h = min(int(body.h - 6 * u), int(pic_w * 0.8))
         picture = Box(body.x + text_w + gap, body.y, pic_w // 2 * 2, max(pic_h, 2) // 2 * 2)
         return Box(body.x, body.y, text_w, body.h), picture
-    pic_h = min(int(body.h * 0.42), int(body.w * 0.7))
-    picture = Box(body.x, body.y, body.w // 2 * 2, pic_h // 2 * 2)
+    pic_h = int(min(int(body.h * 0.42), int(body.w * 0.7)) * room)
+    picture = Box(body.x, body.y, int(body.w * room) // 2 * 2, pic_h // 2 * 2)
     below = picture.bottom + int(6 * u)
     return Box(body.x, below, body.w, max(body.bottom - below, 1)), picture
 
 
-def _points(scene: Scene, canvas: Canvas, frame: Frame, area: Box, typeface: Typeface,
-            folder: Path, index: int, accent: str, palette: Palette) -> list[Layer]:
-    """One layer per point (in point order), fitted together into ``area`` on a panel."""
-    u = frame.unit
-    items: list[tuple[str, str]] = []   # (kind, text)
-    for point in scene.points:
-        is_stat = bool(scene.stat) and point.text == scene.stat_label
-        items.append(("stat" if is_stat else "point", point.text))
+def _point_items(scene: Scene) -> list[tuple[str, str]]:
+    """The scene's cards as (kind, text): a quote first, then each point (a stat's label
+    is its stat card)."""
+    items = [("stat" if scene.stat and point.text == scene.stat_label else "point", point.text)
+             for point in scene.points]
     if scene.kind == "quote" and scene.quote:
         items.insert(0, ("quote", f"“{scene.quote}”"))
-    if not items or area.h < 4 * u:
-        return []
-    pad = int(1.8 * u)      # inside each card
+    return items
+
+
+def _point_size(frame: Frame) -> float:
+    """The key points' full type size on ``frame``."""
+    return (4.0 if frame.landscape else 4.8 if frame.width >= frame.height else 5.6) * frame.unit
+
+
+def _fit_points(items, fit, scene: Scene, typeface: Typeface, area: Box, frame: Frame,
+                palette: Palette):
+    """The cards' text blocks at one size for all, shrunk until the cards fit ``area``
+    together (``fit`` fits one text, see :func:`fit_text`), and that size."""
+    u = frame.unit
+    pad, gap = int(1.8 * u), int(1.6 * u)   # inside each card, between cards
     inner = Box(area.x + pad, area.y, area.w - 2 * pad, area.h)
-    gap = int(1.6 * u)      # between cards
-    size = (4.0 if frame.landscape else 4.8 if frame.width >= frame.height else 5.6) * u
-    for _ in range(14):   # one size for all points, shrunk until their cards fit together
-        blocks = _point_blocks(items, canvas, scene, typeface, inner, size, u, palette)
+    size = _point_size(frame)
+    for _ in range(14):
+        blocks = _point_blocks(items, fit, scene, typeface, inner, size, u, palette)
         total = sum(h + 2 * pad for _, h in blocks) + gap * (len(blocks) - 1)
         if total <= area.h or size <= 1.8 * u:
             break
         size *= 0.9
+    return blocks, size
+
+
+def _points(items: list[tuple[str, str]], scene: Scene, canvas: Canvas, frame: Frame,
+            area: Box, typeface: Typeface, folder: Path, index: int, accent: str,
+            palette: Palette) -> tuple[list[Layer | None], int]:
+    """One layer per point (in point order), fitted together into ``area`` on a panel,
+    and the points' type size."""
+    u = frame.unit
+    if not items or area.h < 4 * u:
+        return [], 0
+    pad, gap = int(1.8 * u), int(1.6 * u)
+    inner = Box(area.x + pad, area.y, area.w - 2 * pad, area.h)
+    blocks, size = _fit_points(items, canvas.fit, scene, typeface, area, frame, palette)
     layers: list[Layer | None] = []
     y = area.y
     for i, (parts, height) in enumerate(blocks):
@@ -305,28 +366,29 @@ def _points(scene: Scene, canvas: Canvas, frame: Frame, area: Box, typeface: Typ
         if target is not canvas:
             layers.append(target.save(folder / f"scene-{index:03d}-point-{len(layers)}.png"))
         y += height + 2 * pad + gap
-    return layers
+    return layers, int(size)
 
 
-def _point_blocks(items, canvas: Canvas, scene: Scene, typeface: Typeface, inner: Box,
+def _point_blocks(items, fit, scene: Scene, typeface: Typeface, inner: Box,
                   size: float, u: float, palette: Palette):
-    """Each item as fitted text blocks (with colour and indent) and its height."""
+    """Each item as fitted text blocks (with colour and indent) and its height (``fit``
+    fits one text, see :func:`fit_text`)."""
     out = []
     indent = int(size * 0.9)
     for kind, text in items:
         if kind == "stat":
-            number = canvas.fit(scene.stat, typeface.title, size * 3.2,
-                                Box(0, 0, inner.w, int(size * 4.2)), max_lines=1)
-            label = canvas.fit(text, typeface.body, size * 0.9, Box(0, 0, inner.w, int(size * 4)),
-                               max_lines=3)
+            number = fit(scene.stat, typeface.title, size * 3.2,
+                         Box(0, 0, inner.w, int(size * 4.2)), max_lines=1)
+            label = fit(text, typeface.body, size * 0.9, Box(0, 0, inner.w, int(size * 4)),
+                        max_lines=3)
             parts = [(number, palette.accents[0], 0), (label, SOFT, 0)]
         elif kind == "quote":
-            block = canvas.fit(text, typeface.quote, size * 1.15,
-                               Box(0, 0, inner.w, int(size * 7)), max_lines=5)
+            block = fit(text, typeface.quote, size * 1.15,
+                        Box(0, 0, inner.w, int(size * 7)), max_lines=5)
             parts = [(block, palette.text, 0)]
         else:
-            block = canvas.fit(text, typeface.body, size, Box(0, 0, inner.w - indent,
-                                                              int(size * 6)), max_lines=4)
+            block = fit(text, typeface.body, size,
+                        Box(0, 0, inner.w - indent, int(size * 6)), max_lines=4)
             parts = [(block, palette.text, indent)]
         height = sum(b.height for b, _, _ in parts) + int(0.6 * u) * (len(parts) - 1)
         out.append((parts, height))
