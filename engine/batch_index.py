@@ -1,7 +1,8 @@
 """The batch index: which sources a run can skip without sending them to a worker.
 
 ``OUT/.remixer/index.sqlite`` records, for every source that finished ``ok``, the file's
-size and modification time, its manifest's, the run identity (recipe, transform
+size and modification time (and those of the pictures it names beside itself), its
+manifest's, the run identity (recipe, transform
 versions, parameters and model identities of every step: everything a step's cache key
 holds except the input's digest) and the result. A re-run asks one ``stat`` of each
 source and of its manifest and reads the index once: when all match, the source's
@@ -78,7 +79,7 @@ class BatchIndex:
         for i, job in enumerate(jobs):
             row = rows.get(str(job.path))
             if (row is not None and row[0] == job.slug and row[3] == self.identity
-                    and json.loads(row[1]) == list(_stamp(job.path) or ())
+                    and _unchanged(json.loads(row[1]), job.path)
                     and json.loads(row[2]) == list(_stamp(self._manifest(job)) or ())):
                 fresh.append((i, _cached(json.loads(row[4]), job)))
             else:
@@ -93,6 +94,7 @@ class BatchIndex:
             source, manifest = _stamp(job.path), _stamp(self._manifest(job))
             if source is None or manifest is None:
                 return
+            source = {"file": list(source), "pictures": _pictures(self._manifest(job))}
             summary = {"path": result.path, "slug": result.slug,
                        "steps": [{"id": s.id, "step": s.step, "transform": s.transform,
                                   "files": s.files, "notes": s.notes} for s in result.steps]}
@@ -117,6 +119,24 @@ class BatchIndex:
 
     def _manifest(self, job: SourceJob) -> Path:
         return self.out_dir / job.slug / MANIFEST
+
+
+def _pictures(manifest: Path) -> list[list]:
+    """The stamps of the pictures a source names beside itself, as its manifest recorded
+    them (``runner._picture_stamps``)."""
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8"))["source"].get("pictures", [])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _unchanged(recorded, path: Path) -> bool:
+    """Whether a source file and the pictures it names still have the size and
+    modification time ``recorded`` (an edited picture beside an unchanged article counts)."""
+    if not isinstance(recorded, dict) or recorded.get("file") != list(_stamp(path) or ()):
+        return False
+    return all(list(_stamp(Path(picture)) or ()) == stamp
+               for picture, *stamp in recorded.get("pictures", []))
 
 
 def _cached(summary: dict, job: SourceJob) -> SourceResult:

@@ -430,17 +430,44 @@ def _with_origin(artifact, job: SourceJob):
 
 
 def _load_source(job: SourceJob, loader, cache: Cache, info: dict[str, Any]) -> CachedStep:
-    """The source as a cache entry keyed by the file's bytes: an unchanged file is not parsed."""
+    """The source as a cache entry keyed by the file's bytes: an unchanged file is not
+    parsed, unless a picture it names beside itself changed (:func:`_pictures_current`)."""
     key = _load_key(job, loader)
     cached = None if job.options.force else cache.get(key)
+    if cached is not None and not _pictures_current(cached.artifact):
+        cached = None
     if cached is None:
         loader.assets_dir = cache.root / "assets"
         cached = cache.put(key, _with_origin(loader.load(job.path), job), adopt_files=False)
     # the kind of what was loaded: a loader may read a special form of its files as
     # another kind (a markdown podcast script is a script, not a document)
     info.update({"loader": loader.name, "kind": cached.artifact.kind, "digest": cached.digest,
-                 "load_key": key})
+                 "load_key": key, "pictures": _picture_stamps(cached.artifact)})
     return cached
+
+
+def _local_pictures(artifact) -> list[tuple[Path, str | None]]:
+    """The files a loaded document's figures name (with the digest each had when it was
+    loaded; None: it was missing then), web addresses aside."""
+    return [(Path(figure.path), figure.sha256)
+            for section in getattr(artifact, "sections", ())
+            for figure in getattr(section, "figures", ()) if figure.path and not figure.url]
+
+
+def _pictures_current(artifact) -> bool:
+    """Whether the pictures a loaded document names are still the files it was loaded
+    with. The load key is the source file's bytes, but a Markdown, HTML or text source
+    names pictures beside it: one edited, added or gone there (or the whole folder moved
+    away) makes the cached document stale."""
+    return all((file_sha256(path) if path.is_file() else None) == digest
+               for path, digest in _local_pictures(artifact))
+
+
+def _picture_stamps(artifact) -> list[list]:
+    """Each named picture's path, size and modification time (empty when missing), so a
+    re-run can tell without reading the cache that none changed (:func:`_up_to_date`)."""
+    return [[str(path), *(_file_stamp(path) if path.is_file() else [])]
+            for path, _ in _local_pictures(artifact)]
 
 
 def _node_key(node: Node, transform, input_digest: str, ctx: Context) -> tuple[dict, str, str]:
@@ -482,6 +509,9 @@ def _up_to_date(job: SourceJob, nodes, registry: Registry, loader, out_dir: Path
         recorded = {step["id"]: step for step in manifest["steps"]}
         if manifest["status"] != "ok" or source.get("load_key") != _load_key(job, loader):
             return None
+        for path, *stamp in source.get("pictures", []):
+            if (_file_stamp(Path(path)) if Path(path).is_file() else []) != stamp:
+                return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if set(recorded) != {node.id for node in nodes}:

@@ -166,3 +166,33 @@ def test_an_edited_output_feeds_the_steps_downstream(registry, tmp_path):
     reverted = run()
     assert reverted["summary-150"].cache == "hit" and reverted["post-150"].cache == "hit"
     assert "Edited by hand" not in (out / "post-150.md").read_text()
+
+
+def test_a_picture_changed_beside_an_unchanged_article_is_seen(invoke, tmp_path):
+    """The load is cached by the article's bytes, but its pictures live beside it: an
+    edited picture, or the folder moved away, must not come back from the cache."""
+    from PIL import Image
+
+    folder = tmp_path / "a"
+    folder.mkdir()
+    body = (SAMPLES / "article.md").read_text().split("\n## ", 1)[1]
+    (folder / "post.md").write_text(f"# Shade\n\nStreets need shade.\n\n"
+                                    f"![A street tree](tree.png)\n\n## {body}")
+    Image.new("RGB", (64, 48), "green").save(folder / "tree.png")
+    out = tmp_path / "out"
+    assert invoke("run", ARTICLE, folder / "post.md", "-o", out).exit_code == 0
+    first = manifest(out, "post")["source"]
+
+    Image.new("RGB", (64, 48), "orange").save(folder / "tree.png", compress_level=0)
+    assert invoke("run", ARTICLE, folder / "post.md", "-o", out).exit_code == 0
+    edited = manifest(out, "post")["source"]
+    assert edited["digest"] != first["digest"]          # loaded again, not from the cache
+    assert str(folder / "tree.png") in [p[0] for p in first["pictures"]]
+    assert edited["pictures"] != first["pictures"]
+
+    moved = tmp_path / "b"
+    folder.rename(moved)
+    assert invoke("run", ARTICLE, moved / "post.md", "-o", out).exit_code == 0
+    pictures = [p[0] for p in manifest(out, "post")["source"]["pictures"]]
+    assert str(moved / "tree.png") in pictures
+    assert all(p.startswith(str(moved)) for p in pictures)
