@@ -308,6 +308,8 @@ def _says(text: str, word: str) -> bool:
 
 
 def test_the_script_and_the_plan_leave_out_the_brands_avoided_words(invoke, tmp_path):
+    import json
+
     recipe = _write(tmp_path, SCRIPT_AND_PLAN)
     plain = _script_and_plan(_run(invoke, recipe, tmp_path / "plain"))
     assert _says(plain[0], "magnificent") and _says(plain[1], "magnificent")   # the article's
@@ -315,10 +317,17 @@ def test_the_script_and_the_plan_leave_out_the_brands_avoided_words(invoke, tmp_
     said, narrated, shown = _script_and_plan(out)
     for text in (said, narrated, shown):
         assert not _says(text, "magnificent") and not _says(text, "cheap")
+    # the closing card says the brand's call to action and shows its link
+    board = json.loads((out / "storyboard.storyboard.json").read_text())
+    brand = load_brand(BRAND).brand
+    assert board["scenes"][-1]["kind"] == "closing"
+    # said as a sentence: the colon that leads to the link (on the card) is a full stop
+    assert board["scenes"][-1]["narration"] == "Plant one tree this spring."
+    assert board["call_to_action"] == brand.words.call_to_action.text
+    assert board["link"] == brand.words.call_to_action.link
     # only that sentence goes: the one after it, standing alone, is still said
     assert "the American elm was the favourite street tree" in said
     assert "the American elm was the favourite street tree" in narrated
-    import json
     steps = json.loads((out / "manifest.json").read_text())["steps"]
     assert not any("avoids" in n for step in steps for n in step.get("notes", []))
 

@@ -141,16 +141,20 @@ class StoryboardTransform(Transform):
     """Plan an explainer video: title card, a scene per section, closing card (JSON, Markdown)."""
 
     name = "storyboard"
-    version = "5"  # 2: whole key points; 3: merged sections keep their headings, podcast points are statements; 4: preferred terms; 5: words to avoid
+    version = "6"  # 2: whole key points; 3: merged sections keep their headings, podcast points are statements; 4: preferred terms; 5: words to avoid; 6: the brand's call to action
     consumes = ("document", "text", "transcript", "script", "audio")
     produces = "storyboard"
     Params = StoryboardParams
 
     @classmethod
     def brand_params(cls, brand) -> dict:
-        """The brand's tone, words to avoid and preferred terms, for the plan's words."""
+        """The brand's tone, words to avoid and preferred terms, for the plan's words, and
+        its call to action and link for the closing card."""
+        cta = brand.words.call_to_action
         return {"tone": brand.words.tone or None, "avoid": list(brand.words.avoid) or None,
-                "preferred": dict(brand.words.preferred) or None}
+                "preferred": dict(brand.words.preferred) or None,
+                "call_to_action": cta.text if cta else None,
+                "link": (cta.link or None) if cta else None}
 
     def model_identity(self, params: StoryboardParams, ctx: Context) -> str:
         return text_generator(params, ctx).identity()
@@ -243,7 +247,7 @@ class ExplainerVideo(Transform):
     """A designed video from a document, narration or podcast: scenes, pictures, captions."""
 
     name = "explainer-video"
-    version = "9"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points; 5: preferred terms; 6: words to avoid; 7: a script's podcast with stings and music; 8: a wrapped heading keeps " · " at the end of its line; 9: a picture gives up room before key points shrink
+    version = "10"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points; 5: preferred terms; 6: words to avoid; 7: a script's podcast with stings and music; 8: a wrapped heading keeps " · " at the end of its line; 9: a picture gives up room before key points shrink; 10: the brand's call to action on the closing card
     consumes = ("document", "text", "storyboard", "audio", "script")
     produces = "video"
     Params = ExplainerParams

@@ -52,6 +52,14 @@ def sentence(text: str) -> str:
     return text if not text or text[-1:] in ".!?:" else text + "."
 
 
+def said_call_to_action(text: str) -> str:
+    """The closing card's call to action as the narrator says it: a sentence, and a
+    colon that leads to the link (shown on the card, not read out) said as a full stop
+    ("Plant one tree this spring:" is said "Plant one tree this spring.")."""
+    text = normalize_space(text).rstrip(":").rstrip()
+    return sentence(text) if text else ""
+
+
 #: a trailing clause that can go, leaving the sentence before it true and whole ("...
 #: makes before you can explain it"): not "if", "unless" or "until", whose loss would
 #: change what the rest says
@@ -293,7 +301,7 @@ def plan_document(doc: Document, generator: TextGenerator, *, points: int = 3,
                             sha256=figure.sha256, caption=figure.caption, alt=figure.alt)
         scenes.append(Scene(kind=kind, heading=heading, points=scene_points, quote=quote,
                             stat=stat, stat_label=label, visual=visual, narration=narration))
-    closing = sentence(call_to_action) if call_to_action else ""
+    closing = said_call_to_action(call_to_action)
     scenes.append(Scene(kind="closing", heading=title, narration=closing))
     return Storyboard(title=title, byline=byline, date=_date(metadata.get("date", "")),
                       link=link, call_to_action=call_to_action, scenes=tuple(scenes),
@@ -339,7 +347,7 @@ def plan_podcast(title: str, speakers: Sequence[str], chapters: Sequence[tuple[s
         scenes.append(Scene(kind="chapter", heading=heading, narration=text,
                             points=tuple(Point(text=p, cue=c) for c, p in ordered)))
     scenes.append(Scene(kind="closing", heading=title,
-                        narration=sentence(call_to_action) if call_to_action else ""))
+                        narration=said_call_to_action(call_to_action)))
     return Storyboard(title=title, byline=metadata.get("author", ""),
                       date=_date(metadata.get("date", "")), link=link,
                       call_to_action=call_to_action, speakers=tuple(speakers),
