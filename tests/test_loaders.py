@@ -372,3 +372,18 @@ def test_html_field_lists_stay_lines_and_role_main_is_the_article(tmp_path):
     assert doc.sections[0].paragraphs == (
         "Release: 0.1",
         "Python lists have a built-in sort method that modifies the list in place.")
+
+
+@pytest.mark.parametrize("tag", ["tt", "code", "kbd", "var", "samp", "big", "strike", "acronym"])
+def test_html_inline_code_stays_in_its_paragraph(tmp_path, tag):
+    """An inline element (``<tt>close()</tt>``, as SQLite's pages write it) is part of
+    the sentence around it: its text kept, the paragraph whole."""
+    path = write(tmp_path, "locks.html", (
+        "<html><body><h1>Locks</h1><p>One particularly pernicious problem is that the "
+        f"<{tag}>close()</{tag}> system call will cancel all POSIX advisory locks on the "
+        "same file.</p><pre>int fd = open(path);</pre><p>Other threads keep running.</p>"
+        "</body></html>"))
+    paragraphs = HtmlLoader().load(path).sections[0].paragraphs
+    assert paragraphs == ("One particularly pernicious problem is that the close() system "
+                          "call will cancel all POSIX advisory locks on the same file.",
+                          "Other threads keep running.")

@@ -23,9 +23,11 @@ from engine.sentences import ends_sentence, normalize_space
 
 _DROPPED = ("nav", "header", "footer", "aside", "script", "style", "form", "noscript",
             "template", "svg", "iframe", "button", "select", "textarea", "video", "audio", "canvas", "object", "embed", "pre", "table")
+#: phrasing elements, the obsolete ones (``tt``, ``big``...) too: their text stays in the
+#: paragraph around them ("the <tt>close()</tt> system call")
 _INLINE = frozenset("""
-a abbr b bdi bdo cite code data del dfn em font i ins kbd label mark q s samp small span
-strong sub sup time u var wbr
+a abbr acronym b bdi bdo big cite code data del dfn em font i ins kbd label mark nobr q s
+samp small span strike strong sub sup time tt u var wbr
 """.split())
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 
@@ -158,7 +160,9 @@ class HtmlLoader(engine.SourceLoader):
     """Web pages and exported articles (.html, .htm)."""
 
     name = "html"
-    version = "3"  # 2: labels (dt, summary, captions) become headings; 3: figures
+    #: 2: labels (dt, summary, captions) become headings; 3: figures; 4: ``tt``, ``big``,
+    #: ``strike``, ``acronym``, ``nobr`` stay inline
+    version = "4"
     extensions = (".html", ".htm")
     produces = "document"
 
