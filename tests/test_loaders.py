@@ -387,3 +387,24 @@ def test_html_inline_code_stays_in_its_paragraph(tmp_path, tag):
     assert paragraphs == ("One particularly pernicious problem is that the close() system "
                           "call will cancel all POSIX advisory locks on the same file.",
                           "Other threads keep running.")
+
+
+def test_markdown_indented_code_opening_the_file_is_code(tmp_path):
+    """A README that opens with an indented ASCII-art logo (underscore's): the logo is an
+    indented code block, dropped like fenced code, never a paragraph of slashes."""
+    logo = ["                  __", "     __  __    ___\\ \\", "    /\\ \\/\\ \\ /' _ `\\"]
+    path = write(tmp_path, "readme.md", "\n".join(logo) + f"\n\n{PROSE}\n\n    x = 1\n")
+    doc = MarkdownLoader().load(path)
+    assert [p for s in doc.sections for p in s.paragraphs] == [PROSE]
+
+
+def test_markdown_front_matter_only_at_the_start(tmp_path):
+    """Text between two thematic breaks is prose, not front matter; real front matter
+    still leaves an indented code block after it as code."""
+    path = write(tmp_path, "rules.md", f"Intro line here.\n\n---\n\nMiddle: part.\n\n---\n\n{PROSE}\n")
+    doc = MarkdownLoader().load(path)
+    assert [p for s in doc.sections for p in s.paragraphs] == \
+        ["Intro line here.", "Middle: part.", PROSE]
+    path = write(tmp_path, "front.md", f"---\ntitle: Trees\n---\n    /\\_/\\ art\n\n{PROSE}\n")
+    doc = MarkdownLoader().load(path)
+    assert doc.title == "Trees" and [p for s in doc.sections for p in s.paragraphs] == [PROSE]

@@ -39,22 +39,30 @@ def _as_string(value: Any) -> str:
 def _front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
     """Split YAML front matter from the body; metadata values become strings.
 
+    Front matter is only a ``---`` block at the very start. The body is kept as written:
+    ``frontmatter.parse`` strips it, which turns an indented code block opening the file
+    (a README's ASCII-art logo) into a paragraph, and it takes the text between two
+    thematic breaks for front matter when the file has none.
+
     The front matter goes through remixer's bounded YAML reader: a source's alias bomb
     fails that source in one line instead of expanding in memory.
     """
-    import frontmatter
     import yaml
     from frontmatter.default_handlers import YAMLHandler
 
     from engine.errors import LimitError
     from engine.safe_yaml import parse_yaml
 
-    class BoundedYAML(YAMLHandler):
-        def load(self, fm: str, **kwargs: object) -> Any:
-            return parse_yaml(fm, f"{name}'s front matter")
-
+    handler = YAMLHandler()
+    head = text.lstrip()
+    if not handler.detect(head):
+        return {}, text
     try:
-        metadata, body = frontmatter.parse(text, handler=BoundedYAML())
+        fm, body = handler.split(head)
+    except ValueError:   # an opening ``---`` without a closing one: a thematic break
+        return {}, text
+    try:
+        metadata = parse_yaml(fm, f"{name}'s front matter")
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -87,7 +95,9 @@ class MarkdownLoader(engine.SourceLoader):
     scripts (front matter ``remixer: podcast-script``) load as scripts."""
 
     name = "markdown"
-    version = "3"  # 2: a paragraph that repeats the title is dropped; 3: sections carry figures
+    #: 2: a paragraph that repeats the title is dropped; 3: sections carry figures; 4: an
+    #: indented code block opening the file is code, text between two rules is not front matter
+    version = "4"
     extensions = (".md", ".markdown")
     produces = "document"
 
