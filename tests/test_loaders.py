@@ -408,3 +408,61 @@ def test_markdown_front_matter_only_at_the_start(tmp_path):
     path = write(tmp_path, "front.md", f"---\ntitle: Trees\n---\n    /\\_/\\ art\n\n{PROSE}\n")
     doc = MarkdownLoader().load(path)
     assert doc.title == "Trees" and [p for s in doc.sections for p in s.paragraphs] == [PROSE]
+
+
+RST = """\
+.. _porting:
+
+Porting Guide
+=============
+
+The Short Explanation
+---------------------
+
+To make your project compatible, the basic steps are:
+
+#. Use Pylint_ to help (``python -m pip install pylint``)
+#. Read `Porting to Python 3`_ and :ref:`the notes <tut-notes>` first
+#. Open files with :func:`~io.open` [#]_
+
+Write the code like this::
+
+    import io
+
+.. _Pylint: https://example.org/pylint
+.. _Porting to Python 3: https://example.org/book
+.. [#] Since version 2.6.
+"""
+
+
+@pytest.mark.parametrize("name", ["porting.txt", "porting.rst"])
+def test_restructured_text_markup_goes_words_stay(tmp_path, name):
+    """A ``.txt`` written in reStructuredText (Sphinx's ``_sources``) or a ``.rst``: no
+    "#." markers, no "Pylint_" or link targets, no literal block; each item a paragraph."""
+    doc = TextLoader().load(write(tmp_path, name, RST))
+    assert doc.title == "Porting Guide"
+    assert [(s.heading, s.paragraphs) for s in doc.sections] == [("The Short Explanation", (
+        "To make your project compatible, the basic steps are:",
+        "Use Pylint to help (python -m pip install pylint)",
+        "Read Porting to Python 3 and the notes first",
+        "Open files with io.open",
+        "Write the code like this:"))]
+
+
+def test_plain_text_with_one_underscore_word_is_not_restructured_text(tmp_path):
+    """One sign of markup is not enough: an essay mentioning ``max_len_`` stays plain
+    text, its lines read by the plain-text rules."""
+    path = write(tmp_path, "essay.txt", "Field Notes\n\nThe max_len_ value is set. "
+                 "#. is not a marker here.\n\n  Indented lines stay prose.\n")
+    doc = TextLoader().load(path)
+    assert doc.title == "Field Notes"
+    assert doc.sections[0].paragraphs == ("The max_len_ value is set. #. is not a marker "
+                                          "here.", "Indented lines stay prose.")
+
+
+def test_restructured_text_nested_too_deep_for_docutils_loads_as_plain_text(tmp_path):
+    items = "".join(" " * (2 * i) + f"- item {i}\n\n" for i in range(400))
+    path = write(tmp_path, "deep.rst", f"Use ``x`` and Pylint_ here.\n\n{items}")
+    doc = TextLoader().load(path)
+    assert doc.sections[0].paragraphs[0] == "Use ``x`` and Pylint_ here."
+    assert sum(len(s.paragraphs) for s in doc.sections) == 401

@@ -6,6 +6,10 @@ no final stop, in title case or numbered like "2.1 Stream"), a line underlined w
 ``===`` or ``---``, or a short first line of a block followed by much longer (wrapped)
 lines. Lines of code or data ("A: 0") are not headings. Wrapped lines are
 joined; bulleted or numbered lines become one paragraph per item.
+
+A ``.rst`` file, or a ``.txt`` written in reStructuredText (Sphinx's ``_sources``), is
+read by docutils instead (see :mod:`plugins.sources.rst`): its markup stripped, its
+words kept.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Iterator
 
 import engine
 from engine.artifacts import Document
+from plugins.sources.rst import load_rst, looks_like_rst
 from plugins.sources.textfile import DocumentBuilder, read_text
 from engine.sentences import (is_list_item, looks_like_heading, split_paragraphs,
                                     strip_list_marker)
@@ -86,21 +91,28 @@ def _events(text: str) -> Iterator[tuple[str, str]]:
 
 
 class TextLoader(engine.SourceLoader):
-    """Plain-text articles (.txt)."""
+    """Plain-text articles (.txt), reStructuredText (.rst, or .txt written in it)."""
 
     name = "text"
-    version = "2"  # title-case and numbered headings detected
-    extensions = (".txt",)
+    version = "3"  # 2: title-case and numbered headings detected; 3: reStructuredText
+    extensions = (".txt", ".rst")
     produces = "document"
 
     def load(self, path: Path) -> Document:
         path = Path(path)
         text, encoding = read_text(path)
+        builder = DocumentBuilder(path)
+        if path.suffix.lower() == ".rst" or looks_like_rst(text):
+            try:
+                title = load_rst(text, builder)
+            except RecursionError:  # nested deeper than docutils' parser goes: plain text
+                builder = DocumentBuilder(path)
+            else:
+                return builder.build(title=title, metadata={"encoding": encoding})
         events = list(_events(text))
         title = ""
         if events and events[0][0] == "heading":
             title = events.pop(0)[1]
-        builder = DocumentBuilder(path)
         for kind, content in events:
             if kind == "heading":
                 builder.heading(content, 1)
