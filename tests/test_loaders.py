@@ -466,3 +466,22 @@ def test_restructured_text_nested_too_deep_for_docutils_loads_as_plain_text(tmp_
     doc = TextLoader().load(path)
     assert doc.sections[0].paragraphs[0] == "Use ``x`` and Pylint_ here."
     assert sum(len(s.paragraphs) for s in doc.sections) == 401
+
+
+def test_list_after_a_lead_in_keeps_each_item(tmp_path):
+    """httplib2's "The following three types ... are supported." and its list: every item
+    stays, in order, its own paragraph right after the lead-in (Markdown, HTML, rST)."""
+    lead = "The following three types of HTTP Authentication are supported."
+    expected = (lead, "Digest", "Basic", "WSSE Token auth", "Caching is optional.")
+    sources = {
+        "auth.md": f"# Auth\n\n{lead}\n\n* Digest\n* Basic\n* WSSE Token auth\n\n"
+                   "Caching is optional.\n",
+        "auth.html": f"<h1>Auth</h1><p>{lead}</p><ul><li>Digest</li><li><p>Basic</p></li>"
+                     "<li>WSSE Token auth</li></ul><p>Caching is optional.</p>",
+        "auth.rst": f"Auth\n====\n\n{lead}\n\n#. Digest\n#. Basic\n#. WSSE Token auth\n\n"
+                    "Caching is optional.\n",
+    }
+    for name, text in sources.items():
+        loader = {".md": MarkdownLoader, ".html": HtmlLoader, ".rst": TextLoader}[Path(name).suffix]
+        doc = loader().load(write(tmp_path, name, text))
+        assert [p for s in doc.sections for p in s.paragraphs] == list(expected), name
