@@ -416,6 +416,8 @@ RST = """\
 Porting Guide
 =============
 
+:author: Brett Cannon
+
 The Short Explanation
 ---------------------
 
@@ -441,6 +443,7 @@ def test_restructured_text_markup_goes_words_stay(tmp_path, name):
     "#." markers, no "Pylint_" or link targets, no literal block; each item a paragraph."""
     doc = TextLoader().load(write(tmp_path, name, RST))
     assert doc.title == "Porting Guide"
+    assert doc.metadata == {"author": "Brett Cannon", "encoding": "utf-8"}
     assert [(s.heading, s.paragraphs) for s in doc.sections] == [("The Short Explanation", (
         "To make your project compatible, the basic steps are:",
         "Use Pylint to help (python -m pip install pylint)",

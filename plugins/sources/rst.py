@@ -55,11 +55,15 @@ def _doctree(text: str):
     return publish_doctree(text, settings_overrides=settings)
 
 
-def load_rst(text: str, builder: DocumentBuilder) -> str:
-    """Fill ``builder`` with the headings and paragraphs of ``text``; the title."""
+def load_rst(text: str, builder: DocumentBuilder) -> tuple[str, dict[str, str]]:
+    """Fill ``builder`` with the headings and paragraphs of ``text``; the title and the
+    bibliographic fields kept as metadata (``:author:``, ``:date:``)."""
     from docutils import nodes
 
     doctree = _doctree(text)
+    metadata = {field: node.astext() for docinfo in doctree.findall(nodes.docinfo)
+                for field, kind in (("author", nodes.author), ("date", nodes.date))
+                for node in docinfo.findall(kind)}
     for node in list(doctree.findall(nodes.problematic)):
         node.parent.replace(node, nodes.Text(_role_text(node.astext())))
     for node in list(doctree.findall(nodes.footnote_reference)) + \
@@ -88,4 +92,4 @@ def load_rst(text: str, builder: DocumentBuilder) -> str:
             builder.paragraph(node.astext())
         elif isinstance(node, nodes.Element):
             stack.extend((child, level) for child in reversed(node.children))
-    return doctree.get("title", "")
+    return doctree.get("title", ""), metadata

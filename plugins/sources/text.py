@@ -104,11 +104,11 @@ class TextLoader(engine.SourceLoader):
         builder = DocumentBuilder(path)
         if path.suffix.lower() == ".rst" or looks_like_rst(text):
             try:
-                title = load_rst(text, builder)
+                title, metadata = load_rst(text, builder)
             except RecursionError:  # nested deeper than docutils' parser goes: plain text
                 builder = DocumentBuilder(path)
             else:
-                return builder.build(title=title, metadata={"encoding": encoding})
+                return builder.build(title=title, metadata={**metadata, "encoding": encoding})
         events = list(_events(text))
         title = ""
         if events and events[0][0] == "heading":
