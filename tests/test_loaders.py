@@ -418,6 +418,8 @@ Porting Guide
 
 :author: Brett Cannon
 
+.. _short:
+
 The Short Explanation
 ---------------------
 
@@ -425,7 +427,7 @@ To make your project compatible, the basic steps are:
 
 #. Use Pylint_ to help (``python -m pip install pylint``)
 #. Read `Porting to Python 3`_ and :ref:`the notes <tut-notes>` first
-#. Open files with :func:`~io.open` [#]_
+#. Open files with :func:`~io.open` [#]_, as :ref:`short` says, or :ref:`cporting`
 
 Write the code like this::
 
@@ -448,7 +450,7 @@ def test_restructured_text_markup_goes_words_stay(tmp_path, name):
         "To make your project compatible, the basic steps are:",
         "Use Pylint to help (python -m pip install pylint)",
         "Read Porting to Python 3 and the notes first",
-        "Open files with io.open",
+        "Open files with io.open, as The Short Explanation says, or cporting",
         "Write the code like this:"))]
 
 

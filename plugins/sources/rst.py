@@ -26,7 +26,7 @@ _SIGNS = (
     re.compile(r"::\n\n[ \t]+\S"),                                          # a literal block
 )
 #: a role docutils does not know (Sphinx's): its title, else its target
-_ROLE = re.compile(r"^:[\w:.+-]+:`(?P<content>.*)`$", re.DOTALL)
+_ROLE = re.compile(r"^:(?P<role>[\w:.+-]+):`(?P<content>.*)`$", re.DOTALL)
 _TITLED = re.compile(r"^(?P<title>.+?)\s*<[^<>]+>$", re.DOTALL)
 
 
@@ -35,14 +35,45 @@ def looks_like_rst(text: str) -> bool:
     return sum(bool(sign.search(text)) for sign in _SIGNS) >= 2
 
 
-def _role_text(raw: str) -> str:
-    """``:func:`~io.open``` -> "io.open"; ``:ref:`the guide <guide>``` -> "the guide"."""
+def _role_text(raw: str, sections: dict[str, str]) -> str:
+    """``:func:`~io.open``` -> "io.open"; ``:ref:`the guide <guide>``` -> "the guide";
+    ``:ref:`label``` -> the title of the section so labelled, when it is in ``sections``."""
     match = _ROLE.match(raw)
     if not match:
         return raw
     content = match["content"]
     titled = _TITLED.match(content)
-    return titled["title"] if titled else content.lstrip("~!")
+    if titled:
+        return titled["title"]
+    label = " ".join(content.lower().split())
+    if match["role"] in ("ref", "std:ref") and label in sections:
+        return sections[label]
+    return content.lstrip("~!")
+
+
+def _section_titles(doctree) -> dict[str, str]:
+    """Each name a section (or the document) is known by -> its title."""
+    from docutils import nodes
+
+    titles = {name: doctree.get("title", "") for name in doctree.get("names", ())}
+    for section in doctree.findall(nodes.section):
+        title = section.next_node(nodes.title)
+        titles.update({name: title.astext() for name in section["names"] if title})
+    return {name: title for name, title in titles.items() if title}
+
+
+def _drop_footnote_marks(doctree) -> None:
+    """Footnote and citation marks go with the space before them ("open [#]_, as" ->
+    "open, as"); the notes themselves are not read."""
+    from docutils import nodes
+
+    for node in list(doctree.findall(nodes.footnote_reference)) + \
+            list(doctree.findall(nodes.citation_reference)):
+        parent, index = node.parent, node.parent.index(node)
+        parent.remove(node)
+        if index and isinstance(parent[index - 1], nodes.Text):
+            before = parent[index - 1]
+            parent.replace(before, nodes.Text(before.astext().rstrip()))
 
 
 def _doctree(text: str):
@@ -64,11 +95,10 @@ def load_rst(text: str, builder: DocumentBuilder) -> tuple[str, dict[str, str]]:
     metadata = {field: node.astext() for docinfo in doctree.findall(nodes.docinfo)
                 for field, kind in (("author", nodes.author), ("date", nodes.date))
                 for node in docinfo.findall(kind)}
+    sections = _section_titles(doctree)
     for node in list(doctree.findall(nodes.problematic)):
-        node.parent.replace(node, nodes.Text(_role_text(node.astext())))
-    for node in list(doctree.findall(nodes.footnote_reference)) + \
-            list(doctree.findall(nodes.citation_reference)):
-        node.parent.remove(node)
+        node.parent.replace(node, nodes.Text(_role_text(node.astext(), sections)))
+    _drop_footnote_marks(doctree)
     skipped = (nodes.literal_block, nodes.doctest_block, nodes.table, nodes.comment,
                nodes.target, nodes.footnote, nodes.citation, nodes.system_message,
                nodes.substitution_definition, nodes.docinfo, nodes.raw, nodes.Invisible,
