@@ -707,6 +707,36 @@ def test_thumbnail_has_the_title_and_the_key_visual(tmp_path, size):
     assert (region > 230).mean() > 0.05                   # white letters drawn there
 
 
+WIDE_TITLES = ("Roots Under the Pavement: How Cities Rebuild Their Tree Canopy",
+               "Trees are good for the cities of today", "How cities rebuild their tree canopy")
+
+
+@pytest.mark.parametrize("title", WIDE_TITLES)
+def test_a_wide_thumbnail_without_a_picture_fills_its_width_with_the_title(tmp_path, title):
+    """Alone on a 16:9 thumbnail the title was two lines of the size used beside a
+    picture: a title a little wider than the frame became two short lines on the left
+    (about 60% of the width) with the rest empty. It now takes the width and reads
+    large at a 320-px copy: its white letters span at least 75% of the safe width and
+    a quarter of the height, inside the safe area."""
+    import numpy as np
+    from PIL import Image
+
+    from plugins.video.layout import frame_layout
+    from plugins.video.slides import Typeface, draw_thumbnail
+
+    board = small_board().model_copy(update={"title": title})
+    dst, boxes, notes = draw_thumbnail(board, None, (1280, 720), Typeface.of(None),
+                                       tmp_path / "thumb.jpg")
+    assert not notes
+    safe = frame_layout(1280, 720).safe
+    assert boxes and all(b.inside(safe) for b in boxes)
+    copy = Image.open(dst).convert("RGB").resize((320, 180), Image.LANCZOS)
+    white = (np.asarray(copy).astype(int) > 200).all(axis=2)
+    rows, cols = np.nonzero(white)
+    assert cols.max() - cols.min() >= 0.75 * safe.w / 4, (title, cols.min(), cols.max())
+    assert rows.max() - rows.min() >= 0.25 * 180, (title, rows.min(), rows.max())
+
+
 # --------------------------------------------------------------------------- renders
 
 def narrated(board: Storyboard, tmp_path: Path) -> Audio:
