@@ -15,7 +15,7 @@ from engine.errors import TransformError
 from engine.textgen import GeneratorSettings
 from engine.transform import Context
 
-from .conftest import SAMPLES
+from .conftest import RECIPES, SAMPLES
 
 
 @pytest.fixture
@@ -400,6 +400,65 @@ def test_scenes_and_points_follow_the_word_timings_within_a_frame(generator):
         assert 0 < line.fades[slot] <= 0.5
 
 
+def recipe_plans(registry, generator, name: str) -> dict[str, Storyboard]:
+    """The sample article's plan for each video step of ``recipes/NAME`` (a video made
+    from a storyboard step takes that step's plan), with the parameters the recipe gives."""
+    from engine.recipe import read_recipe_file, validate_recipe
+    from plugins.video.storyboard import plan_document
+
+    nodes = {n.id: n for n in validate_recipe(read_recipe_file(RECIPES / name), registry).nodes}
+    plans = {}
+    for node in nodes.values():
+        if node.use != "explainer-video":
+            continue
+        params = nodes[node.input].params if node.input in nodes else node.params
+        plans[node.id] = plan_document(sample_doc(), generator, points=params.points,
+                                       max_scenes=params.max_scenes, narrate=params.narrate,
+                                       call_to_action=params.call_to_action, link=params.link)
+    return plans
+
+
+def test_no_scene_shows_its_heading_alone_for_long(registry, generator):
+    """The reviewer's bare slide: a section whose key points are late sentences showed
+    only its heading for about 40 s. In the sample article's 16:9 explainer and 9:16
+    short (at a pace slower than the voice's), every scene shows a point, its picture or
+    its quote within BARE_SECONDS; the points after the first still appear on cue."""
+    from plugins.video.timeline import BARE_SECONDS, EARLY_SECONDS, timeline
+
+    plans = recipe_plans(registry, generator, "article-to-video.yaml")
+    assert set(plans) == {"explainer", "short"}
+    late = []
+    for name, board in plans.items():
+        words = spoken(board)
+        line = timeline(board, words, words[-1].end + 0.5, 30, transition=0.5, tail=3)
+        for slot, index in enumerate(line.scenes):
+            scene = board.scenes[index]
+            if scene.kind in ("title", "closing"):
+                continue
+            start, points = line.starts[slot], line.points[slot]
+            shown = [*points, *([start] if scene.visual or scene.quote else [])]
+            assert shown and min(shown) - start <= BARE_SECONDS, (name, scene.heading, points)
+            cued = _cue_times(scene, index, words, board)
+            if cued[0] - start > BARE_SECONDS:   # brought forward, once the heading is said
+                late.append((name, scene.heading))
+                assert points[0] - start <= EARLY_SECONDS
+                assert points[0] > start   # it fades in, after the heading
+            # every later point on the frame its sentence starts
+            assert points[1:] == pytest.approx(cued[1:], abs=1 / 30 / 2 + 1e-6)
+    # the 16:9 explainer reads every paragraph: some sections' points are late sentences
+    assert any(name == "explainer" for name, _ in late), late
+
+
+def _cue_times(scene: Scene, index: int, words: list[Word], board: Storyboard) -> list[float]:
+    """When each of the scene's points' cue sentences starts in ``words`` (from
+    :func:`spoken`)."""
+    before = sum(len(s.narration.split()) for s in board.scenes[:index])
+    tokens = scene.narration.split()
+    return [words[before + next(i for i in range(len(tokens))
+                                if " ".join(tokens[i:]).startswith(point.cue))].start
+            for point in scene.points]
+
+
 def test_a_scene_missing_from_the_audio_is_left_out_with_a_note():
     from plugins.video.timeline import timeline
 
@@ -646,6 +705,36 @@ def test_thumbnail_has_the_title_and_the_key_visual(tmp_path, size):
     title = boxes[0]
     region = pixels[title.y:title.bottom, title.x:title.right].mean(axis=2)
     assert (region > 230).mean() > 0.05                   # white letters drawn there
+
+
+WIDE_TITLES = ("Roots Under the Pavement: How Cities Rebuild Their Tree Canopy",
+               "Trees are good for the cities of today", "How cities rebuild their tree canopy")
+
+
+@pytest.mark.parametrize("title", WIDE_TITLES)
+def test_a_wide_thumbnail_without_a_picture_fills_its_width_with_the_title(tmp_path, title):
+    """Alone on a 16:9 thumbnail the title was two lines of the size used beside a
+    picture: a title a little wider than the frame became two short lines on the left
+    (about 60% of the width) with the rest empty. It now takes the width and reads
+    large at a 320-px copy: its white letters span at least 75% of the safe width and
+    a quarter of the height, inside the safe area."""
+    import numpy as np
+    from PIL import Image
+
+    from plugins.video.layout import frame_layout
+    from plugins.video.slides import Typeface, draw_thumbnail
+
+    board = small_board().model_copy(update={"title": title})
+    dst, boxes, notes = draw_thumbnail(board, None, (1280, 720), Typeface.of(None),
+                                       tmp_path / "thumb.jpg")
+    assert not notes
+    safe = frame_layout(1280, 720).safe
+    assert boxes and all(b.inside(safe) for b in boxes)
+    copy = Image.open(dst).convert("RGB").resize((320, 180), Image.LANCZOS)
+    white = (np.asarray(copy).astype(int) > 200).all(axis=2)
+    rows, cols = np.nonzero(white)
+    assert cols.max() - cols.min() >= 0.75 * safe.w / 4, (title, cols.min(), cols.max())
+    assert rows.max() - rows.min() >= 0.25 * 180, (title, rows.min(), rows.max())
 
 
 # --------------------------------------------------------------------------- renders

@@ -506,13 +506,39 @@ class ThumbnailLogo:
     position: str = "top-right"
 
 
+#: a thumbnail title's size beside or under a picture, and the largest it grows to alone on
+#: a wide thumbnail, in units (1% of the short side)
+THUMBNAIL_TITLE = (10.0, 16.0)
+#: a wide thumbnail's title takes the fewest lines that keep this share of its largest size
+FEWER_LINES = 0.8
+
+
+def _wide_title(frame: Frame, title: str, typeface: Typeface, box: Box) -> tuple[float, int]:
+    """The size and lines of a title alone on a wide thumbnail: each count of lines (up
+    to five) gives the largest size (up to ``THUMBNAIL_TITLE[1]``) at which the title
+    fits ``box`` in that many; the fewest lines within ``FEWER_LINES`` of the largest
+    size win. So a title reads large at a small copy, and a title a little wider than
+    the box is one large line, not two short lines on the left of an empty frame."""
+    measure = partial(fit_text, frame, [])
+    sizes = []
+    for lines in range(1, 6):
+        block = measure(title, typeface.title, THUMBNAIL_TITLE[1] * frame.unit, box,
+                        max_lines=lines)
+        if not block.cut:   # not one cut short (a title too long for five lines)
+            sizes.append((block.size, lines))
+    best = max((size for size, _ in sizes), default=0)
+    return next(((size, lines) for size, lines in sizes if size >= FEWER_LINES * best),
+                (THUMBNAIL_TITLE[0] * frame.unit, 5))
+
+
 def draw_thumbnail(board: Storyboard, picture: Path | None, size: tuple[int, int],
                    typeface: Typeface, dst: Path, *, palette: Palette = Palette(),
                    logo: ThumbnailLogo | None = None,
                    channel: str = "") -> tuple[Path, list[Box], list[str]]:
     """A JPEG of ``size``: the background, the key visual (when there is one), the
-    channel's name, the title and the logo (text keeps clear of the logo's rows);
-    returns the text boxes and notes too."""
+    channel's name, the title (alone on a wide thumbnail, as large as fits: see
+    :func:`_wide_title`) and the logo (text keeps clear of the logo's rows); returns the
+    text boxes and notes too."""
     from PIL import Image
 
     from plugins.video.branding import logo_box
@@ -553,8 +579,11 @@ def draw_thumbnail(board: Storyboard, picture: Path | None, size: tuple[int, int
         label = canvas.fit(channel.strip().upper(), typeface.heading, 3.4 * u,
                            Box(0, 0, text_box.w, int(5 * u)), max_lines=1)
     above = label.height + bar * 2 if label else 0
-    title = canvas.fit(board.title, typeface.title, 10 * u,
-                       Box(0, 0, text_box.w, text_box.h - bar * 4 - above), max_lines=5)
+    room = Box(0, 0, text_box.w, text_box.h - bar * 4 - above)
+    size, lines = THUMBNAIL_TITLE[0] * u, 5
+    if picture is None and frame.landscape:
+        size, lines = _wide_title(frame, board.title, typeface, room)
+    title = canvas.fit(board.title, typeface.title, size, room, max_lines=lines)
     y = text_box.y + max((text_box.h - title.height - bar * 3 - above) // 2, 0)
     if label is not None:
         canvas.text(label, text_box.x, y, text_box.w, accent)

@@ -7,6 +7,12 @@ the first word of its narration, which is the start of a sentence; a key point a
 on the frame of the first word of its cue sentence. The title card starts at 0; the
 closing card starts just after the last word and stays ``tail`` seconds. Times are on
 frame boundaries. The transition into a scene ends when its first word is spoken.
+
+A slide never shows its heading alone for long: when a scene's first key point is said
+more than ``BARE_SECONDS`` into it (a section whose chosen sentences come late), that
+point shows as soon as the heading has been said, when the scene's second sentence
+starts (``EARLY_SECONDS`` in at the latest), as a preview of what the section arrives
+at; the points after it still appear as they are said.
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ from typing import Sequence
 from engine.artifacts import Storyboard, Word
 
 _TOKEN = re.compile(r"[\W_]+", re.UNICODE)
+#: the longest a scene shows only its heading before its first key point appears
+BARE_SECONDS = 8.0
+#: a first key point brought forward shows at most this long into its scene
+EARLY_SECONDS = 3.0
 
 
 def norm(token: str) -> str:
@@ -127,9 +137,24 @@ def timeline(board: Storyboard, words: Sequence[Word], audio_duration: float, fp
             at = _sublist(narration, cue[:6])
             t = found.get((i, at)) if at is not None else None
             times.append(snap(min(max(t if t is not None else start, start), end)))
+        if times and min(times) > start + BARE_SECONDS:
+            first = times.index(min(times))
+            times[first] = snap(min(_second_sentence(scene.narration, i, found, start),
+                                    start + EARLY_SECONDS, end))
         out_points.append(tuple(times))
     return Timeline(fps, tuple(out_starts), tuple(out_ends), tuple(out_points), tuple(out_fades),
                     duration, tuple(kept), tuple(notes))
+
+
+def _second_sentence(narration: str, scene: int, found: dict[tuple[int, int], float],
+                     start: float) -> float:
+    """When the scene's second sentence (the first after its heading, in a document's
+    plan) starts, or ``start + EARLY_SECONDS`` when it is not heard."""
+    tokens = narration.split()
+    for j, token in enumerate(tokens[:-1]):
+        if token.rstrip("\"'”’)").endswith((".", "!", "?", ":")) and (scene, j + 1) in found:
+            return max(found[(scene, j + 1)], start)
+    return start + EARLY_SECONDS
 
 
 def _sublist(haystack: list[str], needle: list[str]) -> int | None:
