@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.text.cohesion import completes, dependency, detach, passages, standalone
+from plugins.text.cohesion import Passage, completes, dependency, detach, passages, standalone
 from plugins.text.questions import as_question, heading_shape, title_question
 
 
@@ -144,3 +144,18 @@ def test_title_question_uses_the_clause_after_a_colon():
         assert title_question(title, "text") == "", title
     assert title_question("About SQLite", "SQLite is small") == "What should we know about SQLite?"
     assert as_question("About the author") == "What should we know about the author?"
+
+
+def test_a_sentence_pointing_ahead_at_a_list_is_never_read_alone():
+    """httplib2's TL;DR was "The following three types of HTTP Authentication are
+    supported." without the types, which are one-word items no passage takes."""
+    sentences = ["httplib2 is a comprehensive HTTP client library.",
+                 "The following three types of HTTP Authentication are supported.",
+                 "Digest", "Basic", "WSSE",
+                 "Caching is built in and follows the HTTP 1.1 rules."]
+    found = passages(sentences, [0, 0, 0, 0, 0, 1])
+    assert found[1] is None and found[0] == Passage(0, 0) and found[5] == Passage(5, 5)
+    assert passages(["The steps are as follows.", "Plant it."], [0, 0])[0] is None
+    # a colon still hands the lead-in what it announces
+    led = ["The supported types are the following:", "Digest is the default one."]
+    assert passages(led, [0, 0])[0] == Passage(0, 1)

@@ -283,7 +283,7 @@ def test_a_100000_word_document_is_handled():
 def test_registered_as_a_text_generator(registry):
     generator = registry.text_generator("extractive")
     assert isinstance(generator, ExtractiveGenerator)
-    assert generator.identity() == "extractive:@3"
+    assert generator.identity() == "extractive:@4"
 
 
 # --------------------------------------------------------------------------- issue 12
@@ -468,3 +468,21 @@ def test_passages_of_the_sample_carry_their_antecedents(article):
     assert today.index("decoration") < today.index("Today many of them")
     assert passage_of("Heaved sidewalks are not").endswith("They are a sign of starved ones.")
     assert passage_of("Leaves also cool").startswith("Leaves cool the air directly")
+
+
+def test_a_document_given_whole_drops_a_lead_in_whose_list_is_left_out():
+    """httplib2's README: "The following three types of HTTP Authentication are
+    supported." came out without the types (list items no summary takes)."""
+    from engine.artifacts import Document, Section
+    from plugins.text.extractive import ExtractiveGenerator
+
+    doc = Document(title="httplib2", sections=(Section(heading="Features", paragraphs=(
+        "httplib2 is a comprehensive HTTP client library for Python.",
+        "The following three types of HTTP Authentication are supported. These can be "
+        "used over both HTTP and HTTPS.",
+        "Digest", "Basic", "WSSE",
+        "The module can optionally operate with a private cache that understands the "
+        "Cache-Control header.")),))
+    summary = ExtractiveGenerator().summarize(doc, words=400)
+    assert "The following" not in summary and "These can be used" not in summary
+    assert "private cache" in summary and "comprehensive HTTP client" in summary

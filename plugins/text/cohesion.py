@@ -274,10 +274,26 @@ def completes(previous: str, sentence: str) -> bool:
                                                                           "demonstrative")
 
 
+#: a sentence that announces what comes after it ("The following three types are
+#: supported.", "... as follows.", "... listed below."): read without its list it says
+#: nothing, and the list's items are fragments no passage takes
+_POINTS_AHEAD = re.compile(r"\b(?:the following|as follows|(?:listed|shown|given|described|"
+                           r"set out) below|below are)\b", re.IGNORECASE)
+
+
+def announces(text: str) -> bool:
+    """Whether ``text`` leads into what follows it: it ends in a colon, or it points
+    ahead ("The following three types are supported.", "... as follows.")."""
+    return text.rstrip().endswith(":") or bool(_POINTS_AHEAD.search(text))
+
+
 def _whole(sentence: str) -> bool:
     """A sentence or a lead-in to one ("... as follows:"), not a fragment (a list item,
-    a label): a passage never includes one, as nothing can lean on it."""
-    return ends_sentence(sentence) or sentence.rstrip().endswith(":")
+    a label) nor a sentence pointing ahead at a list with a full stop: a passage never
+    includes one, as nothing can lean on it and it cannot be read alone."""
+    if sentence.rstrip().endswith(":"):
+        return True
+    return ends_sentence(sentence) and not announces(sentence)
 
 
 def _rest(sentence: str) -> bool:

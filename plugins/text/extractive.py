@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Sequence
 import engine
 from engine.artifacts import Document
 from engine.textgen import thread_room
-from plugins.text.cohesion import completes, dependency, passages, standalone
+from plugins.text.cohesion import announces, completes, dependency, passages, standalone
 from plugins.text.questions import title_question
 from plugins.text.wording import avoid_pattern, avoided
 from engine.sentences import (STOPWORDS, compress, compressions, count_words,
@@ -499,8 +499,10 @@ class ExtractiveGenerator(engine.TextGenerator):
     name = "extractive"
     # 3: mid-sentence "this X" and "another" lean; fragments, ASCII art and greetings are
     # never chosen; a lead-in keeps what it announces; markup, "(see ...)" and false stops
-    # left out; a thread's last post can be shorter; no hook from a generic title
-    version = "3"
+    # left out; a thread's last post can be shorter; no hook from a generic title;
+    # 4: a sentence pointing ahead at a list ("The following ... are supported.") is never
+    # read without it
+    version = "4"
 
     def summarize(self, doc: Document, *, words: int, tone: str = "",
                   avoid: Sequence[str] = ()) -> str:
@@ -622,7 +624,8 @@ class ExtractiveGenerator(engine.TextGenerator):
 def _readable(paragraphs: Sequence[str]) -> list[str]:
     """The paragraphs of a document given whole that read in order: not labels, menu
     lines or list items, nor a paragraph leaning on one of those, nor a lead-in ("...
-    from the standard C library:") without what it announces."""
+    from the standard C library:", "The following three types are supported.") without
+    what it announces."""
     kept: list[str] = []
     previous = False  # whether the paragraph before this one is kept
     for paragraph in paragraphs:
@@ -630,12 +633,12 @@ def _readable(paragraphs: Sequence[str]) -> list[str]:
         leaning = bool(sentences) and dependency(sentences[0]) is not None
         keep = (ends_sentence(paragraph) or count_words(paragraph) > 12) \
             and _mostly_letters(paragraph) and (previous or not leaning)
-        if previous and not keep and kept[-1].rstrip().endswith(":"):
+        if previous and not keep and announces(kept[-1]):
             kept.pop()
         if keep:
             kept.append(paragraph)
         previous = keep
-    if previous and kept[-1].rstrip().endswith(":"):
+    if previous and announces(kept[-1]):
         kept.pop()
     return kept
 
