@@ -50,9 +50,9 @@ class _Context:
         self.work_dir = work_dir
 
 
-def test_passages_are_mastered_as_they_arrive_into_one_mp3(tmp_path, monkeypatch):
-    monkeypatch.setattr(streaming, "SETTLE_SECONDS", 5.0)
-    monkeypatch.setattr(streaming, "PART_SECONDS", 3.5)   # a passage and its pause
+@pytest.fixture
+def limiting_runs(monkeypatch) -> list[int]:
+    """How many passages each limiting run took, in order."""
     seen: list[int] = []
     limit = production.limit_part
 
@@ -61,6 +61,13 @@ def test_passages_are_mastered_as_they_arrive_into_one_mp3(tmp_path, monkeypatch
         return limit(spoken, *args, **kwargs)
 
     monkeypatch.setattr(production, "limit_part", counting)
+    return seen
+
+
+def test_passages_are_mastered_as_they_arrive_into_one_mp3(tmp_path, monkeypatch,
+                                                            limiting_runs):
+    monkeypatch.setattr(streaming, "SETTLE_SECONDS", 5.0)
+    monkeypatch.setattr(streaming, "PART_SECONDS", 3.5)   # a passage and its pause
     passages = _passages(tmp_path)
     gaps = [0.8, 0.9, 0.7, 0.0]
     with _master(tmp_path, gaps) as master:
@@ -68,11 +75,11 @@ def test_passages_are_mastered_as_they_arrive_into_one_mp3(tmp_path, monkeypatch
             master.add(spoken)
             if spoken is passages[1]:
                 master.pending[-1].result()   # the gain settles on the second passage
-                assert seen == [2]            # ... and those two are mastered at once
+                assert limiting_runs == [2]   # ... and those two are mastered at once
         result = master.finish()
 
     assert result is not None and result.how["gain"] == "streamed"
-    assert seen == [2, 1, 1]                  # the rest one by one, as they came
+    assert limiting_runs == [2, 1, 1]         # the rest one by one, as they came
     assert result.how["gain_from_seconds"] == pytest.approx(6.0, abs=0.01)
     expected = sum(p.duration for p in passages) + sum(gaps)
     assert production.wav_duration(result.out.wav) == pytest.approx(expected, abs=0.002)
@@ -85,23 +92,15 @@ def test_passages_are_mastered_as_they_arrive_into_one_mp3(tmp_path, monkeypatch
     assert not list(tmp_path.glob("streamed-*.wav"))   # parts are not left behind
 
 
-def test_short_passages_are_limited_together(tmp_path, monkeypatch):
+def test_short_passages_are_limited_together(tmp_path, monkeypatch, limiting_runs):
     monkeypatch.setattr(streaming, "SETTLE_SECONDS", 2.0)
     monkeypatch.setattr(streaming, "PART_SECONDS", 4.0)
-    seen: list[int] = []
-    limit = production.limit_part
-
-    def counting(spoken, *args, **kwargs):
-        seen.append(len(spoken))
-        return limit(spoken, *args, **kwargs)
-
-    monkeypatch.setattr(production, "limit_part", counting)
     with _master(tmp_path, [0.3] * 7 + [0.0]) as master:
         for spoken in _passages(tmp_path, count=8, seconds=1.0):
             master.add(spoken)
         result = master.finish()
     # 1.3 s a passage with its pause: four make a part, the last four the rest
-    assert seen == [4, 4] and result is not None
+    assert limiting_runs == [4, 4] and result is not None
 
 
 def test_a_gain_used_before_is_kept_when_close_to_the_prediction(tmp_path):
