@@ -590,6 +590,9 @@ def test_a_picture_gives_up_room_before_key_points_become_fine_print(tmp_path, s
         assert roomy.picture.w >= frame.content.w - 2 * max(int(0.6 * frame.unit), 2) - 1
         assert abs(crowded.picture.w / crowded.picture.h
                    - roomy.picture.w / roomy.picture.h) < 0.1
+        # one that gave up room stays centred over the points
+        content = frame.content
+        assert abs((crowded.picture.x - content.x) - (content.right - crowded.picture.right)) <= 2
 
 
 # --------------------------------------------------------------------------- pictures

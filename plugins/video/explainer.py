@@ -247,7 +247,7 @@ class ExplainerVideo(Transform):
     """A designed video from a document, narration or podcast: scenes, pictures, captions."""
 
     name = "explainer-video"
-    version = "11"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points; 5: preferred terms; 6: words to avoid; 7: a script's podcast with stings and music; 8: a wrapped heading keeps " · " at the end of its line; 9: a picture gives up room before key points shrink; 10: the brand's call to action on the closing card; 11: a first key point said late shows once the heading is said, a title alone on a wide thumbnail takes its width
+    version = "12"  # 2: brand look; 3: whole key points, held frames, panning pictures; 4: merged headings, stated points; 5: preferred terms; 6: words to avoid; 7: a script's podcast with stings and music; 8: a wrapped heading keeps " · " at the end of its line; 9: a picture gives up room before key points shrink; 10: the brand's call to action on the closing card; 11: a first key point said late shows once the heading is said, a title alone on a wide thumbnail takes its width; 12: a picture that gave up room is centred
     consumes = ("document", "text", "storyboard", "audio", "script")
     produces = "video"
     Params = ExplainerParams

@@ -296,7 +296,9 @@ def _split(body: Box, frame: Frame, has_picture: bool,
         picture = Box(body.x + text_w + gap, body.y, pic_w // 2 * 2, max(pic_h, 2) // 2 * 2)
         return Box(body.x, body.y, text_w, body.h), picture
     pic_h = int(min(int(body.h * 0.42), int(body.w * 0.7)) * room)
-    picture = Box(body.x, body.y, int(body.w * room) // 2 * 2, pic_h // 2 * 2)
+    pic_w = int(body.w * room) // 2 * 2
+    # a picture that gave up room stays centred over the points, not off to one side
+    picture = Box(body.x + (body.w - pic_w) // 2, body.y, pic_w, pic_h // 2 * 2)
     below = picture.bottom + int(6 * u)
     return Box(body.x, below, body.w, max(body.bottom - below, 1)), picture
 
