@@ -209,3 +209,45 @@ def test_the_localize_narration_speaks_portuguese_through_a_multilingual_voice(
     assert (tmp_path / "out" / "article" / "narration.mp3").stat().st_size > 10_000
     assert len(spoken) > 50 and detect(" ".join(spoken))[0] == "pt"
     assert any(s.startswith("Raízes") for s in spoken)  # sentences are spoken in parallel
+
+
+def test_a_podcast_script_is_written_in_the_language_asked_for(registry, tmp_path):
+    """`language:` on podcast-script was accepted and ignored: the script came out in
+    English. The extractive writer's dialogue is now translated turn by turn."""
+    from engine.cache import Cache
+    from engine.transform import Context
+
+    doc = registry.loader_for(SAMPLES / "article.md").load(SAMPLES / "article.md")
+    step = registry.transform("podcast-script")
+
+    def script(**language):
+        ctx = Context(registry=registry, step_id="podcast-script", source_name="article.md",
+                      scratch_root=tmp_path / "work", cache=Cache(tmp_path / "cache"))
+        return step.run(doc, step.Params(minutes=1, glossary=["Alex"], **language), ctx)
+
+    english, portuguese = script(), script(language="pt-BR")
+    assert portuguese.language == "pt-BR" and portuguese.speakers == english.speakers
+    assert [t.speaker for t in portuguese.turns] == [t.speaker for t in english.turns]
+    spoken = " ".join(t.text for t in portuguese.turns)
+    assert detect(spoken)[0] == "pt" and detect(" ".join(t.text for t in english.turns))[0] == "en"
+    assert portuguese.turns[0].chapter != english.turns[0].chapter   # "Introdução"
+    assert "Alex" in portuguese.turns[0].text                      # the glossary's name kept
+
+
+def test_a_podcast_in_a_language_needs_voices_that_speak_it(registry):
+    raw = {"name": "x", "steps": [{"id": "p", "use": "podcast",
+                                   "with": {"language": "pt-BR"}}]}
+    with pytest.raises(RecipeError) as caught:
+        validate_recipe(raw, registry)
+    text = str(caught.value)
+    assert "steps[0].with.voices: hibari:heart speaks en-US, not pt-BR" in text
+    assert "piper:joe speaks en-US, not pt-BR" in text
+
+
+def test_a_storyboard_refuses_a_language_it_would_ignore(registry):
+    raw = {"name": "x", "steps": [{"id": "v", "use": "storyboard",
+                                   "with": {"language": "pt-BR"}}]}
+    with pytest.raises(RecipeError) as caught:
+        validate_recipe(raw, registry)
+    assert "steps[0].with.language" in str(caught.value)
+    assert "put a translate step before it" in str(caught.value)

@@ -35,9 +35,11 @@ from engine.transform import Context
 from plugins.audio import production
 from plugins.audio.cover import CoverLook, cached_cover, missing_glyphs
 from plugins.audio.feed import FeedChannel, feed_brand_params
-from plugins.audio.narration import (AudioParams, audio_exports, record_disclosure, render,
-                                     speaking_progress, voice_engine)
-from plugins.text.outputs import AvoidingParams, record_usage, text_generator
+from plugins.audio.narration import (AudioParams, audio_exports, language_problems,
+                                     record_disclosure, render, speaking_progress,
+                                     voice_engine)
+from plugins.text.outputs import (AvoidingParams, record_usage, text_generator, in_language,
+                                  writer_identity)
 from plugins.text.wording import avoided_word, avoiding_document, preferred_document, style_guide
 from plugins.text.podcast_script import script_brand_params, signed_off
 
@@ -64,6 +66,9 @@ class PodcastScriptParams(AvoidingParams):
     preferred: dict[str, str] = Field({}, description="preferred terms, {word used: word "
                                       "wanted}: the source is rewritten with them (whole "
                                       "words, case kept) before the hosts say it")
+    glossary: list[str] = Field([], max_length=2000,
+                                description="terms never translated when `language:` has the "
+                                            "script translated (names, products)")
 
     @field_validator("hosts")
     @classmethod
@@ -82,9 +87,12 @@ def write_script(source: Artifact, params: PodcastScriptParams, ctx: Context) ->
     generator.take_usage()
     ctx.phase("writing the script")   # a model writing it can take a while
     target = round(params.minutes * params.words_per_minute)
+    tone = style_guide(params.tone, params.avoid, params.preferred)
+    if params.language and generator.writes_any_language:
+        tone = (f"{tone}\nWrite the dialogue in the language with BCP 47 tag "
+                f"{params.language}.").strip()
     try:
-        raw = generator.dialogue(doc, hosts=list(params.hosts), words=target,
-                                 tone=style_guide(params.tone, params.avoid, params.preferred))
+        raw = generator.dialogue(doc, hosts=list(params.hosts), words=target, tone=tone)
     except NotImplementedError:
         raise TransformError(f"generator {params.generator} cannot write dialogues",
                              hint="use generator: extractive or an openai:MODEL") from None
@@ -113,8 +121,16 @@ def write_script(source: Artifact, params: PodcastScriptParams, ctx: Context) ->
         ctx.note(f"the script has {words} words for a target of {target} "
                  f"({params.minutes:g} minutes); "
                  + ("the source is short" if words < target else "the generator overshot"))
-    return Script(title=doc.title, metadata=doc.metadata, speakers=tuple(params.hosts),
-                  turns=tuple(turns))
+    script = Script(title=doc.title, metadata=doc.metadata, speakers=tuple(params.hosts),
+                    turns=tuple(turns))
+    if not params.language:
+        return script
+    if generator.writes_any_language and not wrong_language(
+            " ".join(t.text for t in turns), params.language):
+        return script.model_copy(update={"language": params.language})
+    # the extractive writer's dialogue (or a model's in another language), translated
+    # turn by turn, hosts and chapters kept
+    return in_language(script, params.language, params.glossary, ctx)
 
 
 def name_chapters(raw: list[tuple[str, str, str | None]], title: str) -> list[Turn]:
@@ -139,7 +155,7 @@ class PodcastScript(engine.Transform):
     """Write a conversation about a document between 2-4 hosts, about N minutes long."""
 
     name = "podcast-script"
-    version = "7"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back); 4: sign_off; 5: preferred terms; 6: words to avoid; 7: no "topic: Title: subtitle"
+    version = "8"   # 2: conversational writer; 3: the markdown carries front matter and chapters (loads back); 4: sign_off; 5: preferred terms; 6: words to avoid; 7: no "topic: Title: subtitle"; 8: language
     consumes = ("document", "transcript")
     produces = "script"
     Params = PodcastScriptParams
@@ -149,7 +165,7 @@ class PodcastScript(engine.Transform):
         return script_brand_params(brand)
 
     def model_identity(self, params: PodcastScriptParams, ctx: Context) -> str:
-        return text_generator(params, ctx).identity()
+        return writer_identity(params, ctx)
 
     def run(self, source: Artifact, params: PodcastScriptParams, ctx: Context) -> Script:
         return write_script(source, params, ctx)
@@ -249,7 +265,7 @@ class Podcast(engine.Transform):
     """Speak a script with one voice per host: mixed, -16 LUFS, chapters, cover, feed."""
 
     name = "podcast"
-    version = "8"  # 2: titled cover; 3: engine word timings; 4: sign_off, feed; 5: one-run mastering by chapter; 6: preferred terms; 7: words to avoid; 8: the opening reworded
+    version = "9"  # 2: titled cover; 3: engine word timings; 4: sign_off, feed; 5: one-run mastering by chapter; 6: preferred terms; 7: words to avoid; 8: the opening reworded; 9: language
     consumes = ("script", "document", "transcript")
     produces = "audio"
     Params = PodcastParams
@@ -259,6 +275,11 @@ class Podcast(engine.Transform):
         return {**script_brand_params(brand), **feed_brand_params(brand),
                 **sound_brand_params(brand)}
 
+    def check(self, params: PodcastParams, registry) -> list[tuple[str, str]]:
+        """Every host's voice must speak ``language`` when one is asked for."""
+        return [("voices", problem) for spec in params.voices
+                for _, problem in language_problems(spec, params.language, registry)]
+
     def model_identity(self, params: PodcastParams, ctx: Context) -> str:
         parts = []
         for spec in params.voices:
@@ -266,7 +287,11 @@ class Podcast(engine.Transform):
             parts.append(engine_.identity(voice))
         if params.timing != "estimated":
             parts.append(ctx.registry.transcriber(params.transcriber).identity())
-        parts.append(text_generator(params, ctx).identity())
+        parts.append(writer_identity(params, ctx))
+        if params.language:   # a script given in another language is translated too
+            translate = ctx.registry.transform("translate")
+            parts.append(f"translate@{translate.version} " + translate.model_identity(
+                translate.Params(language=params.language), ctx))
         for what in ("intro", "outro", "music", "cover", "logo", "heading_font"):
             path = _file(getattr(params, what), what)
             if path is not None:
@@ -281,6 +306,8 @@ class Podcast(engine.Transform):
 
         started = time.perf_counter()
         script = source if isinstance(source, Script) else write_script(source, params, ctx)
+        if isinstance(source, Script) and params.language:
+            script = in_language(script, params.language, params.glossary, ctx)
         timer("script", time.perf_counter() - started)
         if not script.turns:
             raise TransformError(f"the script for {ctx.source_name} has no turns",

@@ -92,12 +92,7 @@ class TextTransform(engine.Transform):
                 "glossary": list(words.glossary) or None}
 
     def model_identity(self, params: TextParams, ctx: engine.Context) -> str:
-        generator = text_generator(params, ctx)
-        if params.language and not generator.writes_any_language:
-            translate = ctx.registry.transform("translate")
-            return (f"{generator.identity()} then translate@{translate.version} "
-                    f"{translate.model_identity(translate.Params(language=params.language), ctx)}")
-        return generator.identity()
+        return writer_identity(params, ctx)
 
     def run(self, source: Artifact, params: OutputParams, ctx: engine.Context) -> Text:
         generator = text_generator(params, ctx)
@@ -114,7 +109,7 @@ class TextTransform(engine.Transform):
         finally:
             record_usage(generator, ctx)
         if params.language:
-            text = _translated(text, params.language, params.glossary, ctx)
+            text = in_language(text, params.language, params.glossary, ctx)
         return self.finish(text, params, ctx, translated=bool(params.language))
 
     def _written_in(self, language: str, doc: Document, generator: engine.TextGenerator,
@@ -152,11 +147,23 @@ def _check_words(body: str, target: int, generator: str, ctx: engine.Context) ->
                  f"(generator {generator} got no closer)")
 
 
-def _translated(text: Text, language: str, glossary: list[str], ctx: engine.Context) -> Text:
-    """The text in ``language`` through the ``translate`` transform (found in the
+def writer_identity(params: TextParams, ctx: engine.Context) -> str:
+    """What a written output's cache key changes with: the generator, and the translator
+    when its text is translated into ``params.language`` afterwards."""
+    generator = text_generator(params, ctx)
+    if params.language and not generator.writes_any_language:
+        translate = ctx.registry.transform("translate")
+        return (f"{generator.identity()} then translate@{translate.version} "
+                f"{translate.model_identity(translate.Params(language=params.language), ctx)}")
+    return generator.identity()
+
+
+def in_language(artifact: Artifact, language: str, glossary: list[str],
+               ctx: engine.Context) -> Artifact:
+    """A text or script in ``language`` through the ``translate`` transform (found in the
     registry: the translation family sits above this one), ``glossary`` kept as written."""
     translate = ctx.registry.transform("translate")
-    return translate.run(text, translate.Params(language=language, glossary=glossary), ctx)
+    return translate.run(artifact, translate.Params(language=language, glossary=glossary), ctx)
 
 
 class Summary(TextTransform):
@@ -257,7 +264,7 @@ class SocialPost(TextTransform):
         posts = list(text.parts) if params.thread else [text.body]
         action = params.call_to_action
         if translated and action.strip():
-            action = _translated(Text(title="", body=action), params.language or "",
+            action = in_language(Text(title="", body=action), params.language or "",
                                  params.glossary, ctx).body
         closing, left_off = _closing(params, action)
         if left_off:

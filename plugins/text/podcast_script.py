@@ -226,11 +226,12 @@ def signed_off(turns: Sequence[Turn], line: str, hosts: Sequence[str]) -> list[T
 
 def script_brand_params(brand) -> dict:
     """What a brand (``engine.brand.Brand``) sets for a podcast script: the hosts' names,
-    the sign-off, the tone, the words to avoid and the preferred terms."""
+    the sign-off, the tone, the words to avoid, the preferred terms and the glossary."""
     return {"hosts": [host.name for host in brand.sound.hosts] or None,
             "sign_off": brand.words.sign_off or None, "tone": brand.words.tone or None,
             "avoid": list(brand.words.avoid) or None,
-            "preferred": dict(brand.words.preferred) or None}
+            "preferred": dict(brand.words.preferred) or None,
+            "glossary": list(brand.words.glossary) or None}
 
 
 def generator_picker(generator: TextGenerator) -> Pick:

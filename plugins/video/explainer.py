@@ -137,6 +137,18 @@ def is_podcast(audio: Audio) -> bool:
     return len({w.speaker for w in audio.words if w.speaker}) > 1
 
 
+def unplanned_language(params: StoryboardParams) -> list[tuple[str, str]]:
+    """A plan is written in its source's language: the storyboard's ``language:``
+    (inherited from the text parameters) is refused with the way to get one, rather than
+    silently ignored."""
+    if not params.language:
+        return []
+    return [("language", f"an explainer is planned in its source's language, not "
+                         f"translated to {params.language}: put a translate step before it "
+                         f"(use: translate, with: {{language: {params.language}}}) and give "
+                         f"it a voice that speaks {params.language}")]
+
+
 class StoryboardTransform(Transform):
     """Plan an explainer video: title card, a scene per section, closing card (JSON, Markdown)."""
 
@@ -155,6 +167,9 @@ class StoryboardTransform(Transform):
                 "preferred": dict(brand.words.preferred) or None,
                 "call_to_action": cta.text if cta else None,
                 "link": (cta.link or None) if cta else None}
+
+    def check(self, params: StoryboardParams, registry) -> list[tuple[str, str]]:
+        return unplanned_language(params)
 
     def model_identity(self, params: StoryboardParams, ctx: Context) -> str:
         return text_generator(params, ctx).identity()
