@@ -38,8 +38,8 @@ from plugins.audio.feed import FeedChannel, feed_brand_params
 from plugins.audio.narration import (AudioParams, audio_exports, language_problems,
                                      record_disclosure, render, speaking_progress,
                                      voice_engine)
-from plugins.text.outputs import (AvoidingParams, record_usage, text_generator, in_language,
-                                  writer_identity)
+from plugins.text.outputs import (AvoidingParams, glossary_field, in_language, record_usage,
+                                  text_generator, writer_identity)
 from plugins.text.wording import avoided_word, avoiding_document, preferred_document, style_guide
 from plugins.text.podcast_script import script_brand_params, signed_off
 
@@ -66,9 +66,7 @@ class PodcastScriptParams(AvoidingParams):
     preferred: dict[str, str] = Field({}, description="preferred terms, {word used: word "
                                       "wanted}: the source is rewritten with them (whole "
                                       "words, case kept) before the hosts say it")
-    glossary: list[str] = Field([], max_length=2000,
-                                description="terms never translated when `language:` has the "
-                                            "script translated (names, products)")
+    glossary: list[str] = glossary_field("script")
 
     @field_validator("hosts")
     @classmethod

@@ -52,15 +52,19 @@ class AvoidingParams(TextParams):
                                          "one, are left out, and a language model is told so")
 
 
+def glossary_field(what: str):
+    """The ``glossary`` parameter of a step whose ``what`` ``language:`` translates."""
+    return Field([], max_length=2000, description=f"terms never translated when `language:` "
+                                                  f"has the {what} translated (names, products)")
+
+
 class OutputParams(AvoidingParams):
     """Parameters of summaries, key points and posts: the generated text's wording."""
 
     preferred: dict[str, str] = Field({}, description="preferred terms, {word used: word "
                                       "wanted}: the source is rewritten with them (whole "
                                       "words, case kept) before anything is written from it")
-    glossary: list[str] = Field([], max_length=2000,
-                                description="terms never translated when `language:` has the "
-                                            "text translated (names, products)")
+    glossary: list[str] = glossary_field("text")
 
 
 def text_generator(params: TextParams, ctx: engine.Context) -> engine.TextGenerator:
